@@ -1,0 +1,48 @@
+# GridTokenX Simulator — the two commands a fresh machine needs are `make run` and `make test`.
+SWIFT ?= swift
+CONFIG ?= release
+SCENARIO ?= Scenarios/smoke.yaml
+SEED ?= 1
+REPORT_DIR ?= Reports/latest
+APT_PACKAGES := libsodium-dev libgsl-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GRIDSIM := .build/$(CONFIG)/gridsim
+
+.PHONY: deps build run test bench calibrate clean
+
+## deps: install libsodium, GSL and pkg-config with apt-get when pkg-config cannot find them
+deps:
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libsodium gsl; then \
+		echo "deps: libsodium $$(pkg-config --modversion libsodium), gsl $$(pkg-config --modversion gsl) found"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "deps: installing $(APT_PACKAGES) with apt-get"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); \
+	else \
+		echo "deps: libsodium and GSL development files are missing and there is no apt-get here;"; \
+		echo "      install libsodium (>= 1.0.18), GSL (>= 2.6) and pkg-config with your package manager."; \
+		exit 1; \
+	fi
+
+## build: release build of the gridsim tool
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product gridsim
+
+## run: the default scenario, report under Reports/
+run: build
+	$(GRIDSIM) run $(SCENARIO) --seed $(SEED) --out $(REPORT_DIR)
+
+## test: the whole test suite (release build, so end-to-end runs are quick)
+test: deps
+	$(SWIFT) build -c $(CONFIG) --product gridsim
+	$(SWIFT) test -c $(CONFIG)
+
+## bench: the nested package-benchmark suite
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+## calibrate: measure this host's operation costs into a cost profile
+calibrate: build
+	$(GRIDSIM) calibrate --out Reports/cost-profile.json
+
+clean:
+	rm -rf .build Benchmarks/.build

@@ -1,0 +1,120 @@
+// swift-tools-version: 6.1
+// GridTokenX Simulator: a deterministic discrete-event simulation and benchmarking harness
+// for the GridTokenX energy-trading blockchain. Layering (see README "Design"):
+// GridCore <- Ledger <- Consensus <- Node <- Simulation <- Reporting <- gridsim;
+// Scenario depends on GridCore only.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "gridtokenx-sim",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gridsim", targets: ["gridsim"]),
+        .library(name: "GridCore", targets: ["GridCore"]),
+        .library(name: "CSodium", targets: ["CSodium"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]
+        ),
+        .target(
+            name: "GridCore",
+            dependencies: ["CSodium", "CGSL"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: ["GridCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Consensus",
+            dependencies: ["GridCore", "Ledger"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Node",
+            dependencies: [
+                "GridCore", "Ledger", "Consensus",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Scenario",
+            dependencies: ["GridCore", "Yams"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "GridCore", "Ledger", "Consensus", "Node", "Scenario",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Reporting",
+            dependencies: [
+                "GridCore", "Simulation", "Scenario",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "gridsim",
+            dependencies: [
+                "GridCore", "Scenario", "Simulation", "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: strictSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["GridCore", "Ledger"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConsensusTests",
+            dependencies: ["GridCore", "Ledger", "Consensus"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: ["GridCore", "Ledger", "Consensus", "Node"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["GridCore", "Scenario", "Simulation"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["GridCore", "Scenario", "Simulation", "Reporting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "gridsimTests",
+            dependencies: ["gridsim", "GridCore"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,45 @@
+/// Writes values in a fixed little-endian byte layout, the input of every digest and signature,
+/// so that the same value hashes the same way in every process and on every platform.
+public struct CanonicalEncoder {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 128) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func append(_ value: UInt8) {
+        bytes.append(value)
+    }
+
+    public mutating func append(_ value: UInt16) { appendLittleEndian(value) }
+    public mutating func append(_ value: UInt32) { appendLittleEndian(value) }
+    public mutating func append(_ value: UInt64) { appendLittleEndian(value) }
+    public mutating func append(_ value: Int64) { appendLittleEndian(UInt64(bitPattern: value)) }
+    public mutating func append(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    public mutating func append(_ value: Bytes32) {
+        value.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func append(_ value: Bytes64) {
+        value.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func append(_ value: some IntegerQuantity) { append(value.rawValue) }
+    public mutating func append(_ value: SimTime) { append(value.nanoseconds) }
+
+    /// A length-prefixed UTF-8 string.
+    public mutating func append(_ value: String) {
+        let utf8 = Array(value.utf8)
+        append(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    private mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// The BLAKE2b-256 digest of the bytes written.
+    public var blake2b: Digest32 { Blake2b.hash(bytes) }
+}

@@ -1,0 +1,212 @@
+import CSodium
+
+/// An ed25519 public key.
+public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The 32 key bytes.
+    public var bytes: Bytes32
+
+    public init(bytes: Bytes32) {
+        self.bytes = bytes
+    }
+
+    public static func < (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.bytes < rhs.bytes }
+
+    /// The first eight hex digits, enough to tell accounts apart in logs.
+    public var description: String { String(bytes.hex.prefix(8)) }
+}
+
+/// A 64-byte signature.
+public struct Signature: Hashable, Sendable {
+    /// The 64 signature bytes.
+    public var bytes: Bytes64
+
+    public init(bytes: Bytes64) {
+        self.bytes = bytes
+    }
+
+    /// The same signature with one bit flipped: what a Byzantine or faulty sender produces.
+    public var corrupted: Signature {
+        var copy = bytes
+        copy.withUnsafeMutableBytes { $0[0] ^= 0x01 }
+        return Signature(bytes: copy)
+    }
+}
+
+/// How signatures are produced and checked.
+public enum SignatureScheme: String, Sendable, CaseIterable {
+    /// Real ed25519 through libsodium: the default.
+    case ed25519
+    /// A cheap stand-in for very large runs: a keyed BLAKE2b-512 tag of the message under the
+    /// public key. It detects corrupted signatures but proves nothing about the signer; its cost is
+    /// still charged in simulated time as if it were ed25519.
+    case modelled
+}
+
+/// An ed25519 key pair (libsodium `crypto_sign_*`).
+public struct KeyPair: Sendable {
+    /// The public half.
+    public let publicKey: PublicKey
+    private let secretKey: Bytes64
+
+    /// The key pair libsodium derives from a 32-byte seed.
+    public init(seed: Bytes32) {
+        CLibraries.ensureReady()
+        var publicBytes = Bytes32.zero
+        var secretBytes = Bytes64.zero
+        publicBytes.withUnsafeMutableBytes { pk in
+            secretBytes.withUnsafeMutableBytes { sk in
+                seed.withUnsafeBytes { seedBytes in
+                    let status = crypto_sign_seed_keypair(
+                        pk.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        sk.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        seedBytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    precondition(status == 0, "crypto_sign_seed_keypair failed")
+                }
+            }
+        }
+        publicKey = PublicKey(bytes: publicBytes)
+        secretKey = secretBytes
+    }
+
+    /// A key pair whose seed is drawn from `stream`: the same stream state gives the same keys.
+    public init(drawingFrom stream: RandomStream) {
+        self.init(seed: stream.nextBytes32())
+    }
+
+    /// Signs a 32-byte digest. Everything this project signs is the BLAKE2b digest of a canonical
+    /// encoding, so the signature cache can key on the digest.
+    public func sign(_ digest: Digest32, scheme: SignatureScheme = .ed25519) -> Signature {
+        switch scheme {
+        case .ed25519:
+            var signature = Bytes64.zero
+            signature.withUnsafeMutableBytes { sig in
+                digest.withUnsafeBytes { message in
+                    secretKey.withUnsafeBytes { sk in
+                        let status = crypto_sign_detached(
+                            sig.baseAddress!.assumingMemoryBound(to: UInt8.self), nil,
+                            message.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
+                            sk.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                        precondition(status == 0, "crypto_sign_detached failed")
+                    }
+                }
+            }
+            return Signature(bytes: signature)
+        case .modelled:
+            return Ed25519.modelledTag(digest, publicKey)
+        }
+    }
+}
+
+/// Stateless ed25519 checks.
+public enum Ed25519 {
+    /// Whether `signature` is `key`'s signature of `digest` under `scheme`. No cache.
+    ///
+    /// Complexity: one libsodium verification (tens of microseconds) for `.ed25519`.
+    @inlinable
+    public static func verify(_ signature: Signature, of digest: Digest32, by key: PublicKey,
+                              scheme: SignatureScheme = .ed25519) -> Bool {
+        switch scheme {
+        case .ed25519:
+            return verifyDetached(signature, digest, key)
+        case .modelled:
+            return modelledTag(digest, key) == signature
+        }
+    }
+
+    @usableFromInline
+    static func verifyDetached(_ signature: Signature, _ digest: Digest32, _ key: PublicKey) -> Bool {
+        CLibraries.ensureReady()
+        return signature.bytes.withUnsafeBytes { sig in
+            digest.withUnsafeBytes { message in
+                key.bytes.withUnsafeBytes { pk in
+                    crypto_sign_verify_detached(
+                        sig.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        message.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
+                        pk.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
+                }
+            }
+        }
+    }
+
+    @usableFromInline
+    static func modelledTag(_ digest: Digest32, _ key: PublicKey) -> Signature {
+        CLibraries.ensureReady()
+        var tag = Bytes64.zero
+        tag.withUnsafeMutableBytes { output in
+            digest.withUnsafeBytes { message in
+                key.bytes.withUnsafeBytes { keyBytes in
+                    let status = crypto_generichash(
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), 64,
+                        message.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
+                        keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), 32)
+                    precondition(status == 0, "crypto_generichash failed")
+                }
+            }
+        }
+        return Signature(bytes: tag)
+    }
+}
+
+/// The per-process signature verification cache of DESIGN.md.
+///
+/// All in-process nodes of one simulation share one verifier. Each distinct
+/// (key, digest, signature) is really verified once; later checks return the remembered answer,
+/// which is the answer a second verification would give. Callers still charge every check's cost
+/// to the checking node in simulated time: the cache saves wall time, never simulated time.
+///
+/// Memory is bounded by two generations of `generationCapacity` entries: when the current
+/// generation fills, it becomes the previous one and the oldest is dropped. Eviction only costs
+/// a recomputation, never a different answer, so it cannot affect an outcome.
+public final class SignatureVerifier {
+    private struct Key: Hashable {
+        var key: PublicKey
+        var digest: Digest32
+        var signature: Signature
+    }
+
+    /// How signatures are checked.
+    public let scheme: SignatureScheme
+    /// Checks actually computed (cache misses).
+    public private(set) var computedVerifications = 0
+    /// Checks answered from the cache.
+    public private(set) var cacheHits = 0
+
+    private let generationCapacity: Int
+    private var current: [Key: Bool] = [:]
+    private var previous: [Key: Bool] = [:]
+
+    public init(scheme: SignatureScheme = .ed25519, generationCapacity: Int = 1 << 20) {
+        precondition(generationCapacity > 0)
+        self.scheme = scheme
+        self.generationCapacity = generationCapacity
+    }
+
+    /// Whether `signature` is `key`'s signature of `digest`.
+    ///
+    /// Complexity: amortised O(1) on a hit; one real verification on a miss.
+    public func verify(_ signature: Signature, of digest: Digest32, by key: PublicKey) -> Bool {
+        let entry = Key(key: key, digest: digest, signature: signature)
+        if let known = current[entry] {
+            cacheHits += 1
+            return known
+        }
+        if let known = previous[entry] {
+            cacheHits += 1
+            remember(entry, known)
+            return known
+        }
+        computedVerifications += 1
+        let valid = Ed25519.verify(signature, of: digest, by: key, scheme: scheme)
+        remember(entry, valid)
+        return valid
+    }
+
+    private func remember(_ entry: Key, _ valid: Bool) {
+        if current.count >= generationCapacity {
+            previous = current
+            current = [:]
+            current.reserveCapacity(generationCapacity)
+        }
+        current[entry] = valid
+    }
+}

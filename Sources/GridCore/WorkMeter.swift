@@ -1,0 +1,30 @@
+/// Counts of the costly operations a state machine performed while handling one input.
+///
+/// Domain modules never read a clock: they count work here, and the simulator's CPU cost model
+/// turns the counts into simulated nanoseconds from a measured cost profile.
+public struct WorkMeter: Hashable, Sendable {
+    /// ed25519 signatures produced.
+    public var signaturesMade = 0
+    /// ed25519 signatures checked (cache hits included: the node still pays for them).
+    public var signaturesChecked = 0
+    /// BLAKE2b digests of transaction-sized inputs (about 200 bytes).
+    public var hashes = 0
+    /// Leaves hashed into Merkle roots.
+    public var merkleLeaves = 0
+    /// Transactions validated and applied to state.
+    public var transactionsApplied = 0
+    /// Messages handled (the fixed per-message overhead).
+    public var messages = 0
+
+    public init() {}
+
+    /// Adds `other`'s counts to these.
+    public mutating func add(_ other: WorkMeter) {
+        signaturesMade += other.signaturesMade
+        signaturesChecked += other.signaturesChecked
+        hashes += other.hashes
+        merkleLeaves += other.merkleLeaves
+        transactionsApplied += other.transactionsApplied
+        messages += other.messages
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// `report.md`: the run at a glance, readable in a terminal and in a code review.
+public enum MarkdownReport {
+    public static func render(_ report: Report) -> String {
+        var lines: [String] = []
+        let manifest = report.manifest
+        lines.append("# GridTokenX simulation report: \(manifest.scenario)")
+        lines.append("")
+        lines.append("Seed \(manifest.seed) · \(format(manifest.simulatedSeconds)) s simulated · digest `\(manifest.digest.prefix(16))…` · cost profile \(manifest.costProfile) · signatures \(manifest.signatureScheme) · stopped: \(manifest.stopReason)")
+        if !manifest.overrides.isEmpty {
+            lines.append("")
+            lines.append("Overrides: " + manifest.overrides.map { "`\($0)`" }.joined(separator: ", "))
+        }
+        lines.append("")
+        if report.violations.isEmpty {
+            lines.append("**Invariants:** all held.")
+        } else {
+            lines.append("**Invariants broken:**")
+            for violation in report.violations {
+                lines.append("- \(violation.kind) `\(violation.invariant)` at height \(violation.height), t = \(format(violation.timeSeconds)) s: \(violation.detail)")
+            }
+        }
+        if !report.targets.isEmpty {
+            lines.append("")
+            lines.append("## Targets")
+            lines.append("")
+            lines.append("| target | measured | verdict |")
+            lines.append("|---|---:|---|")
+            for target in report.targets {
+                lines.append("| `\(target.target)` | \(format(target.measured)) \(target.unit) | \(target.met ? "met" : "**missed**") |")
+            }
+        }
+        let transactions = report.transactions
+        lines.append("")
+        lines.append("## Transactions")
+        lines.append("")
+        lines.append("| submitted | accepted | rejected | pending |")
+        lines.append("|---:|---:|---:|---:|")
+        lines.append("| \(transactions.submitted) | \(transactions.accepted) | \(transactions.rejected) | \(transactions.pending) |")
+        if !transactions.rejectedByReason.isEmpty {
+            lines.append("")
+            lines.append("Rejected by reason: " + transactions.rejectedByReason.sorted { $0.key < $1.key }
+                .map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        lines.append("")
+        lines.append("Throughput: **\(format(report.throughput.tps)) tx/s** finalized (\(report.throughput.finalizedAfterWarmup) transactions over \(format(report.throughput.measuredSeconds)) s after warm-up).")
+        lines.append("")
+        lines.append("## Latency (simulated, ms)")
+        lines.append("")
+        lines.append("| stage | count | p50 | p90 | p99 | p99.9 | max |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for (name, summary) in [("admission", report.latency.admission), ("inclusion", report.latency.inclusion),
+                                ("finality", report.latency.finality)] {
+            lines.append("| \(name) | \(summary.count) | \(format(summary.p50Ms)) | \(format(summary.p90Ms)) | \(format(summary.p99Ms)) | \(format(summary.p999Ms)) | \(format(summary.maxMs)) |")
+        }
+        let consensus = report.consensus
+        lines.append("")
+        lines.append("## Consensus")
+        lines.append("")
+        lines.append("Height \(consensus.height) · \(consensus.validators) validators · mean block time \(format(consensus.blockTimeMsMean)) ms · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
+        let harness = report.harness
+        lines.append("")
+        lines.append("## Harness (wall clock, not part of the digest)")
+        lines.append("")
+        lines.append("\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB · signatures verified \(harness.signatureChecksComputed), cache hits \(harness.signatureCacheHits)")
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A number with sensible precision for a table.
+    static func format(_ value: Double) -> String {
+        guard value.isFinite else { return "n/a" }
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+        if abs(value) >= 100 { return String(format: "%.1f", value) }
+        if abs(value) >= 1 { return String(format: "%.2f", value) }
+        return String(format: "%.3f", value)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import GridCore
+import Scenario
+import Simulation
+
+/// Figures about the harness itself, measured by the command line with the wall clock. They
+/// never enter the digest.
+public struct HarnessFigures: Codable, Hashable, Sendable {
+    public var events: UInt64
+    public var eventsPerSecond: Double
+    public var wallSeconds: Double
+    public var simToWallRatio: Double
+    public var peakRssBytes: Int64
+    public var signatureChecksComputed: Int
+    public var signatureCacheHits: Int
+
+    public init(events: UInt64, wallSeconds: Double, simulatedSeconds: Double, peakRssBytes: Int64,
+                signatureChecksComputed: Int, signatureCacheHits: Int) {
+        self.events = events
+        self.wallSeconds = wallSeconds
+        self.eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
+        self.simToWallRatio = wallSeconds > 0 ? simulatedSeconds / wallSeconds : 0
+        self.peakRssBytes = peakRssBytes
+        self.signatureChecksComputed = signatureChecksComputed
+        self.signatureCacheHits = signatureCacheHits
+    }
+}
+
+/// The report of one run, as written to `report.json` (keys in snake_case). Schema documented in
+/// `Reports/README.md`; names in use stay stable, new fields are added.
+public struct Report: Codable, Sendable {
+    /// Bumped when a field changes meaning or is removed (never for additions).
+    public static let schemaVersion = 1
+    /// The simulator's version.
+    public static let toolVersion = "0.1.0"
+
+    public struct Manifest: Codable, Sendable {
+        public var version: String
+        public var schemaVersion: Int
+        public var scenario: String
+        public var scenarioPath: String
+        public var scenarioHash: String
+        public var seed: UInt64
+        public var digest: String
+        public var overrides: [String]
+        public var costProfile: String
+        public var signatureScheme: String
+        public var stopReason: String
+        public var simulatedSeconds: Double
+        public var warmupSeconds: Double
+    }
+
+    public struct Transactions: Codable, Sendable {
+        public var submitted: Int
+        public var accepted: Int
+        public var rejected: Int
+        public var pending: Int
+        /// Rejections per reason; the values add up to `rejected`.
+        public var rejectedByReason: [String: Int]
+    }
+
+    public struct Throughput: Codable, Sendable {
+        /// Finalized transactions per simulated second after warm-up.
+        public var tps: Double
+        public var finalizedAfterWarmup: Int
+        public var measuredSeconds: Double
+    }
+
+    public struct Latency: Codable, Sendable {
+        public var admission: LatencySummary
+        public var inclusion: LatencySummary
+        public var finality: LatencySummary
+    }
+
+    public struct Consensus: Codable, Sendable {
+        public var height: UInt64
+        public var blocks: Int
+        public var blockTimeMsMean: Double
+        public var transactionsPerBlockMean: Double
+        public var validators: Int
+        /// Mean share of simulated time the validators' cores were busy.
+        public var cpuUtilisationBp: Int64
+    }
+
+    public struct TargetVerdict: Codable, Sendable {
+        public var target: String
+        public var metric: String
+        /// The measured value in the target's unit (ms for latencies, % for shares, tx/s for tps).
+        public var measured: Double
+        public var threshold: Double
+        public var unit: String
+        public var met: Bool
+    }
+
+    public struct Violation: Codable, Sendable {
+        public var kind: String
+        public var invariant: String
+        public var height: UInt64
+        public var nodes: [UInt32]
+        public var timeSeconds: Double
+        public var detail: String
+    }
+
+    public var manifest: Manifest
+    public var transactions: Transactions
+    public var throughput: Throughput
+    public var latency: Latency
+    public var consensus: Consensus
+    public var targets: [TargetVerdict]
+    public var violations: [Violation]
+    public var harness: HarnessFigures
+
+    /// Builds the report of `result`.
+    public init(result: RunResult, harness: HarnessFigures) {
+        let scenario = result.scenario
+        manifest = Manifest(
+            version: Report.toolVersion, schemaVersion: Report.schemaVersion, scenario: scenario.name,
+            scenarioPath: scenario.sourcePath, scenarioHash: scenario.sourceHash.hex, seed: result.seed,
+            digest: result.digest.hex, overrides: scenario.overrides, costProfile: result.costProfile.name,
+            signatureScheme: scenario.consensus.signatureScheme.rawValue, stopReason: result.stopReason.rawValue,
+            simulatedSeconds: result.endTime.seconds, warmupSeconds: scenario.run.warmup.seconds)
+
+        let tracker = result.transactions
+        var accepted = 0, pending = 0
+        var byReason: [String: Int] = [:]
+        for index in 0..<tracker.count {
+            switch tracker.outcome(at: index) {
+            case .accepted: accepted += 1
+            case .pending: pending += 1
+            case .rejected(let reason): byReason[reason.rawValue, default: 0] += 1
+            }
+        }
+        let rejected = byReason.values.reduce(0, +)
+        transactions = Transactions(submitted: tracker.count, accepted: accepted, rejected: rejected,
+                                    pending: pending, rejectedByReason: byReason)
+
+        let warmup = SimTime.zero + scenario.run.warmup
+        let finalizedAfterWarmup = tracker.finalizedNanos.filter { $0 >= warmup.nanoseconds }.count
+        let measuredSeconds = max(0, (result.endTime - warmup).seconds)
+        throughput = Throughput(tps: measuredSeconds > 0 ? Double(finalizedAfterWarmup) / measuredSeconds : 0,
+                                finalizedAfterWarmup: finalizedAfterWarmup, measuredSeconds: measuredSeconds)
+
+        latency = Latency(
+            admission: LatencySummary(nanoseconds: tracker.latencies(of: .admission, submittedSince: warmup)),
+            inclusion: LatencySummary(nanoseconds: tracker.latencies(of: .inclusion, submittedSince: warmup)),
+            finality: LatencySummary(nanoseconds: tracker.latencies(of: .finality, submittedSince: warmup)))
+
+        let blocks = result.blocks
+        let intervals = zip(blocks.dropFirst(), blocks).map { ($0.committedAt - $1.committedAt).milliseconds }
+        let busy = result.nodeBusyNanos.reduce(0, +)
+        let capacity = Double(result.nodeBusyNanos.count * scenario.validators.cores) * Double(result.endTime.nanoseconds)
+        consensus = Consensus(
+            height: blocks.last?.height ?? 0, blocks: blocks.count,
+            blockTimeMsMean: intervals.isEmpty ? 0 : intervals.reduce(0, +) / Double(intervals.count),
+            transactionsPerBlockMean: blocks.isEmpty ? 0
+                : Double(blocks.reduce(0) { $0 + $1.transactionCount }) / Double(blocks.count),
+            validators: scenario.validators.count,
+            cpuUtilisationBp: capacity > 0 ? Int64((Double(busy) / capacity * 10_000).rounded()) : 0)
+
+        violations = result.violations.map {
+            Violation(kind: $0.kind.rawValue, invariant: $0.invariant, height: $0.height,
+                      nodes: $0.nodes.map(\.rawValue), timeSeconds: $0.time.seconds, detail: $0.detail)
+        }
+        self.harness = harness
+        targets = []
+        targets = scenario.targets.map(verdict)
+    }
+
+    /// Whether every target was met.
+    public var allTargetsMet: Bool { targets.allSatisfy(\.met) }
+
+    private func verdict(_ target: TargetSpec) -> TargetVerdict {
+        let (measured, threshold, unit) = measuredValue(target)
+        return TargetVerdict(target: target.text, metric: target.metric, measured: measured, threshold: threshold,
+                             unit: unit, met: target.comparison.holds(measured, threshold))
+    }
+
+    /// The measured value of a target's metric and its threshold, in display units.
+    private func measuredValue(_ target: TargetSpec) -> (Double, Double, String) {
+        if target.metric == "tps" { return (throughput.tps, target.threshold, "tx/s") }
+        if target.metric == "rejected_share" {
+            let share = transactions.submitted > 0
+                ? Double(transactions.rejected) / Double(transactions.submitted) * 100 : 0
+            return (share, target.threshold / 100, "%")
+        }
+        let parts = target.metric.split(separator: ".").map(String.init)
+        let summary: LatencySummary = switch parts[0] {
+        case "admission": latency.admission
+        case "inclusion": latency.inclusion
+        default: latency.finality
+        }
+        return (summary.statistic(parts[1]) ?? .nan, target.threshold / 1e6, "ms")
+    }
+
+    /// The report as pretty, key-sorted JSON.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    /// Reads a `report.json`.
+    public static func decode(_ data: Data) throws -> Report {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(Report.self, from: data)
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Writes a run's report folder. Files are written to temporary names and renamed into place,
+/// so an interrupted write never leaves a partial report that looks complete.
+public enum ReportWriter {
+    /// Writes `report.json` and `report.md` into `directory` (created if needed); returns their paths.
+    @discardableResult
+    public static func write(_ report: Report, to directory: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let files: [(String, Data)] = [
+            ("report.json", try report.json()),
+            ("report.md", Data(MarkdownReport.render(report).utf8)),
+        ]
+        var paths: [String] = []
+        for (name, data) in files {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let temporary = path + ".partial"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            paths.append(path)
+        }
+        return paths
+    }
+}

@@ -1,0 +1,84 @@
+/// Where a scenario value came from: a file position, or a command-line override.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    /// The scenario file, or `--set` for an override.
+    public var file: String
+    /// 1-based line (0 when unknown).
+    public var line: Int
+    /// 1-based column (0 when unknown).
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One problem in a scenario, located and naming the field.
+public struct ScenarioDiagnostic: Hashable, Sendable, CustomStringConvertible {
+    public var location: SourceLocation
+    /// The dotted path of the field, e.g. `participants[1].tx_rate`.
+    public var field: String
+    public var message: String
+
+    public init(location: SourceLocation, field: String, message: String) {
+        self.location = location
+        self.field = field
+        self.message = message
+    }
+
+    /// `file:line:column: error: field: message`, the form editors and compilers use.
+    public var description: String {
+        "\(location): error: \(field.isEmpty ? "(document)" : field): \(message)"
+    }
+}
+
+/// A scenario that cannot be used, with every problem found.
+public struct ScenarioError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [ScenarioDiagnostic]
+
+    public init(_ diagnostics: [ScenarioDiagnostic]) {
+        precondition(!diagnostics.isEmpty)
+        self.diagnostics = diagnostics
+    }
+
+    public init(location: SourceLocation, field: String, message: String) {
+        self.init([ScenarioDiagnostic(location: location, field: field, message: message)])
+    }
+
+    public var description: String {
+        diagnostics.map(\.description).joined(separator: "\n")
+    }
+}
+
+/// "Did you mean" support: the candidate closest to `word` by edit distance, if it is close.
+public func closestMatch(to word: String, among candidates: [String]) -> String? {
+    var best: (name: String, distance: Int)?
+    for candidate in candidates {
+        let distance = editDistance(word.lowercased(), candidate.lowercased())
+        let limit = max(2, candidate.count / 3)
+        guard distance <= limit else { continue }
+        if best == nil || distance < best!.distance { best = (candidate, distance) }
+    }
+    return best?.name
+}
+
+/// Levenshtein distance. Complexity: O(|a| × |b|).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

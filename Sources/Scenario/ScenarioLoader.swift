@@ -1,0 +1,100 @@
+import Foundation
+import GridCore
+import Yams
+
+/// Reads, overrides and validates scenario files.
+public enum ScenarioLoader {
+    /// Loads the scenario at `path`, applies `overrides` (`key.path=value`), and validates
+    /// everything. Throws a ``ScenarioError`` listing every problem, each located.
+    public static func load(path: String, overrides: [String] = []) throws -> Scenario {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ScenarioError(location: SourceLocation(file: path, line: 0, column: 0), field: "",
+                                message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioError(location: SourceLocation(file: path, line: 0, column: 0), field: "",
+                                message: "the file is not UTF-8 text")
+        }
+        let hash = data.withUnsafeBytes { Blake2b.hash($0) }
+        return try parse(text, path: path, sourceHash: hash, overrides: overrides)
+    }
+
+    /// Validates scenario text (named `path` in messages).
+    public static func parse(_ text: String, path: String, sourceHash: Digest32? = nil,
+                             overrides: [String] = []) throws -> Scenario {
+        var document = try compose(text, file: path)
+        var diagnostics: [ScenarioDiagnostic] = []
+        var overridden: [(path: String, text: String)] = []
+        for override in overrides {
+            switch Override.parse(override) {
+            case .failure(let error):
+                diagnostics.append(ScenarioDiagnostic(
+                    location: SourceLocation(file: "--set \(override)", line: 0, column: 0), field: "",
+                    message: error.message))
+            case .success(let parsed):
+                do {
+                    document = try parsed.apply(to: document, schema: ScenarioSchema.root)
+                    overridden.append((parsed.fieldPath, override))
+                } catch let error as OverrideError {
+                    diagnostics.append(ScenarioDiagnostic(
+                        location: SourceLocation(file: "--set \(override)", line: 0, column: 0),
+                        field: parsed.fieldPath, message: error.message))
+                }
+            }
+        }
+        var validator = SchemaValidator(file: path)
+        let tree = validator.validateObject(document, fields: ScenarioSchema.root, path: "",
+                                            at: SourceLocation(file: path, line: 1, column: 1))
+        diagnostics += validator.diagnostics.map { relocate($0, overridden) }
+        guard diagnostics.isEmpty else { throw ScenarioError(diagnostics) }
+        var crossChecks: [ScenarioDiagnostic] = []
+        let scenario = Scenario(tree: tree, sourcePath: path,
+                                sourceHash: sourceHash ?? Blake2b.hash(Array(text.utf8)),
+                                overrides: overrides, diagnostics: &crossChecks)
+        guard crossChecks.isEmpty else { throw ScenarioError(crossChecks.map { relocate($0, overridden) }) }
+        return scenario
+    }
+
+    private static func compose(_ text: String, file: String) throws -> Yams.Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ScenarioError(location: yamlErrorLocation(error, file: file), field: "",
+                                message: "not valid YAML: \(yamlProblem(error))")
+        }
+    }
+
+    /// Points a diagnostic about an overridden field at the `--set` that produced it.
+    private static func relocate(_ diagnostic: ScenarioDiagnostic,
+                                 _ overridden: [(path: String, text: String)]) -> ScenarioDiagnostic {
+        guard let match = overridden.last(where: { diagnostic.field == $0.path || diagnostic.field.hasPrefix($0.path + ".") || diagnostic.field.hasPrefix($0.path + "[") }) else {
+            return diagnostic
+        }
+        var moved = diagnostic
+        moved.location = SourceLocation(file: "--set \(match.text)", line: 0, column: 0)
+        return moved
+    }
+
+    private static func yamlErrorLocation(_ error: YamlError, file: String) -> SourceLocation {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return SourceLocation(file: file, line: mark.line, column: mark.column)
+        case .duplicatedKeysInMapping(_, let context):
+            return SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
+        default:
+            return SourceLocation(file: file, line: 0, column: 0)
+        }
+    }
+
+    private static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+             .composer(let context, let problem, _, _):
+            return problem + (context.map { " (\($0.text))" } ?? "")
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicated key(s) " + duplicates.joined(separator: ", ")
+        default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import GridCore
+import Ledger
+import Node
+
+/// Every kind of event the simulator schedules: a closed enum, not existentials (DESIGN.md), and
+/// small, so the heap moves little memory.
+public enum Event: Sendable {
+    /// The next transaction of a participant class is due.
+    case arrival(participantClass: Int32)
+    /// A client's transaction reaches its entry validator.
+    case clientDelivery(node: NodeID, transaction: Transaction)
+    /// A message reaches a node.
+    case delivery(to: NodeID, from: NodeID, message: NodeMessage)
+    /// A timer a node set fires.
+    case timer(node: NodeID, timer: NodeTimer)
+    /// A busy node has a core free again and work queued.
+    case nodeReady(node: NodeID)
+}

@@ -1,0 +1,103 @@
+import GridCore
+import Ledger
+
+/// How a submitted transaction ended.
+public enum TransactionOutcome: Hashable, Sendable {
+    /// Finalized in a committed block.
+    case accepted
+    case rejected(RejectionReason)
+    /// Neither, when the run ended.
+    case pending
+}
+
+/// The life of every submitted transaction, by submission order: when it was submitted,
+/// admitted to a mempool, included in a proposed block, and finalized — or why it was rejected.
+/// Every transaction ends in exactly one ``TransactionOutcome``.
+public struct TransactionTracker: Sendable {
+    /// Marks a time that has not happened.
+    static let never: Int64 = -1
+
+    public private(set) var submittedNanos: [Int64] = []
+    public private(set) var admittedNanos: [Int64] = []
+    public private(set) var includedNanos: [Int64] = []
+    public private(set) var finalizedNanos: [Int64] = []
+    public private(set) var finalizedHeights: [UInt64] = []
+    /// The participant class that submitted each transaction.
+    public private(set) var participantClasses: [Int32] = []
+    public private(set) var ids: [TransactionID] = []
+    private var rejections: [RejectionReason?] = []
+    private var indexByID: [TransactionID: Int] = [:]
+
+    public init() {}
+
+    /// Transactions submitted.
+    public var count: Int { ids.count }
+
+    mutating func submitted(_ id: TransactionID, participantClass: Int32, at time: SimTime) {
+        precondition(indexByID[id] == nil, "transaction submitted twice")
+        indexByID[id] = ids.count
+        ids.append(id)
+        participantClasses.append(participantClass)
+        submittedNanos.append(time.nanoseconds)
+        admittedNanos.append(Self.never)
+        includedNanos.append(Self.never)
+        finalizedNanos.append(Self.never)
+        finalizedHeights.append(0)
+        rejections.append(nil)
+    }
+
+    mutating func admitted(_ id: TransactionID, at time: SimTime) {
+        guard let index = indexByID[id], admittedNanos[index] == Self.never else { return }
+        admittedNanos[index] = time.nanoseconds
+    }
+
+    mutating func rejected(_ id: TransactionID, _ reason: RejectionReason) {
+        guard let index = indexByID[id], rejections[index] == nil, finalizedNanos[index] == Self.never else { return }
+        rejections[index] = reason
+    }
+
+    mutating func included(_ id: TransactionID, at time: SimTime) {
+        guard let index = indexByID[id], includedNanos[index] == Self.never else { return }
+        includedNanos[index] = time.nanoseconds
+    }
+
+    mutating func finalized(_ id: TransactionID, height: UInt64, at time: SimTime) {
+        guard let index = indexByID[id], finalizedNanos[index] == Self.never else { return }
+        precondition(rejections[index] == nil, "a rejected transaction was finalized")
+        finalizedNanos[index] = time.nanoseconds
+        finalizedHeights[index] = height
+    }
+
+    /// The outcome of transaction `index` (submission order).
+    public func outcome(at index: Int) -> TransactionOutcome {
+        if finalizedNanos[index] != Self.never { return .accepted }
+        if let reason = rejections[index] { return .rejected(reason) }
+        return .pending
+    }
+
+    /// Latencies from submission to `stage`, in nanoseconds, for transactions submitted at or after
+    /// `since` that reached the stage; in submission order.
+    public func latencies(of stage: LatencyStage, submittedSince since: SimTime = .zero) -> [Int64] {
+        let times: [Int64] = switch stage {
+        case .admission: admittedNanos
+        case .inclusion: includedNanos
+        case .finality: finalizedNanos
+        }
+        var result: [Int64] = []
+        result.reserveCapacity(times.count)
+        for index in times.indices where times[index] != Self.never && submittedNanos[index] >= since.nanoseconds {
+            result.append(times[index] - submittedNanos[index])
+        }
+        return result
+    }
+}
+
+/// The stages of a transaction's latency (DESIGN.md's taxonomy, first three).
+public enum LatencyStage: String, Sendable, CaseIterable {
+    /// Submit to entry into a mempool.
+    case admission
+    /// Submit to the first proposed block that carries it.
+    case inclusion
+    /// Submit to commit by more than 2/3 of stake.
+    case finality
+}

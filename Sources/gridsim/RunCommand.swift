@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import GridCore
+import Reporting
+import Scenario
+import Simulation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a scenario and write its report.")
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "Master seed; replaces the scenario's run.seed.")
+    var seed: UInt64?
+
+    @Option(help: "Report folder (default: Reports/<scenario>-seed<N>).")
+    var out: String?
+
+    @Option(name: .customLong("set"), help: "Override a scenario field: key.path=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "A cost profile written by `gridsim calibrate` (default: the scenario's, else the built-in reference).")
+    var costProfile: String?
+
+    @Flag(help: "Print only the report path.")
+    var quiet = false
+
+    func run() throws {
+        let scenario = try loadScenario(scenario, overrides: overrides)
+        let profile = try loadCostProfile(explicit: costProfile, scenario: scenario)
+        let seed = self.seed ?? scenario.run.seed
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: profile).run()
+        let wall = started.duration(to: clock.now)
+        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        let harness = HarnessFigures(
+            events: result.events, wallSeconds: wallSeconds, simulatedSeconds: result.endTime.seconds,
+            peakRssBytes: peakResidentBytes(), signatureChecksComputed: result.signatureChecksComputed,
+            signatureCacheHits: result.signatureCacheHits)
+        let report = Report(result: result, harness: harness)
+        let directory = out ?? "Reports/\(sanitized(scenario.name))-seed\(seed)"
+        try ReportWriter.write(report, to: directory)
+        if quiet {
+            print(directory)
+        } else {
+            print(RunSummary.render(report, directory: directory))
+        }
+        if let violation = result.violations.first {
+            printError("invariant broken: \(violation)")
+            printError("reproduce: \(reproduceCommand(seed: seed))")
+            throw (violation.kind == .safety ? ExitStatus.safety : ExitStatus.liveness).exitCode
+        }
+    }
+
+    private func reproduceCommand(seed: UInt64) -> String {
+        var words = ["gridsim", "run", scenario, "--seed", String(seed)]
+        for override in overrides { words += ["--set", override] }
+        if let costProfile { words += ["--cost-profile", costProfile] }
+        return words.map(shellQuoted).joined(separator: " ")
+    }
+}
+
+/// Loads and validates a scenario, printing every located problem and exiting 2 on bad input.
+func loadScenario(_ path: String, overrides: [String]) throws -> Scenario {
+    do {
+        return try ScenarioLoader.load(path: path, overrides: overrides)
+    } catch let error as ScenarioError {
+        printError(error.description)
+        throw ExitStatus.badInput.exitCode
+    }
+}
+
+/// The cost profile to charge: `--cost-profile`, else the scenario's `cost_profile` (relative to the
+/// scenario file), else the built-in reference.
+func loadCostProfile(explicit: String?, scenario: Scenario) throws -> CostProfile {
+    let path: String
+    if let explicit {
+        path = explicit
+    } else if let relative = scenario.costProfilePath {
+        path = relative.hasPrefix("/") ? relative
+            : ((scenario.sourcePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
+    } else {
+        return .reference
+    }
+    do {
+        return try CostProfile.load(path: path)
+    } catch {
+        printError("\(path):0:0: error: cost_profile: cannot read a cost profile: \(error)")
+        throw ExitStatus.badInput.exitCode
+    }
+}
+
+/// The process's peak resident set size in bytes.
+func peakResidentBytes() -> Int64 {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int64(usage.ru_maxrss) * 1_024
+}
+
+/// A name safe for a folder.
+func sanitized(_ name: String) -> String {
+    String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+}
+
+/// `word` quoted for a POSIX shell when it needs quoting.
+func shellQuoted(_ word: String) -> String {
+    let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,@+".contains($0) }
+    return safe ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GridCore
+import Reporting
+import Scenario
+import Simulation
+import Testing
+
+@Suite struct LatencySummaryTests {
+    @Test func percentilesOfAKnownDistribution() {
+        let values = (1...10_000).map { Int64($0) * 1_000_000 }  // 1 ms ... 10 s
+        let summary = LatencySummary(nanoseconds: values)
+        #expect(summary.count == 10_000)
+        #expect(abs(summary.p50Ms - 5_000) <= 5)
+        #expect(abs(summary.p90Ms - 9_000) <= 9)
+        #expect(abs(summary.p99Ms - 9_900) <= 10)
+        #expect(abs(summary.p999Ms - 9_990) <= 10)
+        #expect(abs(summary.maxMs - 10_000) <= 10)
+    }
+
+    @Test func emptyIsZero() {
+        let summary = LatencySummary(nanoseconds: [])
+        #expect(summary.count == 0 && summary.p99Ms == 0)
+    }
+}
+
+@Suite struct ReportTests {
+    private func report(targets: [String]) throws -> Report {
+        var text = """
+        name: report-test
+        run:
+          duration: 8 s
+        validators:
+          count: 4
+        consensus:
+          block_interval: 1 s
+        participants:
+          - class: wind
+            count: 10
+            region: south
+            tx_rate: 2 /s
+        workload:
+          invalid_share: 10 %
+        targets:
+
+        """
+        for target in targets { text += "  - \(target)\n" }
+        let scenario = try ScenarioLoader.parse(text, path: "report-test.yaml")
+        let result = Simulator(scenario: scenario, seed: 3, costProfile: .reference).run()
+        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
+                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
+        return Report(result: result, harness: harness)
+    }
+
+    @Test func countsAddUp() throws {
+        let report = try report(targets: [])
+        let t = report.transactions
+        #expect(t.submitted == t.accepted + t.rejected + t.pending)
+        #expect(t.rejected == t.rejectedByReason.values.reduce(0, +))
+        #expect(t.rejectedByReason.keys.sorted() == ["bad_signature"])
+        #expect(report.latency.finality.count <= t.accepted)
+    }
+
+    @Test func verdictsFollowTheFigures() throws {
+        let report = try report(targets: ["tps >= 1", "tps >= 100000", "finality.p99 < 1 h", "finality.p50 < 1 ms"])
+        #expect(report.targets.map(\.met) == [true, false, true, false])
+        #expect(report.targets[0].measured == report.throughput.tps)
+        #expect(report.targets[2].measured == report.latency.finality.p99Ms)
+        #expect(report.targets[2].unit == "ms")
+        #expect(!report.allTargetsMet)
+    }
+
+    @Test func jsonUsesTheDocumentedNamesAndRoundTrips() throws {
+        let report = try report(targets: ["tps >= 1"])
+        let data = try report.json()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let manifest = try #require(object["manifest"] as? [String: Any])
+        #expect(Set(["version", "scenario", "seed", "digest"]).isSubset(of: manifest.keys))
+        let latency = try #require(object["latency"] as? [String: Any])
+        let finality = try #require(latency["finality"] as? [String: Any])
+        #expect(Set(["p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"]).isSubset(of: finality.keys))
+        let harness = try #require(object["harness"] as? [String: Any])
+        #expect(Set(["events", "events_per_second", "wall_seconds", "sim_to_wall_ratio", "peak_rss_bytes"])
+            .isSubset(of: harness.keys))
+        let transactions = try #require(object["transactions"] as? [String: Any])
+        #expect(Set(["submitted", "accepted", "rejected", "pending"]).isSubset(of: transactions.keys))
+        #expect((object["throughput"] as? [String: Any])?["tps"] != nil)
+        let decoded = try Report.decode(data)
+        #expect(decoded.manifest.digest == report.manifest.digest)
+        #expect(decoded.transactions.submitted == report.transactions.submitted)
+    }
+
+    @Test func markdownShowsTheVerdicts() throws {
+        let report = try report(targets: ["tps >= 100000"])
+        let markdown = MarkdownReport.render(report)
+        #expect(markdown.contains("| `tps >= 100000` |"))
+        #expect(markdown.contains("**missed**"))
+        #expect(markdown.contains(report.manifest.digest.prefix(16)))
+    }
+}

@@ -1,0 +1,168 @@
+import GridCore
+import Scenario
+import Testing
+
+let minimalScenario = """
+name: tiny
+run:
+  duration: 10 s
+validators:
+  count: 3
+participants:
+  - class: solar
+    count: 5
+    region: bangkok
+    tx_rate: 1 /s
+"""
+
+/// Parses `text`, expecting failure, and returns the diagnostics.
+func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnostic] {
+    do {
+        _ = try ScenarioLoader.parse(text, path: "test.yaml", overrides: overrides)
+        Issue.record("expected the scenario to be rejected")
+        return []
+    } catch let error as ScenarioError {
+        return error.diagnostics
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return []
+    }
+}
+
+@Suite struct ScenarioLoaderTests {
+    @Test func minimalScenarioGetsTheDefaults() throws {
+        let scenario = try ScenarioLoader.parse(minimalScenario, path: "tiny.yaml")
+        #expect(scenario.name == "tiny")
+        #expect(scenario.run.duration == .seconds(10))
+        #expect(scenario.run.seed == 1)
+        #expect(scenario.consensus.blockInterval == .milliseconds(9_800))
+        #expect(scenario.consensus.maxBlockTransactions == 1_000)
+        #expect(scenario.consensus.signatureScheme == .ed25519)
+        #expect(scenario.validators.regions == Region.allCases)
+        #expect(scenario.validators.stake == .tokens(1_000))
+        #expect(scenario.network.jitter == BasisPoints(1_000))
+        #expect(scenario.network.latencies == {
+            var expected = RegionLatencies.thaiEstimate
+            for region in Region.allCases { expected[region, region] = .milliseconds(2) }
+            return expected
+        }())
+        #expect(scenario.participants.first?.transactionRatePerSecond == 1)
+        #expect(scenario.targets.isEmpty)
+    }
+
+    @Test func badYAMLNamesTheLine() {
+        let found = diagnostics(of: "name: x\nrun:\n  duration: [10 s\n")
+        #expect(found.count == 1)
+        #expect(found.first?.location.line == 4 || found.first?.location.line == 3)
+        #expect(found.first?.message.contains("not valid YAML") == true)
+    }
+
+    @Test func missingFieldIsNamedWithItsLocation() {
+        let text = minimalScenario.replacingOccurrences(of: "  count: 3\n", with: "  cores: 2\n")
+        let found = diagnostics(of: text)
+        #expect(found.map(\.field) == ["validators.count"])
+        #expect(found.first?.location.line == 4, "at the key of the section that lacks it")
+        #expect(found.first?.message.contains("missing required field") == true)
+    }
+
+    @Test func negativeRateIsOutOfRange() {
+        let text = minimalScenario.replacingOccurrences(of: "tx_rate: 1 /s", with: "tx_rate: -2 /s")
+        let found = diagnostics(of: text)
+        #expect(found.map(\.field) == ["participants[0].tx_rate"])
+        #expect(found.first?.location.line == 10)
+        #expect(found.first?.location.column == 14)
+        #expect(found.first?.message.contains("out of range") == true)
+    }
+
+    @Test func unknownRegionSuggestsTheClosest() {
+        let text = minimalScenario.replacingOccurrences(of: "region: bangkok", with: "region: bangkock")
+        let found = diagnostics(of: text)
+        #expect(found.map(\.field) == ["participants[0].region"])
+        #expect(found.first?.message.contains("did you mean 'bangkok'") == true)
+    }
+
+    @Test func unknownKeySuggestsTheClosest() {
+        let text = minimalScenario.replacingOccurrences(of: "  duration: 10 s", with: "  duration: 10 s\n  wramup: 1 s")
+        let found = diagnostics(of: text)
+        #expect(found.map(\.field) == ["run.wramup"])
+        #expect(found.first?.message.contains("did you mean 'warmup'") == true)
+        #expect(found.first?.location.line == 4)
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() {
+        let text = minimalScenario
+            .replacingOccurrences(of: "count: 3", with: "count: zero")
+            .replacingOccurrences(of: "class: solar", with: "class: solr")
+        let found = diagnostics(of: text)
+        #expect(Set(found.map(\.field)) == ["validators.count", "participants[0].class"])
+    }
+
+    @Test func missingAndWrongUnitsAreErrors() {
+        let missing = diagnostics(of: minimalScenario.replacingOccurrences(of: "duration: 10 s", with: "duration: 10"))
+        #expect(missing.first?.message.contains("needs a unit") == true)
+        let wrong = diagnostics(of: minimalScenario.replacingOccurrences(of: "duration: 10 s", with: "duration: 10 kWh"))
+        #expect(wrong.first?.message.contains("not a unit of duration") == true)
+    }
+
+    @Test func warmupMustBeShorterThanTheRun() {
+        let found = diagnostics(of: minimalScenario.replacingOccurrences(of: "  duration: 10 s", with: "  duration: 10 s\n  warmup: 12 s"))
+        #expect(found.map(\.field) == ["run.warmup"])
+    }
+
+    @Test func overridesReplaceFieldsAndAreValidatedTheSameWay() throws {
+        let scenario = try ScenarioLoader.parse(
+            minimalScenario, path: "tiny.yaml",
+            overrides: ["run.duration=30 s", "participants[0].count=9", "consensus.max_block_txs=50",
+                        "validators.regions=[east, south]", "network.latency.bangkok-north=20 ms"])
+        #expect(scenario.run.duration == .seconds(30))
+        #expect(scenario.participants[0].count == 9)
+        #expect(scenario.consensus.maxBlockTransactions == 50)
+        #expect(scenario.validators.regions == [.east, .south])
+        #expect(scenario.network.latencies[.north, .bangkok] == .milliseconds(20))
+        #expect(scenario.overrides.count == 5)
+
+        let bad = diagnostics(of: minimalScenario, overrides: ["run.duration=-3 s"])
+        #expect(bad.first?.location.file == "--set run.duration=-3 s")
+        #expect(bad.first?.field == "run.duration")
+        let unknown = diagnostics(of: minimalScenario, overrides: ["run.seeed=3"])
+        #expect(unknown.first?.message.contains("did you mean 'seed'") == true)
+        let noItem = diagnostics(of: minimalScenario, overrides: ["participants[4].count=1"])
+        #expect(noItem.first?.message.contains("no item 4") == true)
+    }
+
+    @Test func targetsParseWithUnits() throws {
+        let text = minimalScenario + "\ntargets:\n  - tps >= 1000\n  - admission.p99 < 50 ms\n  - finality.p99 < 15 s\n"
+        let scenario = try ScenarioLoader.parse(text, path: "t.yaml")
+        #expect(scenario.targets.map(\.metric) == ["tps", "admission.p99", "finality.p99"])
+        #expect(scenario.targets[1].threshold == 50e6)
+        #expect(scenario.targets[2].comparison == .lessThan)
+        let bad = diagnostics(of: minimalScenario + "\ntargets:\n  - finalty.p99 < 15 s\n")
+        #expect(bad.first?.message.contains("did you mean 'finality.p99'") == true)
+        #expect(bad.first?.location.line == 12)
+    }
+}
+
+@Suite struct UnitTests {
+    @Test(arguments: [
+        ("45 ms", Dimension.duration, 45e6), ("9.8 s", .duration, 9.8e9), ("2 min", .duration, 120e9),
+        ("24 h", .duration, 86_400e9), ("80 %", .percent, 8_000), ("1000 kWh", .energy, 1e6),
+        ("3.5 tokens/kWh", .price, 3.5e6), ("2.5 GB", .bytes, 2.5e9), ("1 KiB", .bytes, 1_024),
+        ("500 MW", .power, 5e8), ("12.3 t", .mass, 12.3e6), ("3000 tx/s", .rate, 3_000), ("6 /min", .rate, 0.1),
+        ("1_000 tokens", .tokens, 1e9), ("1e3 ms", .duration, 1e9),
+    ])
+    func parsesUnits(text: String, dimension: Dimension, stored: Double) throws {
+        let value = try dimension.parse(text).get()
+        #expect(abs(value - stored) < 1e-9 * max(1, abs(stored)))
+    }
+
+    @Test func rejectsMissingAndWrongUnits() {
+        #expect(throws: QuantityError.self) { try Dimension.duration.parse("10").get() }
+        #expect(throws: QuantityError.self) { try Dimension.energy.parse("10 ms").get() }
+        #expect(throws: QuantityError.self) { try Dimension.percent.parse("ten %").get() }
+    }
+
+    @Test func suggestions() {
+        #expect(closestMatch(to: "duraton", among: ["duration", "seed"]) == "duration")
+        #expect(closestMatch(to: "zzz", among: ["duration", "seed"]) == nil)
+    }
+}

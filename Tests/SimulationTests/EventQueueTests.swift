@@ -1,0 +1,71 @@
+import GridCore
+import Node
+import Simulation
+import Testing
+
+@Suite struct EventQueueTests {
+    private func timerNode(_ event: Event) -> UInt32? {
+        if case .nodeReady(let node) = event { return node.rawValue }
+        return nil
+    }
+
+    @Test func popsInTimeOrderAndSchedulingOrderWithinATime() {
+        var queue = EventQueue()
+        let stream = RandomStream(masterSeed: 1, name: "queue-test")
+        var expected: [(Int64, UInt32)] = []
+        for index in 0..<2_000 {
+            let time = Int64(stream.uniformInt(below: 50))
+            queue.schedule(.nodeReady(node: NodeID(index)), at: SimTime(nanoseconds: time))
+            expected.append((time, UInt32(index)))
+        }
+        expected.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        var popped: [(Int64, UInt32)] = []
+        while let (time, event) = queue.popNext() {
+            popped.append((time.nanoseconds, timerNode(event)!))
+        }
+        #expect(popped.map(\.0) == expected.map(\.0))
+        #expect(popped.map(\.1) == expected.map(\.1))
+    }
+
+    @Test func loopStopsAtTheTimeLimit() {
+        var loop = EventLoop()
+        for second in 1...10 {
+            loop.schedule(.nodeReady(node: NodeID(second)), at: .zero + .seconds(Int64(second)))
+        }
+        var handled: [UInt32] = []
+        let reason = loop.run(until: RunLimit(endTime: .zero + .seconds(5))) { _, event in
+            handled.append(timerNode(event)!)
+        }
+        #expect(reason == .timeLimit)
+        #expect(handled == [1, 2, 3, 4, 5])
+        #expect(loop.now == .zero + .seconds(5))
+        #expect(loop.pendingEvents == 5)
+    }
+
+    @Test func loopStopsAtTheEventLimitAndTheStopCondition() {
+        var loop = EventLoop()
+        for index in 0..<10 { loop.schedule(.nodeReady(node: NodeID(index)), at: .zero + .seconds(1)) }
+        #expect(loop.run(until: RunLimit(endTime: .distantFuture, maxEvents: 3)) { _, _ in } == .eventLimit)
+        #expect(loop.processedEvents == 3)
+        var count = 0
+        let reason = loop.run(until: RunLimit(endTime: .distantFuture, stopCondition: { count == 2 })) { _, _ in
+            count += 1
+        }
+        #expect(reason == .stopCondition)
+        #expect(loop.processedEvents == 5)
+        #expect(loop.run(until: RunLimit(endTime: .distantFuture)) { _, _ in } == .drained)
+    }
+
+    @Test func handlersScheduleFollowUps() {
+        var loop = EventLoop()
+        loop.schedule(.nodeReady(node: NodeID(0)), at: .zero)
+        var times: [SimTime] = []
+        _ = loop.run(until: RunLimit(endTime: .zero + .seconds(1))) { loop, event in
+            times.append(loop.now)
+            if let node = timerNode(event), node < 3 {
+                loop.schedule(.nodeReady(node: NodeID(Int(node) + 1)), at: loop.now + .milliseconds(10))
+            }
+        }
+        #expect(times.map(\.nanoseconds) == [0, 10_000_000, 20_000_000, 30_000_000])
+    }
+}

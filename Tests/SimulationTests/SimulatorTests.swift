@@ -1,0 +1,94 @@
+import GridCore
+import Scenario
+import Simulation
+import Testing
+
+let smallScenario = """
+name: small
+run:
+  duration: 12 s
+  warmup: 1 s
+validators:
+  count: 4
+  regions: [bangkok, north, east, south]
+consensus:
+  block_interval: 1 s
+participants:
+  - class: solar
+    count: 10
+    region: bangkok
+    tx_rate: 1 /s
+  - class: residential
+    count: 20
+    region: northeast
+    tx_rate: 0.5 /s
+workload:
+  invalid_share: 5 %
+"""
+
+func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile = .reference) throws -> RunResult {
+    let scenario = try ScenarioLoader.parse(smallScenario, path: "small.yaml", overrides: overrides)
+    return Simulator(scenario: scenario, seed: seed, costProfile: profile).run()
+}
+
+@Suite struct SimulatorTests {
+    @Test func everyTransactionEndsInExactlyOneOutcome() throws {
+        let result = try runSmall()
+        var accepted = 0, rejected = 0, pending = 0
+        for index in 0..<result.transactions.count {
+            switch result.transactions.outcome(at: index) {
+            case .accepted: accepted += 1
+            case .rejected(let reason):
+                #expect(reason == .badSignature)
+                rejected += 1
+            case .pending: pending += 1
+            }
+        }
+        #expect(result.transactions.count == accepted + rejected + pending)
+        #expect(accepted > 200)
+        #expect(rejected > 0, "5 % of transactions carry a corrupted signature")
+        #expect(result.violations.isEmpty)
+        #expect(result.blocks.count >= 10)
+        #expect(result.blocks.map(\.height) == Array(1...UInt64(result.blocks.count)))
+        #expect(result.blocks.reduce(0) { $0 + $1.transactionCount } == accepted)
+    }
+
+    @Test func sameSeedSameDigestOtherSeedOtherDigest() throws {
+        let first = try runSmall(seed: 7)
+        let second = try runSmall(seed: 7)
+        let other = try runSmall(seed: 8)
+        #expect(first.digest == second.digest)
+        #expect(first.events == second.events)
+        #expect(first.digest != other.digest)
+    }
+
+    @Test func latenciesRespectCausality() throws {
+        let result = try runSmall()
+        let tracker = result.transactions
+        for index in 0..<tracker.count where tracker.finalizedNanos[index] >= 0 {
+            #expect(tracker.admittedNanos[index] > tracker.submittedNanos[index])
+            #expect(tracker.includedNanos[index] >= tracker.admittedNanos[index])
+            #expect(tracker.finalizedNanos[index] > tracker.includedNanos[index])
+        }
+    }
+
+    @Test func aSlowCPUQueuesWorkAndRaisesAdmissionLatency() throws {
+        var slow = CostProfile.reference
+        slow.verifyNanos = 30_000_000  // 30 ms per signature check: the entry nodes saturate
+        let fast = try runSmall()
+        let loaded = try runSmall(profile: slow)
+        let fastAdmission = fast.transactions.latencies(of: .admission).sorted()
+        let slowAdmission = loaded.transactions.latencies(of: .admission).sorted()
+        #expect(fastAdmission[fastAdmission.count / 2] < 20_000_000)
+        #expect(slowAdmission[slowAdmission.count / 2] > 30_000_000)
+        #expect(loaded.nodeBusyNanos.reduce(0, +) > 10 * fast.nodeBusyNanos.reduce(0, +))
+    }
+
+    @Test func modelledSignaturesGiveTheSameShapeOfRun() throws {
+        let real = try runSmall()
+        let modelled = try runSmall(overrides: ["consensus.signatures=modelled"])
+        #expect(real.transactions.count == modelled.transactions.count, "the workload does not depend on the scheme")
+        #expect(modelled.blocks.count == real.blocks.count)
+        #expect(modelled.violations.isEmpty)
+    }
+}

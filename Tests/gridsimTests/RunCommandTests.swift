@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@Suite struct RunCommandTests {
+    @Test func smokeScenarioWritesAReportWhoseCountsAddUp() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("digest"))
+        let report = try CLI.json(out + "/report.json")
+        let manifest = try #require(report["manifest"] as? [String: Any])
+        #expect(manifest["scenario"] as? String == "smoke")
+        #expect(manifest["seed"] as? Int == 1)
+        #expect((manifest["digest"] as? String)?.count == 64)
+        let transactions = try #require(report["transactions"] as? [String: Any])
+        let count = { (key: String) in transactions[key] as? Int ?? -1 }
+        #expect(count("submitted") > 500)
+        #expect(count("submitted") == count("accepted") + count("rejected") + count("pending"))
+        let throughput = try #require(report["throughput"] as? [String: Any])
+        #expect((throughput["tps"] as? Double ?? 0) > 10)
+        #expect(FileManager.default.fileExists(atPath: out + "/report.md"))
+    }
+
+    @Test func sameSeedGivesTheSameDigestInTwoProcessesAndAnotherSeedDoesNot() throws {
+        func digest(seed: Int) throws -> String {
+            let out = try CLI.temporaryDirectory().path
+            let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--seed", String(seed), "--out", out, "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
+            return try #require(manifest["digest"] as? String)
+        }
+        let first = try digest(seed: 5)
+        let second = try digest(seed: 5)
+        let other = try digest(seed: 6)
+        #expect(first == second)
+        #expect(first != other)
+    }
+
+    @Test func overridesAreListedInTheManifest() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=5 s", "--out", out, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
+        #expect(manifest["overrides"] as? [String] == ["run.duration=5 s"])
+        #expect(manifest["simulated_seconds"] as? Double == 5)
+    }
+
+    @Test func validateAcceptsTheSmokeScenario() throws {
+        let result = try CLI.run(["validate", "Scenarios/smoke.yaml"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("ok"))
+    }
+}
+
+@Suite struct BadInputTests {
+    static let valid = """
+    name: e2e
+    run:
+      duration: 3 s
+    validators:
+      count: 2
+    participants:
+      - class: solar
+        count: 2
+        region: bangkok
+        tx_rate: 1 /s
+    """
+
+    /// Runs `gridsim run` on `text`, expecting exit code 2, no report, and a message naming
+    /// the file, `line` and `field`.
+    private func expectBadInput(_ text: String, line: Int, field: String,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let path = try CLI.scenarioFile(text)
+        let out = try CLI.temporaryDirectory().appendingPathComponent("report").path
+        let result = try CLI.run(["run", path, "--out", out])
+        #expect(result.status == 2, "exit code", sourceLocation: sourceLocation)
+        #expect(result.stderr.contains("\(path):\(line):"), "names file and line: \(result.stderr)",
+                sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(field), "names the field: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(!FileManager.default.fileExists(atPath: out), "no report is written", sourceLocation: sourceLocation)
+        let validate = try CLI.run(["validate", path])
+        #expect(validate.status == 2, sourceLocation: sourceLocation)
+    }
+
+    @Test func badYAML() throws {
+        try expectBadInput(Self.valid.replacingOccurrences(of: "count: 2\nparticipants", with: "count: [2\nparticipants"),
+                           line: 6, field: "not valid YAML")
+    }
+
+    @Test func missingField() throws {
+        try expectBadInput(Self.valid.replacingOccurrences(of: "  duration: 3 s\n", with: "  seed: 4\n"),
+                           line: 2, field: "run.duration")
+    }
+
+    @Test func negativeRate() throws {
+        try expectBadInput(Self.valid.replacingOccurrences(of: "1 /s", with: "-1 /s"),
+                           line: 10, field: "participants[0].tx_rate")
+    }
+
+    @Test func unknownRegion() throws {
+        try expectBadInput(Self.valid.replacingOccurrences(of: "region: bangkok", with: "region: chiang-mai"),
+                           line: 9, field: "participants[0].region")
+    }
+
+    @Test func unreadableFile() throws {
+        let result = try CLI.run(["run", "/nonexistent/scenario.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/nonexistent/scenario.yaml"))
+    }
+
+    @Test func badArgumentsAreBadInput() throws {
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--seed", "minus-one"])
+        #expect(result.status == 2)
+    }
+}
