@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "gridsim", targets: ["gridsim"]),
         .library(name: "GridCore", targets: ["GridCore"]),
         .library(name: "CSodium", targets: ["CSodium"]),
+        .library(name: "Market", targets: ["Market"]),
+        .library(name: "Grid", targets: ["Grid"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Reporting", targets: ["Reporting"]),
     ],
@@ -43,7 +45,17 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["GridCore"],
+            dependencies: ["GridCore", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Market",
+            dependencies: ["GridCore", "Ledger", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Grid",
+            dependencies: ["GridCore", "Ledger"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -54,7 +66,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "GridCore", "Ledger", "Consensus",
+                "GridCore", "Ledger", "Market", "Grid", "Consensus",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
@@ -67,15 +79,16 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "GridCore", "Ledger", "Consensus", "Node", "Scenario",
+                "GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "Reporting",
             dependencies: [
-                "GridCore", "Simulation", "Scenario",
+                "GridCore", "Market", "Grid", "Simulation", "Scenario",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSettings
@@ -83,13 +96,15 @@ let package = Package(
         .executableTarget(
             name: "gridsim",
             dependencies: [
-                "GridCore", "Scenario", "Simulation", "Reporting",
+                "GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario", "Simulation", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["GridCore", "Ledger"], swiftSettings: strictSettings),
+        .testTarget(name: "MarketTests", dependencies: ["GridCore", "Ledger", "Market"], swiftSettings: strictSettings),
+        .testTarget(name: "GridTests", dependencies: ["GridCore", "Ledger", "Grid", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConsensusTests",
             dependencies: ["GridCore", "Ledger", "Consensus"],
@@ -97,13 +112,13 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["GridCore", "Ledger", "Consensus", "Node"],
+            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["GridCore", "Scenario", "Simulation"],
+            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Simulation"],
             swiftSettings: strictSettings
         ),
         .testTarget(

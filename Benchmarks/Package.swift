@@ -19,6 +19,8 @@ let package = Package(
                 .product(name: "GridCore", package: "gridtokenx-sim"),
                 .product(name: "CSodium", package: "gridtokenx-sim"),
                 .product(name: "Simulation", package: "gridtokenx-sim"),
+                .product(name: "Market", package: "gridtokenx-sim"),
+                .product(name: "Grid", package: "gridtokenx-sim"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             path: "Benchmarks/Core",

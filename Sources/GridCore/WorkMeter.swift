@@ -13,6 +13,8 @@ public struct WorkMeter: Hashable, Sendable {
     public var merkleLeaves = 0
     /// Transactions validated and applied to state.
     public var transactionsApplied = 0
+    /// Order-book operations: an insert, a cancel, or one candidate examined while matching.
+    public var bookOperations = 0
     /// Messages handled (the fixed per-message overhead).
     public var messages = 0
 
@@ -25,6 +27,7 @@ public struct WorkMeter: Hashable, Sendable {
         hashes += other.hashes
         merkleLeaves += other.merkleLeaves
         transactionsApplied += other.transactionsApplied
+        bookOperations += other.bookOperations
         messages += other.messages
     }
 }

@@ -1,81 +1,254 @@
 import GridCore
 
-/// The digest that names a transaction: BLAKE2b-256 of its canonical body.
+/// The digest that names a transaction: BLAKE2b-256 of its canonical content.
 public typealias TransactionID = Digest32
 
-/// What a transaction asks the ledger to do, without its signature.
-public struct TransactionBody: Hashable, Sendable {
-    /// The signer, who pays.
-    public var sender: PublicKey
-    /// Who receives the amount.
-    public var recipient: PublicKey
-    /// The amount moved.
-    public var amount: MicroTokens
-    /// A per-sender number; together with the id check it makes a replay detectable.
-    public var nonce: UInt64
-    /// The grid region the sender trades in.
-    public var region: Region
+/// A trade's identity: BLAKE2b-256 of (buy order, sell order, fill number).
+public typealias TradeID = Digest32
 
-    public init(sender: PublicKey, recipient: PublicKey, amount: MicroTokens, nonce: UInt64, region: Region) {
-        self.sender = sender
-        self.recipient = recipient
-        self.amount = amount
-        self.nonce = nonce
-        self.region = region
+/// A grid operator's signed statement that a producer's meter recorded `energy` in a period:
+/// the only thing energy tokens can be minted against.
+public struct MeterAttestation: Hashable, Sendable {
+    public var producer: PublicKey
+    public var location: GridLocation
+    public var source: EnergySource
+    public var energy: EnergyWh
+    public var periodStart: SimTime
+    public var periodEnd: SimTime
+    /// The region's grid operator, who signs.
+    public var gridOperator: PublicKey
+    public var signature: Signature
+
+    /// What the operator signs; also the attestation's identity against reuse.
+    public static func digest(producer: PublicKey, location: GridLocation, source: EnergySource,
+                              energy: EnergyWh, periodStart: SimTime, periodEnd: SimTime,
+                              gridOperator: PublicKey) -> Digest32 {
+        var encoder = CanonicalEncoder()
+        encoder.append("meter-attestation")
+        encoder.append(producer.bytes)
+        encoder.append(UInt8(location.region.index))
+        encoder.append(location.zone)
+        encoder.append(source.rawValue)
+        encoder.append(energy)
+        encoder.append(periodStart)
+        encoder.append(periodEnd)
+        encoder.append(gridOperator.bytes)
+        return encoder.blake2b
     }
 
-    /// The canonical encoding, input of the id and the signature.
-    public func encoded() -> [UInt8] {
-        var encoder = CanonicalEncoder(capacity: 96)
-        encoder.append(UInt8(1))
-        encoder.append(sender.bytes)
-        encoder.append(recipient.bytes)
-        encoder.append(amount)
-        encoder.append(nonce)
-        encoder.append(UInt8(region.index))
-        return encoder.bytes
+    public var digest: Digest32 {
+        Self.digest(producer: producer, location: location, source: source, energy: energy,
+                    periodStart: periodStart, periodEnd: periodEnd, gridOperator: gridOperator)
+    }
+
+    /// An attestation signed by `gridOperator`.
+    public init(producer: PublicKey, location: GridLocation, source: EnergySource, energy: EnergyWh,
+                periodStart: SimTime, periodEnd: SimTime, signedBy gridOperator: KeyPair, scheme: SignatureScheme) {
+        self.producer = producer
+        self.location = location
+        self.source = source
+        self.energy = energy
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.gridOperator = gridOperator.publicKey
+        self.signature = Signature(bytes: .zero)
+        self.signature = gridOperator.sign(digest, scheme: scheme)
+    }
+}
+
+/// What an order asks for.
+public struct OrderTerms: Hashable, Sendable {
+    public var side: OrderSide
+    /// Limit price: the most a buyer pays, the least a seller accepts.
+    public var price: MicroTokensPerKWh
+    public var quantity: EnergyWh
+    /// Where the energy is produced (sell) or consumed (buy).
+    public var location: GridLocation
+    /// The delivery window the order accepts.
+    public var deliveryStart: SimTime
+    public var deliveryEnd: SimTime
+    /// When an unfilled remainder is withdrawn and its escrow released.
+    public var expiresAt: SimTime
+    /// The energy's source (sell orders); buyers put `.conventional`.
+    public var source: EnergySource
+
+    public init(side: OrderSide, price: MicroTokensPerKWh, quantity: EnergyWh, location: GridLocation,
+                deliveryStart: SimTime, deliveryEnd: SimTime, expiresAt: SimTime, source: EnergySource) {
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+        self.location = location
+        self.deliveryStart = deliveryStart
+        self.deliveryEnd = deliveryEnd
+        self.expiresAt = expiresAt
+        self.source = source
+    }
+
+    /// What the order must lock in escrow: the energy (sell) or its value at the limit price (buy).
+    public var escrow: (asset: Asset, amount: Int64)? {
+        switch side {
+        case .sell:
+            return (.energy, quantity.rawValue)
+        case .buy:
+            guard let value = MicroTokens.value(of: quantity, at: price) else { return nil }
+            return (.payment, value.rawValue)
+        }
+    }
+}
+
+/// What a transaction does.
+public enum TransactionKind: Sendable {
+    /// Moves outputs: inputs are spent, outputs created; payment inputs also pay the fee.
+    case transfer(inputs: [OutPoint], outputs: [TxOutput])
+    /// Creates energy tokens for a producer against a meter attestation.
+    case mint(MeterAttestation)
+    /// Puts an order on the book; the inputs fund the escrow, the fee and the change.
+    case placeOrder(OrderTerms, inputs: [OutPoint], change: [TxOutput])
+    /// Withdraws an order (named by the transaction that placed it); its escrow is released.
+    case cancelOrder(order: TransactionID)
+    /// A grid operator's meter reading after a trade's delivery window: settles the trade.
+    case settleTrade(trade: TradeID, delivered: EnergyWh)
+
+    /// A short name for reports and traces.
+    public var name: String {
+        switch self {
+        case .transfer: "transfer"
+        case .mint: "mint"
+        case .placeOrder: "place_order"
+        case .cancelOrder: "cancel_order"
+        case .settleTrade: "settle_trade"
+        }
     }
 }
 
 /// A signed transaction. Immutable and shared by reference between the in-process nodes, like
 /// bytes on a wire.
 public final class Transaction: Sendable {
-    /// What it asks for.
-    public let body: TransactionBody
-    /// BLAKE2b-256 of the canonical body.
+    /// Who signs: the owner of every input, the placer of an order, the operator of a settlement.
+    public let signer: PublicKey
+    /// The signer's region: which market area and shard the transaction belongs to.
+    public let region: Region
+    public let kind: TransactionKind
+    /// Paid in payment tokens from the inputs (zero for kinds without inputs).
+    public let fee: MicroTokens
+    /// The last simulated time at which the transaction may be included (replay window).
+    public let validUntil: SimTime
+    /// Makes otherwise equal transactions distinct.
+    public let nonce: UInt64
+    /// BLAKE2b-256 of the canonical content.
     public let id: TransactionID
-    /// The sender's signature of ``id``.
     public let signature: Signature
+    /// Bytes on the wire.
+    public let encodedSize: Int
 
-    /// Signs `body` with `keyPair`, which must be the sender's.
-    public init(body: TransactionBody, signedBy keyPair: KeyPair, scheme: SignatureScheme) {
-        precondition(keyPair.publicKey == body.sender, "a transaction is signed by its sender")
-        self.body = body
-        self.id = Blake2b.hash(body.encoded())
-        self.signature = keyPair.sign(id, scheme: scheme)
+    /// Signs the transaction with `keyPair`, which becomes its signer.
+    public convenience init(signedBy keyPair: KeyPair, region: Region, kind: TransactionKind, fee: MicroTokens = .zero,
+                            validUntil: SimTime, nonce: UInt64, scheme: SignatureScheme) {
+        let encoded = Transaction.encode(signer: keyPair.publicKey, region: region, kind: kind, fee: fee,
+                                         validUntil: validUntil, nonce: nonce)
+        let id = Blake2b.hash(encoded)
+        self.init(signer: keyPair.publicKey, region: region, kind: kind, fee: fee, validUntil: validUntil,
+                  nonce: nonce, id: id, signature: keyPair.sign(id, scheme: scheme), size: encoded.count + 64)
     }
 
-    /// A transaction with a given signature (which may be wrong: how invalid input is produced).
-    public init(body: TransactionBody, signature: Signature) {
-        self.body = body
-        self.id = Blake2b.hash(body.encoded())
+    /// A transaction with a given signature, which may be wrong: how invalid input is produced.
+    public convenience init(signer: PublicKey, region: Region, kind: TransactionKind, fee: MicroTokens = .zero,
+                            validUntil: SimTime, nonce: UInt64, signature: Signature) {
+        let encoded = Transaction.encode(signer: signer, region: region, kind: kind, fee: fee,
+                                         validUntil: validUntil, nonce: nonce)
+        self.init(signer: signer, region: region, kind: kind, fee: fee, validUntil: validUntil, nonce: nonce,
+                  id: Blake2b.hash(encoded), signature: signature, size: encoded.count + 64)
+    }
+
+    private init(signer: PublicKey, region: Region, kind: TransactionKind, fee: MicroTokens, validUntil: SimTime,
+                 nonce: UInt64, id: TransactionID, signature: Signature, size: Int) {
+        self.signer = signer
+        self.region = region
+        self.kind = kind
+        self.fee = fee
+        self.validUntil = validUntil
+        self.nonce = nonce
+        self.id = id
         self.signature = signature
+        self.encodedSize = size
     }
 
-    /// Bytes on the wire: the body plus the 64-byte signature.
-    public var encodedSize: Int { 93 + 64 }
+    /// The same content with one bit of the signature flipped.
+    public func withCorruptedSignature() -> Transaction {
+        Transaction(signer: signer, region: region, kind: kind, fee: fee, validUntil: validUntil, nonce: nonce,
+                    signature: signature.corrupted)
+    }
 
-    /// Whether the signature is the sender's signature of the id.
+    /// Whether the signature is the signer's signature of the id.
     public func hasValidSignature(_ verifier: SignatureVerifier) -> Bool {
-        verifier.verify(signature, of: id, by: body.sender)
+        verifier.verify(signature, of: id, by: signer)
     }
-}
 
-/// Why a transaction was not accepted. Every rejection carries one, and reports count them.
-public enum RejectionReason: String, Sendable, CaseIterable, Comparable {
-    case badSignature = "bad_signature"
-    case duplicate
-    case replayed
+    /// The inputs the transaction spends.
+    public var inputs: [OutPoint] {
+        switch kind {
+        case .transfer(let inputs, _), .placeOrder(_, let inputs, _): inputs
+        case .mint, .cancelOrder, .settleTrade: []
+        }
+    }
 
-    public static func < (lhs: RejectionReason, rhs: RejectionReason) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// The canonical encoding, input of the id and the signature.
+    static func encode(signer: PublicKey, region: Region, kind: TransactionKind, fee: MicroTokens,
+                       validUntil: SimTime, nonce: UInt64) -> [UInt8] {
+        var encoder = CanonicalEncoder(capacity: 256)
+        encoder.append("tx/v1")
+        encoder.append(signer.bytes)
+        encoder.append(UInt8(region.index))
+        encoder.append(fee)
+        encoder.append(validUntil)
+        encoder.append(nonce)
+        switch kind {
+        case .transfer(let inputs, let outputs):
+            encoder.append(UInt8(0))
+            append(inputs, to: &encoder)
+            append(outputs, to: &encoder)
+        case .mint(let attestation):
+            encoder.append(UInt8(1))
+            encoder.append(attestation.digest)
+            encoder.append(attestation.signature.bytes)
+        case .placeOrder(let terms, let inputs, let change):
+            encoder.append(UInt8(2))
+            encoder.append(terms.side.rawValue)
+            encoder.append(terms.price)
+            encoder.append(terms.quantity)
+            encoder.append(UInt8(terms.location.region.index))
+            encoder.append(terms.location.zone)
+            encoder.append(terms.deliveryStart)
+            encoder.append(terms.deliveryEnd)
+            encoder.append(terms.expiresAt)
+            encoder.append(terms.source.rawValue)
+            append(inputs, to: &encoder)
+            append(change, to: &encoder)
+        case .cancelOrder(let order):
+            encoder.append(UInt8(3))
+            encoder.append(order)
+        case .settleTrade(let trade, let delivered):
+            encoder.append(UInt8(4))
+            encoder.append(trade)
+            encoder.append(delivered)
+        }
+        return encoder.bytes
+    }
+
+    private static func append(_ inputs: [OutPoint], to encoder: inout CanonicalEncoder) {
+        encoder.append(UInt32(inputs.count))
+        for input in inputs {
+            encoder.append(input.transaction)
+            encoder.append(input.index)
+        }
+    }
+
+    private static func append(_ outputs: [TxOutput], to encoder: inout CanonicalEncoder) {
+        encoder.append(UInt32(outputs.count))
+        for output in outputs {
+            encoder.append(output.owner.bytes)
+            encoder.append(output.asset.rawValue)
+            encoder.append(output.amount)
+        }
+    }
 }

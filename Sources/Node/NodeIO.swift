@@ -1,6 +1,7 @@
 import Consensus
 import GridCore
 import Ledger
+import Market
 
 /// What travels between nodes.
 public enum NodeMessage: Sendable {
@@ -42,10 +43,11 @@ public enum NodeEffect: Sendable {
     case setTimer(NodeTimer, at: SimTime)
     /// A client transaction entered this node's mempool.
     case admitted(TransactionID)
-    /// A client transaction was refused, with the reason.
+    /// A transaction was refused (at admission, or left out of a block), with the reason.
     case rejected(TransactionID, RejectionReason)
     /// This node proposed a block.
     case proposed(Block)
-    /// This node finalized a block.
-    case committed(Block, votes: [Vote])
+    /// This node finalized a block and applied it: `receipt` says what the block did, or is
+    /// `nil` when the block did not apply on this node's state (its state has diverged).
+    case committed(Block, votes: [Vote], receipt: BlockReceipt?, failure: BlockFailure?)
 }

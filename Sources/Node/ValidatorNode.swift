@@ -1,6 +1,11 @@
 import Consensus
+import Grid
 import GridCore
 import Ledger
+import Market
+
+/// The replicated state every node applies blocks to.
+public typealias ChainState = ExchangeState<GridState>
 
 /// Static configuration of a validator node.
 public struct NodeConfiguration: Sendable {
@@ -15,15 +20,22 @@ public struct NodeConfiguration: Sendable {
     }
 }
 
-/// One validator: mempool, committed-transaction index and consensus, behind ``NodeInput`` and
-/// ``NodeEffect``. It reads no clock and sends nothing itself; the simulator (or, one day, a
-/// networked driver) delivers inputs and carries out effects.
+/// One validator: the chain state (ledger, market, grid bookings), a mempool and consensus,
+/// behind ``NodeInput`` and ``NodeEffect``. It reads no clock and sends nothing itself; the
+/// simulator (or, one day, a networked driver) delivers inputs and carries out effects.
+///
+/// Admission checks a client transaction's signature, its conflicts with waiting transactions
+/// and its validity on the committed state. A proposer assembles its block by applying waiting
+/// transactions and rolling them back, leaving out those that no longer apply (reported with
+/// their reason). A validator accepts a proposal only if every signature checks and the block
+/// applies; it applies a block for real when consensus finalizes it.
 public final class ValidatorNode {
     public let id: NodeID
+    private let validators: ValidatorSet
     private let verifier: SignatureVerifier
     private var consensus: LeaderRotation
     private var mempool = Mempool()
-    private var committed: Set<TransactionID> = []
+    public private(set) var state: ChainState
     private var actions: [ConsensusAction] = []
 
     /// The height this node is deciding.
@@ -32,9 +44,11 @@ public final class ValidatorNode {
     public var mempoolCount: Int { mempool.count }
 
     public init(id: NodeID, validators: ValidatorSet, keyPair: KeyPair, configuration: NodeConfiguration,
-                verifier: SignatureVerifier) {
+                verifier: SignatureVerifier, genesis: ChainState) {
         self.id = id
+        self.validators = validators
         self.verifier = verifier
+        self.state = genesis
         self.consensus = LeaderRotation(
             validators: validators, me: id, keyPair: keyPair, scheme: configuration.signatureScheme,
             blockInterval: configuration.blockInterval,
@@ -53,58 +67,74 @@ public final class ValidatorNode {
         work.messages += 1
         switch input {
         case .client(let transaction):
-            admitFromClient(transaction, work: &work, effects: &effects)
+            if let reason = admit(transaction, at: now, work: &work) {
+                effects.append(.rejected(transaction.id, reason))
+            } else {
+                effects.append(.admitted(transaction.id))
+                effects.append(.broadcast(.transaction(transaction)))
+            }
         case .message(_, .transaction(let transaction)):
-            admitFromPeer(transaction, work: &work)
+            _ = admit(transaction, at: now, work: &work)
         case .message(_, .proposal(let proposal)):
             consensus.receive(proposal, verifier: verifier, work: &work, actions: &actions, isAcceptable: isAcceptable)
         case .message(_, .vote(let vote)):
             consensus.receive(vote, verifier: verifier, work: &work, actions: &actions, isAcceptable: isAcceptable)
         case .timer(.propose(let height)):
-            let transactions = mempool.take(consensus.maxBlockTransactions)
-            consensus.proposalDue(height: height, now: now, transactions: transactions, work: &work,
-                                  actions: &actions, isAcceptable: isAcceptable)
+            guard height == consensus.height, consensus.leader(of: height) == id else { break }
+            let block = assemble(height: height, at: now, work: &work, effects: &effects)
+            consensus.proposalDue(height: height, now: now, transactions: block, work: &work, actions: &actions,
+                                  isAcceptable: isAcceptable)
         }
         drainActions(work: &work, effects: &effects)
     }
 
-    private func admitFromClient(_ transaction: Transaction, work: inout WorkMeter, effects: inout [NodeEffect]) {
+    /// Why `transaction` cannot enter the mempool, or `nil` when it entered.
+    private func admit(_ transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> RejectionReason? {
         work.hashes += 1
-        if committed.contains(transaction.id) {
-            effects.append(.rejected(transaction.id, .replayed))
-            return
-        }
-        if mempool.contains(transaction.id) {
-            effects.append(.rejected(transaction.id, .duplicate))
-            return
-        }
+        if mempool.contains(transaction.id) { return .duplicate }
         work.signaturesChecked += 1
-        guard transaction.hasValidSignature(verifier) else {
-            effects.append(.rejected(transaction.id, .badSignature))
-            return
-        }
+        guard transaction.hasValidSignature(verifier) else { return .badSignature }
+        if transaction.inputs.contains(where: { mempool.spender(of: $0) != nil }) { return .spentInput }
+        if let reason = state.check(transaction, at: now, verifier: verifier, work: &work) { return reason }
         mempool.insert(transaction)
-        effects.append(.admitted(transaction.id))
-        effects.append(.broadcast(.transaction(transaction)))
+        return nil
     }
 
-    private func admitFromPeer(_ transaction: Transaction, work: inout WorkMeter) {
-        guard !committed.contains(transaction.id), !mempool.contains(transaction.id) else { return }
-        work.signaturesChecked += 1
-        guard transaction.hasValidSignature(verifier) else { return }
-        mempool.insert(transaction)
+    /// The transactions of this node's block at `height`: waiting ones that still apply.
+    private func assemble(height: UInt64, at now: SimTime, work: inout WorkMeter,
+                          effects: inout [NodeEffect]) -> [Transaction] {
+        let candidates = mempool.take(consensus.maxBlockTransactions)
+        let context = BlockContext(height: height, timestamp: now, proposer: validators[id].publicKey)
+        switch state.apply(candidates, context: context, mode: .assemble, verifier: verifier, work: &work) {
+        case .success(let receipt):
+            state.rollback(receipt)
+            for (transaction, reason) in receipt.rejected {
+                mempool.remove(transaction)
+                effects.append(.rejected(transaction, reason))
+            }
+            return receipt.applied
+        case .failure:
+            preconditionFailure("assembling never fails")
+        }
     }
 
     private func isAcceptable(_ block: Block, _ work: inout WorkMeter) -> Bool {
         for transaction in block.transactions {
-            work.transactionsApplied += 1
-            guard !committed.contains(transaction.id) else { return false }
-            if !mempool.contains(transaction.id) {
-                work.signaturesChecked += 1
-                guard transaction.hasValidSignature(verifier) else { return false }
-            }
+            work.signaturesChecked += 1
+            guard transaction.hasValidSignature(verifier) else { return false }
         }
-        return true
+        switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
+                           work: &work) {
+        case .success(let receipt):
+            state.rollback(receipt)
+            return true
+        case .failure:
+            return false
+        }
+    }
+
+    private func context(of block: Block) -> BlockContext {
+        BlockContext(height: block.height, timestamp: block.timestamp, proposer: validators[block.proposer].publicKey)
     }
 
     private func drainActions(work: inout WorkMeter, effects: inout [NodeEffect]) {
@@ -118,13 +148,21 @@ public final class ValidatorNode {
             case .scheduleProposal(let height, let at):
                 effects.append(.setTimer(.propose(height: height), at: at))
             case .commit(let block, let votes):
-                for transaction in block.transactions {
-                    committed.insert(transaction.id)
-                    mempool.markCommitted(transaction.id)
-                }
-                effects.append(.committed(block, votes: votes))
+                commit(block, votes: votes, work: &work, effects: &effects)
             }
         }
         actions.removeAll(keepingCapacity: true)
+    }
+
+    private func commit(_ block: Block, votes: [Vote], work: inout WorkMeter, effects: inout [NodeEffect]) {
+        for transaction in block.transactions { mempool.remove(transaction.id) }
+        switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
+                           work: &work) {
+        case .success(let receipt):
+            state.commit(receipt)
+            effects.append(.committed(block, votes: votes, receipt: receipt, failure: nil))
+        case .failure(let failure):
+            effects.append(.committed(block, votes: votes, receipt: nil, failure: failure))
+        }
     }
 }

@@ -38,6 +38,14 @@ public enum MarkdownReport {
         lines.append("| submitted | accepted | rejected | pending |")
         lines.append("|---:|---:|---:|---:|")
         lines.append("| \(transactions.submitted) | \(transactions.accepted) | \(transactions.rejected) | \(transactions.pending) |")
+        if !transactions.byKind.isEmpty {
+            lines.append("")
+            lines.append("| kind | submitted | accepted | rejected | pending |")
+            lines.append("|---|---:|---:|---:|---:|")
+            for (kind, counts) in transactions.byKind.sorted(by: { $0.key < $1.key }) {
+                lines.append("| \(kind) | \(counts.submitted) | \(counts.accepted) | \(counts.rejected) | \(counts.pending) |")
+            }
+        }
         if !transactions.rejectedByReason.isEmpty {
             lines.append("")
             lines.append("Rejected by reason: " + transactions.rejectedByReason.sorted { $0.key < $1.key }
@@ -53,6 +61,26 @@ public enum MarkdownReport {
         for (name, summary) in [("admission", report.latency.admission), ("inclusion", report.latency.inclusion),
                                 ("finality", report.latency.finality)] {
             lines.append("| \(name) | \(summary.count) | \(format(summary.p50Ms)) | \(format(summary.p90Ms)) | \(format(summary.p99Ms)) | \(format(summary.p999Ms)) | \(format(summary.maxMs)) |")
+        }
+        let market = report.market
+        lines.append("")
+        lines.append("## Market")
+        lines.append("")
+        lines.append("\(market.trades) trades · \(format(Double(market.energyWh) / 1_000)) kWh · \(format(Double(market.valueMicro) / 1e6)) tokens · average \(format(Double(market.averagePriceMicroPerKwh) / 1e6)) tokens/kWh · renewable \(format(Double(market.renewableShareBp) / 100)) % · \(format(market.creditsIssued)) carbon credits · \(market.settlements) settlements (\(market.settlementsTimedOut) timed out) · \(market.expiredOrders) orders expired")
+        let grid = report.grid
+        lines.append("")
+        lines.append("## Grid")
+        lines.append("")
+        lines.append("Renewable \(format(Double(grid.renewableShareBp) / 100)) % of traded energy · carbon intensity \(format(grid.carbonIntensityGPerKwh)) g/kWh · \(format(grid.carbonSavedKg)) kg CO2 saved · stable \(format(Double(grid.stabilityBp) / 100)) % of \(grid.samples) samples · frequency \(String(format: "%.3f", grid.frequencyMinHz))–\(String(format: "%.3f", grid.frequencyMaxHz)) Hz")
+        lines.append("")
+        lines.append("Trades the grid approved \(grid.tradesApproved), made conditional (peak fee) \(grid.tradesConditional), rejected \(grid.tradesRejected)" + (grid.tradesRejectedByReason.isEmpty ? "." : " (" + grid.tradesRejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")."))
+        if !grid.lines.isEmpty {
+            lines.append("")
+            lines.append("| line | max loading | mean loading | high (≥ 80 %) |")
+            lines.append("|---|---:|---:|---:|")
+            for line in grid.lines {
+                lines.append("| \(line.line) | \(format(line.maxLoadingPercent)) % | \(format(line.meanLoadingPercent)) % | \(format(Double(line.highShareBp) / 100)) % of samples |")
+            }
         }
         let consensus = report.consensus
         lines.append("")

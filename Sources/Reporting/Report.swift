@@ -1,4 +1,5 @@
 import Foundation
+import Grid
 import GridCore
 import Scenario
 import Simulation
@@ -50,6 +51,13 @@ public struct Report: Codable, Sendable {
         public var warmupSeconds: Double
     }
 
+    public struct Counts: Codable, Sendable {
+        public var submitted = 0
+        public var accepted = 0
+        public var rejected = 0
+        public var pending = 0
+    }
+
     public struct Transactions: Codable, Sendable {
         public var submitted: Int
         public var accepted: Int
@@ -57,6 +65,51 @@ public struct Report: Codable, Sendable {
         public var pending: Int
         /// Rejections per reason; the values add up to `rejected`.
         public var rejectedByReason: [String: Int]
+        /// The same counts per kind (order, transfer, mint, settlement).
+        public var byKind: [String: Counts]
+    }
+
+    public struct Market: Codable, Sendable {
+        public var trades: Int
+        public var energyWh: Int64
+        public var valueMicro: Int64
+        public var averagePriceMicroPerKwh: Int64
+        /// Renewable share of traded energy.
+        public var renewableShareBp: Int64
+        /// Carbon credits issued on renewable deliveries.
+        public var creditsIssued: Double
+        /// Peak premiums charged on trades (grid fees).
+        public var premiumMicro: Int64
+        public var settlements: Int
+        public var settlementsTimedOut: Int
+        public var deliveredWh: Int64
+        public var expiredOrders: Int
+    }
+
+    public struct LineCongestion: Codable, Sendable {
+        public var line: String
+        public var maxLoadingPercent: Double
+        public var meanLoadingPercent: Double
+        /// Share of samples at each congestion level (low < 50 %, medium < 80 %, high).
+        public var lowShareBp: Int64
+        public var mediumShareBp: Int64
+        public var highShareBp: Int64
+    }
+
+    public struct Grid: Codable, Sendable {
+        public var renewableShareBp: Int64
+        public var carbonIntensityGPerKwh: Double
+        public var carbonSavedKg: Double
+        /// Share of samples with frequency and every zone's voltage in band.
+        public var stabilityBp: Int64
+        public var tradesApproved: Int
+        public var tradesConditional: Int
+        public var tradesRejected: Int
+        public var tradesRejectedByReason: [String: Int]
+        public var frequencyMinHz: Double
+        public var frequencyMaxHz: Double
+        public var samples: Int
+        public var lines: [LineCongestion]
     }
 
     public struct Throughput: Codable, Sendable {
@@ -106,6 +159,8 @@ public struct Report: Codable, Sendable {
     public var throughput: Throughput
     public var latency: Latency
     public var consensus: Consensus
+    public var market: Market
+    public var grid: Grid
     public var targets: [TargetVerdict]
     public var violations: [Violation]
     public var harness: HarnessFigures
@@ -123,16 +178,25 @@ public struct Report: Codable, Sendable {
         let tracker = result.transactions
         var accepted = 0, pending = 0
         var byReason: [String: Int] = [:]
+        var byKind: [String: Counts] = [:]
         for index in 0..<tracker.count {
+            let kind = tracker.kinds[index]
+            byKind[kind, default: Counts()].submitted += 1
             switch tracker.outcome(at: index) {
-            case .accepted: accepted += 1
-            case .pending: pending += 1
-            case .rejected(let reason): byReason[reason.rawValue, default: 0] += 1
+            case .accepted:
+                accepted += 1
+                byKind[kind]!.accepted += 1
+            case .pending:
+                pending += 1
+                byKind[kind]!.pending += 1
+            case .rejected(let reason):
+                byReason[reason.rawValue, default: 0] += 1
+                byKind[kind]!.rejected += 1
             }
         }
         let rejected = byReason.values.reduce(0, +)
         transactions = Transactions(submitted: tracker.count, accepted: accepted, rejected: rejected,
-                                    pending: pending, rejectedByReason: byReason)
+                                    pending: pending, rejectedByReason: byReason, byKind: byKind)
 
         let warmup = SimTime.zero + scenario.run.warmup
         let finalizedAfterWarmup = tracker.finalizedNanos.filter { $0 >= warmup.nanoseconds }.count
@@ -157,6 +221,16 @@ public struct Report: Codable, Sendable {
             validators: scenario.validators.count,
             cpuUtilisationBp: capacity > 0 ? Int64((Double(busy) / capacity * 10_000).rounded()) : 0)
 
+        let statistics = result.market
+        market = Market(
+            trades: statistics.trades, energyWh: statistics.energyWh, valueMicro: statistics.valueMicro,
+            averagePriceMicroPerKwh: statistics.averagePrice.rawValue,
+            renewableShareBp: BasisPoints.ratio(statistics.renewableWh, of: statistics.energyWh).rawValue,
+            creditsIssued: statistics.creditsIssued.credits, premiumMicro: statistics.premiumMicro,
+            settlements: statistics.settlements, settlementsTimedOut: statistics.settlementsTimedOut,
+            deliveredWh: statistics.deliveredWh, expiredOrders: statistics.expiredOrders)
+        grid = Report.gridSection(result)
+
         violations = result.violations.map {
             Violation(kind: $0.kind.rawValue, invariant: $0.invariant, height: $0.height,
                       nodes: $0.nodes.map(\.rawValue), timeSeconds: $0.time.seconds, detail: $0.detail)
@@ -164,6 +238,32 @@ public struct Report: Codable, Sendable {
         self.harness = harness
         targets = []
         targets = scenario.targets.map(verdict)
+    }
+
+    private static func gridSection(_ result: RunResult) -> Grid {
+        let impact = result.gridImpact
+        let decisions = result.market.gridDecisions
+        var lines: [LineCongestion] = []
+        let samples = result.gridSamples
+        for line in 0..<result.gridLineCount {
+            let loadings = samples.map { $0.loading[line] }
+            let count = Int64(max(1, loadings.count))
+            func share(_ level: CongestionLevel) -> Int64 {
+                BasisPoints.ratio(Int64(loadings.filter { CongestionLevel(loading: $0) == level }.count), of: count).rawValue
+            }
+            lines.append(LineCongestion(
+                line: result.gridElementNames[line], maxLoadingPercent: (loadings.max() ?? 0) * 100,
+                meanLoadingPercent: loadings.isEmpty ? 0 : loadings.reduce(0, +) / Double(loadings.count) * 100,
+                lowShareBp: share(.low), mediumShareBp: share(.medium), highShareBp: share(.high)))
+        }
+        return Grid(
+            renewableShareBp: impact.renewableShare.rawValue, carbonIntensityGPerKwh: impact.carbonIntensityGramsPerKWh,
+            carbonSavedKg: impact.carbonSavedKg, stabilityBp: impact.stability.rawValue,
+            tradesApproved: decisions.approved, tradesConditional: decisions.conditional,
+            tradesRejected: decisions.rejectedTotal,
+            tradesRejectedByReason: Dictionary(uniqueKeysWithValues: decisions.rejected.map { ($0.key.rawValue, $0.value) }),
+            frequencyMinHz: impact.samples > 0 ? impact.frequencyMinHz : 0,
+            frequencyMaxHz: impact.samples > 0 ? impact.frequencyMaxHz : 0, samples: impact.samples, lines: lines)
     }
 
     /// Whether every target was met.

@@ -47,12 +47,33 @@ public enum ScenarioLoader {
                                             at: SourceLocation(file: path, line: 1, column: 1))
         diagnostics += validator.diagnostics.map { relocate($0, overridden) }
         guard diagnostics.isEmpty else { throw ScenarioError(diagnostics) }
+        let gridNode = tree["grid"]
+        let dataPath = resolve(gridNode["data"].string, relativeTo: path)
+        let topology: GridTopology
+        do {
+            topology = try GridDataLoader.load(path: dataPath)
+        } catch let error as ScenarioError {
+            var diagnostics = error.diagnostics
+            if diagnostics.count == 1, diagnostics[0].message == "cannot read the grid data file" {
+                diagnostics = [ScenarioDiagnostic(location: gridNode["data"].location, field: "grid.data",
+                                                  message: "cannot read the grid data file \(dataPath)")]
+            }
+            throw ScenarioError(diagnostics.map { relocate($0, overridden) })
+        }
+        let grid = GridSettings(dataPath: dataPath, topology: topology, sampleInterval: gridNode["sample_interval"].duration,
+                                loadNoise: gridNode["load_noise"].basisPoints)
         var crossChecks: [ScenarioDiagnostic] = []
         let scenario = Scenario(tree: tree, sourcePath: path,
                                 sourceHash: sourceHash ?? Blake2b.hash(Array(text.utf8)),
-                                overrides: overrides, diagnostics: &crossChecks)
+                                overrides: overrides, grid: grid, diagnostics: &crossChecks)
         guard crossChecks.isEmpty else { throw ScenarioError(crossChecks.map { relocate($0, overridden) }) }
         return scenario
+    }
+
+    /// `relative` resolved against the folder of the scenario file `scenarioPath`.
+    public static func resolve(_ relative: String, relativeTo scenarioPath: String) -> String {
+        guard !relative.hasPrefix("/") else { return relative }
+        return ((scenarioPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
     }
 
     private static func compose(_ text: String, file: String) throws -> Yams.Node? {

@@ -9,6 +9,10 @@ public enum ScenarioSchema {
         Field("seed", .integer(0...Int64.max), .defaultValue("1"), "master seed; `--seed` overrides it"),
         Field("warmup", .quantity(.duration, 0...1e15), .defaultValue("0 s"),
               "simulated time at the start excluded from throughput and latency figures"),
+        Field("start", .timeWindow, .defaultValue("'00:00-24:00'"),
+              "local (Thai) time of day the run starts: `HH:MM` (a window's start is also accepted)"),
+        Field("weekday", .choice(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
+              .defaultValue("monday"), "day of the week the run starts"),
     ]
 
     public static let network: [Field] = [
@@ -40,9 +44,71 @@ public enum ScenarioSchema {
     public static let participant: [Field] = [
         Field("class", .choice(participantClasses), .required, "kind of participant"),
         Field("count", .integer(1...10_000_000), .required, "how many participants of this class"),
-        Field("region", .region, .required, "grid region they are in"),
-        Field("tx_rate", .quantity(.rate, 0...1e6), .required,
-              "transactions each participant submits, a Poisson process (e.g. `0.5 /s`)"),
+        Field("region", .region, .required, "grid region they are in; they spread over its zones round-robin"),
+        Field("order_rate", .quantity(.rate, 0...1e6), .defaultValue("0 /s"),
+              "orders each participant places, a Poisson process (producers sell, consumers buy; e.g. `4 /d`)"),
+        Field("tx_rate", .quantity(.rate, 0...1e6), .defaultValue("0 /s"),
+              "payment transfers each participant sends to a random other participant, a Poisson process"),
+        Field("capacity", .quantity(.power, 0...1e12), .optional,
+              "producers: installed capacity each (default solar 50 kW, wind 2 MW, hydro 1 MW)"),
+        Field("demand", .quantity(.energy, 0...1e12), .optional,
+              "consumers: energy each uses per day (default residential 10 kWh, commercial 300 kWh, industrial 4,000 kWh)"),
+        Field("balance", .quantity(.tokens, 0...1e17), .optional,
+              "payment tokens each holds at genesis (default: consumers 50 days of demand at the base price, others 100 tokens)"),
+        Field("price_spread", .quantity(.percent, 0...5_000), .defaultValue("5 %"),
+              "standard deviation of limit prices around the reference price"),
+    ]
+
+    public static let pricing: [Field] = [
+        Field("base", .quantity(.price, 1...1e12), .defaultValue("3.2 tokens/kWh"), "base energy price (the seed: 3.2)"),
+        Field("peak_premium", .quantity(.percent, 0...100_000), .defaultValue("50 %"), "added in peak hours"),
+        Field("peak_hours", .list(.timeWindow, minCount: 0), .defaultValue("['18:00-22:00']"),
+              "daily peak windows, local time (the seed: 18:00–22:00; Thai TOU: 09:00–22:00 on weekdays)"),
+        Field("renewable_premium", .quantity(.percent, 0...100_000), .defaultValue("10 %"), "added for renewable energy"),
+        Field("location_spread", .quantity(.percent, 0...5_000), .defaultValue("5 %"),
+              "location adjustment: − this for the nearest, + this for the farthest grid distance"),
+        Field("carbon_adder", .quantity(.price, 0...1e12), .defaultValue("0.3 tokens/kWh"),
+              "added to conventional energy for its emissions"),
+    ]
+
+    public static let market: [Field] = [
+        Field("clearing_rule", .choice(["pay-as-ask", "pay-as-bid", "midpoint", "uniform-price-call"]),
+              .defaultValue("pay-as-ask"), "how a matched pair's price is set (the seed: the seller's price)"),
+        Field("areas", .choice(["regional", "national"]), .defaultValue("regional"),
+              "one order book per region, or one for the whole country"),
+        Field("slot", .quantity(.duration, 1e9...1e13), .defaultValue("15 min"), "delivery slot length"),
+        Field("delivery_lead", .integer(0...1_000), .defaultValue("1"),
+              "slots between an order and the start of its delivery window"),
+        Field("delivery_slots", .integer(1...1_000), .defaultValue("4"), "how many slots an order's window spans"),
+        Field("order_lifetime", .quantity(.duration, 1e9...1e15), .defaultValue("1 h"),
+              "an unfilled order expires this long after it is placed"),
+        Field("candidate_limit", .integer(1...100_000), .defaultValue("64"),
+              "most resting orders one incoming order examines"),
+        Field("mint_interval", .quantity(.duration, 1e9...1e13), .defaultValue("1 h"),
+              "how often producers' meters are read and their energy minted"),
+        Field("minimum_fee", .quantity(.tokens, 0...1e15), .defaultValue("0.001 tokens"),
+              "least fee of a transaction that spends inputs"),
+        Field("trading_fee", .quantity(.percent, 0...10_000), .defaultValue("0.1 %"),
+              "share of each settled trade's value, paid by the seller"),
+        Field("block_reward", .quantity(.tokens, 0...1e15), .defaultValue("1 tokens"), "minted for each block's proposer"),
+        Field("credits_per_kwh", .number(0...1_000), .defaultValue("0.05"),
+              "carbon credits issued per kWh delivered on renewable trades (the seed: 500 kWh ⇒ 25)"),
+        Field("settlement_delay", .quantity(.duration, 0...1e13), .defaultValue("30 s"),
+              "how long after a delivery window the operator submits the meter reading"),
+        Field("settlement_timeout", .quantity(.duration, 1e9...1e15), .defaultValue("1 h"),
+              "a trade unsettled this long after its window is refunded to both sides"),
+        Field("shortfall_probability", .quantity(.percent, 0...10_000), .defaultValue("5 %"),
+              "chance a delivery falls short; the delivered share is then uniform on [0, 1)"),
+        Field("pricing", .object(pricing), .optional, "the reference price agents set limits around"),
+    ]
+
+    public static let grid: [Field] = [
+        Field("data", .string, .defaultValue("data/thai-grid.yaml"),
+              "grid data file (topology, loads, figures with sources), relative to the scenario file"),
+        Field("sample_interval", .quantity(.duration, 1e8...1e13), .defaultValue("60 s"),
+              "how often the physical grid (frequency, voltages, flows) is sampled"),
+        Field("load_noise", .quantity(.percent, 0...5_000), .defaultValue("1 %"),
+              "standard deviation of the regional load forecast error"),
     ]
 
     public static let workload: [Field] = [
@@ -59,7 +125,9 @@ public enum ScenarioSchema {
         Field("validators", .object(validators), .required, "the validator set"),
         Field("consensus", .object(consensus), .optional, "block production"),
         Field("participants", .list(.object(participant), minCount: 1), .required,
-              "producers and consumers that submit transactions"),
+              "producers, consumers and grid operators"),
+        Field("market", .object(market), .optional, "the energy market and its fees"),
+        Field("grid", .object(grid), .optional, "the grid model"),
         Field("workload", .object(workload), .optional, "properties of the submitted load"),
         Field("targets", .list(.target, minCount: 0), .defaultValue("[]"),
               "performance targets, each `metric op value`, e.g. `tps >= 1000`, `finality.p99 < 15 s`"),

@@ -83,6 +83,17 @@ public struct ScenarioNode: Sendable {
         return fields
     }
 
+    public var regionPair: RegionPair {
+        guard case .regionPair(let value) = value else { preconditionFailure("\(path) is not a region pair") }
+        return value
+    }
+
+    /// A daily window of local time, every day of the week.
+    public var dailyWindow: DailyWindow {
+        guard case .timeWindow(let start, let end) = value else { preconditionFailure("\(path) is not a time window") }
+        return DailyWindow(startHour: start, endHour: end, includesWeekends: true)
+    }
+
     public var target: TargetSpec {
         guard case .target(let value) = value else { preconditionFailure("\(path) is not a target") }
         return value
@@ -103,4 +114,7 @@ public indirect enum ScenarioValue: Sendable {
     /// Fields in file order (then defaults in schema order).
     case object([(key: String, node: ScenarioNode)])
     case target(TargetSpec)
+    case regionPair(RegionPair)
+    /// Start and end hour of a daily window.
+    case timeWindow(startHour: Double, endHour: Double)
 }

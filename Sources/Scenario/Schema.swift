@@ -11,7 +11,7 @@ public indirect enum FieldType: Sendable {
     /// A region name: bangkok, north, northeast, east, south.
     case region
     /// A number with a unit of the dimension; the range is in stored units.
-    case quantity(Dimension, ClosedRange<Double>)
+    case quantity(QuantityKind, ClosedRange<Double>)
     /// A sequence of values of one type.
     case list(FieldType, minCount: Int)
     /// A mapping with these fields; any other key is an error.
@@ -20,6 +20,10 @@ public indirect enum FieldType: Sendable {
     case regionPairMap(FieldType)
     /// A target expression: `metric op value [unit]`.
     case target
+    /// Two regions joined by '-', e.g. `bangkok-north`.
+    case regionPair
+    /// A daily window of local time, `HH:MM-HH:MM`.
+    case timeWindow
 
     /// A short human description, for messages and documentation.
     public var summary: String {
@@ -35,6 +39,8 @@ public indirect enum FieldType: Sendable {
         case .object: "mapping"
         case .regionPairMap(let value): "mapping from region pairs (e.g. bangkok-north) to \(value.summary)"
         case .target: "target 'metric op value' (e.g. 'finality.p99 < 15 s')"
+        case .regionPair: "region pair (e.g. bangkok-north)"
+        case .timeWindow: "time window 'HH:MM-HH:MM' (e.g. '18:00-22:00')"
         }
     }
 }

@@ -194,18 +194,51 @@ struct SchemaValidator {
             case .success(let target): return make(.target(target))
             case .failure(let error): return fail(error.description)
             }
+        case .regionPair:
+            guard let pair = RegionPair(text), pair.first != pair.second else {
+                return fail("'\(text)' is not a pair of two different regions joined by '-' (regions: "
+                    + Region.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            return make(.regionPair(pair))
+        case .timeWindow where !text.contains("-"):
+            guard let start = parseClock(text), start < 24 else {
+                return fail("'\(text)' is not a time of day 'HH:MM' (e.g. '06:30')")
+            }
+            return make(.timeWindow(startHour: start, endHour: 24))
+        case .timeWindow:
+            guard let (start, end) = parseTimeWindow(text) else {
+                return fail("'\(text)' is not a time window 'HH:MM-HH:MM' with start before end (e.g. '18:00-22:00')")
+            }
+            return make(.timeWindow(startHour: start, endHour: end))
         case .object, .list, .regionPairMap:
             preconditionFailure("containers are handled by validate")
         }
     }
 
-    private func describe(_ stored: Double, _ dimension: Dimension) -> String {
+    private func describe(_ stored: Double, _ dimension: QuantityKind) -> String {
         guard stored.isFinite, abs(stored) < 1e18 else { return stored < 0 ? "-∞" : "∞" }
         let (unit, factor) = dimension.units.first { $0.0 != "ns" && $0.0 != "us" } ?? dimension.units[0]
         let scaled = stored / factor
         let text = scaled == scaled.rounded() ? String(Int64(scaled)) : String(scaled)
         return "\(text) \(unit)"
     }
+}
+
+/// `HH:MM-HH:MM` as fractional hours, start before end (24:00 allowed as an end).
+func parseTimeWindow(_ text: String) -> (Double, Double)? {
+    let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard parts.count == 2, let start = parseClock(parts[0]), let end = parseClock(parts[1]), start < end else {
+        return nil
+    }
+    return (start, end)
+}
+
+/// `HH:MM` as fractional hours, 00:00 to 24:00.
+func parseClock(_ clock: String) -> Double? {
+    let fields = clock.trimmingCharacters(in: .whitespaces).split(separator: ":")
+    guard fields.count == 2, let hour = Int(fields[0]), let minute = Int(fields[1]),
+          (0...24).contains(hour), (0..<60).contains(minute), hour < 24 || minute == 0 else { return nil }
+    return Double(hour) + Double(minute) / 60
 }
 
 /// A message about one scalar value.

@@ -20,7 +20,7 @@ public enum TargetComparison: String, Sendable, CaseIterable {
 public struct TargetMetric: Sendable {
     public var name: String
     /// `nil` for plain counts and ratios without a unit.
-    public var dimension: Dimension?
+    public var dimension: QuantityKind?
     public var doc: String
 
     /// Every metric targets may name.

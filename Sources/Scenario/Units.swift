@@ -2,11 +2,11 @@ import Foundation
 
 /// The physical or economic dimension of a quantity field, with the units it accepts.
 /// Values are stored in the smallest integer unit the simulation uses.
-public enum Dimension: String, Sendable, CaseIterable {
+public enum QuantityKind: String, Sendable, CaseIterable {
     /// Stored in nanoseconds. Units: ns, us, µs, ms, s, min, h, d.
     case duration
-    /// Stored as events per second (a sampling parameter, so floating point). Units: /s, /min, /h
-    /// (also written tx/s, orders/s, ...).
+    /// Stored as events per second (a sampling parameter, so floating point). Units: /s, /min, /h,
+    /// /d (also written tx/s, orders/d, ...).
     case rate
     /// Stored in basis points. Unit: %.
     case percent
@@ -22,6 +22,14 @@ public enum Dimension: String, Sendable, CaseIterable {
     case bytes
     /// Stored in grams. Units: g, kg, t.
     case mass
+    /// Stored in millihertz. Units: mHz, Hz.
+    case frequency
+    /// Stored in millivolts. Units: V, kV.
+    case voltage
+    /// Stored in metres. Units: m, km.
+    case length
+    /// Stored in milligrams per kWh. Units: g/kWh, kg/kWh.
+    case emission
 
     /// Units accepted, with their factor to the stored unit.
     var units: [(String, Double)] {
@@ -29,7 +37,7 @@ public enum Dimension: String, Sendable, CaseIterable {
         case .duration:
             [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("min", 60e9), ("h", 3_600e9),
              ("d", 86_400e9)]
-        case .rate: [("/s", 1), ("/min", 1.0 / 60), ("/h", 1.0 / 3_600)]
+        case .rate: [("/s", 1), ("/min", 1.0 / 60), ("/h", 1.0 / 3_600), ("/d", 1.0 / 86_400)]
         case .percent: [("%", 100)]
         case .energy: [("Wh", 1), ("kWh", 1e3), ("MWh", 1e6), ("GWh", 1e9)]
         case .power: [("W", 1), ("kW", 1e3), ("MW", 1e6), ("GW", 1e9)]
@@ -38,6 +46,10 @@ public enum Dimension: String, Sendable, CaseIterable {
         case .bytes: [("B", 1), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("KiB", 1_024), ("MiB", 1_048_576),
                       ("GiB", 1_073_741_824)]
         case .mass: [("g", 1), ("kg", 1e3), ("t", 1e6)]
+        case .frequency: [("mHz", 1), ("Hz", 1e3)]
+        case .voltage: [("V", 1e3), ("kV", 1e6)]
+        case .length: [("m", 1), ("km", 1e3)]
+        case .emission: [("g/kWh", 1e3), ("kg/kWh", 1e6)]
         }
     }
 
@@ -53,6 +65,10 @@ public enum Dimension: String, Sendable, CaseIterable {
         case .tokens: "1000 tokens"
         case .bytes: "2.5 GB"
         case .mass: "12.3 t"
+        case .frequency: "50 Hz"
+        case .voltage: "230 V"
+        case .length: "350 km"
+        case .emission: "475 g/kWh"
         }
     }
 
@@ -92,8 +108,8 @@ public enum Dimension: String, Sendable, CaseIterable {
 /// Why a quantity did not parse.
 public enum QuantityError: Error, Equatable, Sendable, CustomStringConvertible {
     case notANumber(text: String, example: String)
-    case missingUnit(number: String, dimension: Dimension)
-    case wrongUnit(unit: String, dimension: Dimension)
+    case missingUnit(number: String, dimension: QuantityKind)
+    case wrongUnit(unit: String, dimension: QuantityKind)
     case outOfRange(text: String)
 
     public var description: String {

@@ -17,6 +17,8 @@ public struct CostProfile: Codable, Hashable, Sendable {
     public var merkleLeafNanos: Int64
     /// Validating and applying one transaction to the ledger, signature excluded.
     public var transactionApplyNanos: Int64
+    /// One order-book operation: an insert, a cancel, or a candidate examined while matching.
+    public var bookOperationNanos: Int64
     /// Fixed overhead of handling one message (decode, dispatch).
     public var messageNanos: Int64
 
@@ -28,11 +30,12 @@ public struct CostProfile: Codable, Hashable, Sendable {
         case hashNanos = "hash_ns"
         case merkleLeafNanos = "merkle_leaf_ns"
         case transactionApplyNanos = "transaction_apply_ns"
+        case bookOperationNanos = "book_operation_ns"
         case messageNanos = "message_ns"
     }
 
     public init(name: String, measuredOn: String, signNanos: Int64, verifyNanos: Int64, hashNanos: Int64,
-                merkleLeafNanos: Int64, transactionApplyNanos: Int64, messageNanos: Int64) {
+                merkleLeafNanos: Int64, transactionApplyNanos: Int64, bookOperationNanos: Int64, messageNanos: Int64) {
         self.name = name
         self.measuredOn = measuredOn
         self.signNanos = signNanos
@@ -40,6 +43,7 @@ public struct CostProfile: Codable, Hashable, Sendable {
         self.hashNanos = hashNanos
         self.merkleLeafNanos = merkleLeafNanos
         self.transactionApplyNanos = transactionApplyNanos
+        self.bookOperationNanos = bookOperationNanos
         self.messageNanos = messageNanos
     }
 
@@ -51,16 +55,17 @@ public struct CostProfile: Codable, Hashable, Sendable {
         total += Int64(work.hashes) * hashNanos
         total += Int64(work.merkleLeaves) * merkleLeafNanos
         total += Int64(work.transactionsApplied) * transactionApplyNanos
+        total += Int64(work.bookOperations) * bookOperationNanos
         total += Int64(work.messages) * messageNanos
         return SimDuration(nanoseconds: total)
     }
 
     /// The profile measured on the reference machine (2-core x86_64, Swift 6.3.1, libsodium
-    /// 1.0.18, release build) with `gridsim calibrate` on 2026-11-26.
+    /// 1.0.18, release build) with `gridsim calibrate` on 2026-11-26 (median of three runs).
     public static let reference = CostProfile(
         name: "reference", measuredOn: "2-core x86_64 Xeon (AVX2) Debian 12, libsodium 1.0.18, gridsim calibrate 2026-11-26",
-        signNanos: 18_400, verifyNanos: 52_900, hashNanos: 342, merkleLeafNanos: 389,
-        transactionApplyNanos: 135, messageNanos: 103)
+        signNanos: 19_000, verifyNanos: 56_000, hashNanos: 355, merkleLeafNanos: 405,
+        transactionApplyNanos: 3_051, bookOperationNanos: 466, messageNanos: 102)
 
     /// Reads a profile written by `gridsim calibrate`.
     public static func load(path: String) throws -> CostProfile {

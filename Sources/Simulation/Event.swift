@@ -5,8 +5,16 @@ import Node
 /// Every kind of event the simulator schedules: a closed enum, not existentials (DESIGN.md), and
 /// small, so the heap moves little memory.
 public enum Event: Sendable {
-    /// The next transaction of a participant class is due.
-    case arrival(participantClass: Int32)
+    /// The next order of a participant class is due.
+    case orderArrival(participantClass: Int32)
+    /// The next payment transfer of a participant class is due.
+    case transferArrival(participantClass: Int32)
+    /// Producers' meters are read and their energy minted.
+    case meterReading
+    /// A trade's delivery window ended; its seller region's operator reports the meter.
+    case settlementDue(trade: Int32)
+    /// The physical grid is sampled.
+    case gridSample
     /// A client's transaction reaches its entry validator.
     case clientDelivery(node: NodeID, transaction: Transaction)
     /// A message reaches a node.

@@ -22,8 +22,11 @@ public struct TransactionTracker: Sendable {
     public private(set) var includedNanos: [Int64] = []
     public private(set) var finalizedNanos: [Int64] = []
     public private(set) var finalizedHeights: [UInt64] = []
-    /// The participant class that submitted each transaction.
+    /// The participant class that submitted each transaction (−1: a grid operator the scenario
+    /// did not list).
     public private(set) var participantClasses: [Int32] = []
+    /// What each transaction was: order, transfer, mint, settlement.
+    public private(set) var kinds: [String] = []
     public private(set) var ids: [TransactionID] = []
     private var rejections: [RejectionReason?] = []
     private var indexByID: [TransactionID: Int] = [:]
@@ -33,11 +36,12 @@ public struct TransactionTracker: Sendable {
     /// Transactions submitted.
     public var count: Int { ids.count }
 
-    mutating func submitted(_ id: TransactionID, participantClass: Int32, at time: SimTime) {
+    mutating func submitted(_ id: TransactionID, participantClass: Int32, kind: String, at time: SimTime) {
         precondition(indexByID[id] == nil, "transaction submitted twice")
         indexByID[id] = ids.count
         ids.append(id)
         participantClasses.append(participantClass)
+        kinds.append(kind)
         submittedNanos.append(time.nanoseconds)
         admittedNanos.append(Self.never)
         includedNanos.append(Self.never)
@@ -51,9 +55,12 @@ public struct TransactionTracker: Sendable {
         admittedNanos[index] = time.nanoseconds
     }
 
-    mutating func rejected(_ id: TransactionID, _ reason: RejectionReason) {
-        guard let index = indexByID[id], rejections[index] == nil, finalizedNanos[index] == Self.never else { return }
+    /// Records the first rejection of a transaction not finalized; `true` if it was news.
+    @discardableResult
+    mutating func rejected(_ id: TransactionID, _ reason: RejectionReason) -> Bool {
+        guard let index = indexByID[id], rejections[index] == nil, finalizedNanos[index] == Self.never else { return false }
         rejections[index] = reason
+        return true
     }
 
     mutating func included(_ id: TransactionID, at time: SimTime) {
@@ -63,7 +70,9 @@ public struct TransactionTracker: Sendable {
 
     mutating func finalized(_ id: TransactionID, height: UInt64, at time: SimTime) {
         guard let index = indexByID[id], finalizedNanos[index] == Self.never else { return }
-        precondition(rejections[index] == nil, "a rejected transaction was finalized")
+        // A transaction one node refused (e.g. a conflicting spend seen first) can still be
+        // finalized from another node's mempool: finality wins.
+        rejections[index] = nil
         finalizedNanos[index] = time.nanoseconds
         finalizedHeights[index] = height
     }

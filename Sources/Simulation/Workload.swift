@@ -1,83 +1,360 @@
 import GridCore
 import Ledger
+import Market
+import OrderedCollections
 import Scenario
 
-/// One simulated participant: its keys, region, entry validator and next nonce.
-struct Participant {
-    let keyPair: KeyPair
-    let region: Region
-    let participantClass: Int32
-    let entryNode: NodeID
-    var nextNonce: UInt64 = 0
+/// Outputs a participant owns, as committed blocks confirm them, in the order they arrived (so
+/// that choosing inputs is deterministic), and those its pending transactions spend.
+struct Wallet {
+    private var outputs: [OrderedDictionary<OutPoint, Int64>] = Asset.allCases.map { _ in [:] }
+    private var reserved: Set<OutPoint> = []
+
+    mutating func receive(_ outPoint: OutPoint, _ output: TxOutput) {
+        outputs[Int(output.asset.rawValue)][outPoint] = output.amount
+    }
+
+    mutating func spent(_ outPoint: OutPoint) {
+        for asset in outputs.indices where outputs[asset].removeValue(forKey: outPoint) != nil { break }
+        reserved.remove(outPoint)
+    }
+
+    mutating func release(_ outPoints: [OutPoint]) {
+        for outPoint in outPoints { reserved.remove(outPoint) }
+    }
+
+    /// The unreserved balance of `asset`.
+    func available(_ asset: Asset) -> Int64 {
+        outputs[Int(asset.rawValue)].reduce(0) { $0 + (reserved.contains($1.key) ? 0 : $1.value) }
+    }
+
+    /// Reserves oldest unreserved outputs of `asset` worth at least `amount`; `nil` when there
+    /// are not enough. Returns the inputs and their sum.
+    mutating func reserve(_ asset: Asset, atLeast amount: Int64) -> (inputs: [OutPoint], total: Int64)? {
+        var chosen: [OutPoint] = []
+        var total: Int64 = 0
+        for (outPoint, value) in outputs[Int(asset.rawValue)] where !reserved.contains(outPoint) {
+            guard total < amount else { break }
+            chosen.append(outPoint)
+            total += value
+        }
+        guard total >= amount, !chosen.isEmpty else { return nil }
+        reserved.formUnion(chosen)
+        return (chosen, total)
+    }
 }
 
-/// The participants of a scenario and the random processes that make them submit transactions:
-/// per class, a Poisson process of rate count × tx_rate (the superposition of the participants'
-/// own Poisson processes), each arrival from a participant drawn uniformly within the class.
+/// One simulated participant.
+struct Agent {
+    let keyPair: KeyPair
+    let participantClass: Int32
+    let role: ParticipantRole
+    let source: EnergySource
+    let location: GridLocation
+    let entryNode: NodeID
+    /// Producers: installed capacity, W.
+    let capacityWatts: Double
+    var wallet = Wallet()
+    var nextNonce: UInt64 = 0
+    /// Producers: this metering interval's clearness, wind speed or flow.
+    var condition = 0.0
+}
+
+/// What the workload submits.
+enum SubmissionKind: UInt8, CaseIterable {
+    case order, transfer, mint, settlement, cancel
+
+    var name: String {
+        switch self {
+        case .order: "order"
+        case .transfer: "transfer"
+        case .mint: "mint"
+        case .settlement: "settlement"
+        case .cancel: "cancel"
+        }
+    }
+}
+
+/// The participants of a scenario and the random processes that drive them (DESIGN.md,
+/// workload): per class, Poisson processes of orders and transfers (rate = count × per-participant
+/// rate, each arrival from a participant drawn uniformly); producers' meters read every
+/// `mint_interval` and minted; the grid operator of the seller's region settles each trade after
+/// its window. Limit prices are Gaussian around the pricing model's reference; buy quantities
+/// lognormal around the participant's demand per order.
 struct Workload {
+    let scenario: Scenario
     let classes: [ParticipantClass]
-    private(set) var participants: [Participant] = []
-    /// The first participant index of each class.
+    private(set) var agents: [Agent] = []
+    /// Each region's grid operator: signs meter attestations and settlements.
+    private(set) var operatorAgents: [Int] = []
     private var classStart: [Int] = []
-    private let arrivalStreams: [RandomStream]
+    private var agentByKey: [PublicKey: Int] = [:]
+    private let orderStreams: [RandomStream]
+    private let transferStreams: [RandomStream]
     private let choice: RandomStream
     private let amounts: RandomStream
+    private let prices: RandomStream
+    private let conditions: RandomStream
+    private let deliveries: RandomStream
     private let invalid: RandomStream
-    private let invalidShare: BasisPoints
+    let pricing: PricingModel
+    let calendar: SimCalendar
     private let scheme: SignatureScheme
+    private let validity: SimDuration
 
-    init(scenario: Scenario, seed: UInt64, validatorRegions: [Region]) {
+    init(scenario: Scenario, seed: UInt64, validatorRegions: [Region], calendar: SimCalendar) {
+        self.scenario = scenario
         classes = scenario.participants
-        invalidShare = scenario.workload.invalidShare
+        self.calendar = calendar
         scheme = scenario.consensus.signatureScheme
-        arrivalStreams = classes.indices.map {
-            RandomStream(masterSeed: seed, name: "workload/arrivals/\($0)-\(scenario.participants[$0].kind)")
-        }
+        validity = max(.minutes(2), scenario.consensus.blockInterval * 10)
+        let market = scenario.market
+        pricing = PricingModel(base: market.basePrice, peakPremium: market.peakPremium, peakWindows: market.peakWindows,
+                               renewablePremium: market.renewablePremium, locationSpread: market.locationSpread,
+                               carbonAdder: market.carbonAdder, calendar: calendar)
+        orderStreams = classes.indices.map { RandomStream(masterSeed: seed, name: "workload/orders/\($0)-\(scenario.participants[$0].kind)") }
+        transferStreams = classes.indices.map { RandomStream(masterSeed: seed, name: "workload/transfers/\($0)-\(scenario.participants[$0].kind)") }
         choice = RandomStream(masterSeed: seed, name: "workload/choice")
         amounts = RandomStream(masterSeed: seed, name: "workload/amounts")
+        prices = RandomStream(masterSeed: seed, name: "workload/prices")
+        conditions = RandomStream(masterSeed: seed, name: "workload/weather")
+        deliveries = RandomStream(masterSeed: seed, name: "workload/deliveries")
         invalid = RandomStream(masterSeed: seed, name: "workload/invalid")
         let keys = RandomStream(masterSeed: seed, name: "keys/participants")
         let latencies = scenario.network.latencies
-        let validatorRegionsPresent = Array(Set(validatorRegions)).sorted()
+        let presentRegions = Region.allCases.filter { validatorRegions.contains($0) }
+        let topology = scenario.grid.topology
+        var zoneCursor = [Int](repeating: 0, count: Region.allCases.count)
         for (classIndex, participantClass) in classes.enumerated() {
-            classStart.append(participants.count)
+            classStart.append(agents.count)
             let entryRegion = validatorRegions.contains(participantClass.region)
-                ? participantClass.region
-                : latencies.nearest(to: participantClass.region, among: validatorRegionsPresent)!
+                ? participantClass.region : latencies.nearest(to: participantClass.region, among: presentRegions)!
             let entryCandidates = validatorRegions.indices.filter { validatorRegions[$0] == entryRegion }
+            let source: EnergySource = switch participantClass.kind {
+            case "solar": .solar
+            case "wind": .wind
+            case "hydro": .hydro
+            default: .conventional
+            }
             for member in 0..<participantClass.count {
-                participants.append(Participant(
-                    keyPair: KeyPair(drawingFrom: keys), region: participantClass.region,
-                    participantClass: Int32(classIndex),
-                    entryNode: NodeID(entryCandidates[member % entryCandidates.count])))
+                let region = participantClass.region
+                let zone = UInt16(zoneCursor[region.index] % topology[region].zones.count)
+                zoneCursor[region.index] += 1
+                let agent = Agent(keyPair: KeyPair(drawingFrom: keys), participantClass: Int32(classIndex),
+                                  role: participantClass.role, source: source,
+                                  location: GridLocation(region: region, zone: zone),
+                                  entryNode: NodeID(entryCandidates[member % entryCandidates.count]),
+                                  capacityWatts: participantClass.capacityWatts)
+                agentByKey[agent.keyPair.publicKey] = agents.count
+                agents.append(agent)
             }
         }
-        classStart.append(participants.count)
-    }
-
-    /// The gap until the next arrival of class `index`, or `nil` when the class submits nothing.
-    func nextGap(ofClass index: Int) -> SimDuration? {
-        let rate = Double(classes[index].count) * classes[index].transactionRatePerSecond
-        guard rate > 0 else { return nil }
-        return SimDuration(seconds: arrivalStreams[index].exponential(mean: 1 / rate))
-    }
-
-    /// A new signed transaction from a participant of class `index`, and that participant.
-    mutating func makeTransaction(ofClass index: Int) -> (Transaction, Participant) {
-        let start = classStart[index]
-        let sender = start + choice.uniformInt(below: classStart[index + 1] - start)
-        var recipient = choice.uniformInt(below: participants.count)
-        if recipient == sender { recipient = (recipient + 1) % participants.count }
-        let amount = MicroTokens(Int64(amounts.lognormal(zeta: 16, sigma: 1).rounded()) + 1)
-        let participant = participants[sender]
-        let body = TransactionBody(
-            sender: participant.keyPair.publicKey, recipient: participants[recipient].keyPair.publicKey,
-            amount: amount, nonce: participant.nextNonce, region: participant.region)
-        participants[sender].nextNonce += 1
-        var transaction = Transaction(body: body, signedBy: participant.keyPair, scheme: scheme)
-        if invalidShare.rawValue > 0, invalid.bernoulli(invalidShare.fraction) {
-            transaction = Transaction(body: body, signature: transaction.signature.corrupted)
+        classStart.append(agents.count)
+        // Regions without an operator participant get one that submits nothing but settlements.
+        let operatorKeys = RandomStream(masterSeed: seed, name: "keys/operators")
+        var operators: [Int] = []
+        for region in Region.allCases {
+            if let existing = agents.indices.first(where: { agents[$0].role == .gridOperator && agents[$0].location.region == region }) {
+                operators.append(existing)
+                continue
+            }
+            let entryRegion = latencies.nearest(to: region, among: presentRegions)!
+            let agent = Agent(keyPair: KeyPair(drawingFrom: operatorKeys), participantClass: -1, role: .gridOperator,
+                              source: .conventional, location: GridLocation(region: region, zone: 0),
+                              entryNode: NodeID(validatorRegions.firstIndex(of: entryRegion)!), capacityWatts: 0)
+            agentByKey[agent.keyPair.publicKey] = agents.count
+            operators.append(agents.count)
+            agents.append(agent)
         }
-        return (transaction, participant)
+        operatorAgents = operators
+        fundGenesis()
+    }
+
+    /// The genesis outputs: each participant's payment balance. Output `i` of the list sits at
+    /// `OutPoint(genesisOrigin, i)`; the wallets already hold them.
+    private(set) var genesis: [TxOutput] = []
+
+    private mutating func fundGenesis() {
+        for index in agents.indices where agents[index].participantClass >= 0 {
+            let balance = classes[Int(agents[index].participantClass)].balance
+            guard balance > .zero else { continue }
+            let output = TxOutput(owner: agents[index].keyPair.publicKey, asset: .payment, amount: balance.rawValue)
+            agents[index].wallet.receive(OutPoint(transaction: genesisOrigin, index: UInt32(genesis.count)), output)
+            genesis.append(output)
+        }
+    }
+
+    /// Each region's grid operator key.
+    var gridOperatorKeys: [PublicKey] { operatorAgents.map { agents[$0].keyPair.publicKey } }
+
+    func agentIndex(of key: PublicKey) -> Int? { agentByKey[key] }
+
+    // MARK: Arrivals
+
+    /// The gap to the next order (or transfer) of class `index`; `nil` when it places none.
+    func nextGap(ofClass index: Int, transfers: Bool) -> SimDuration? {
+        let perParticipant = transfers ? classes[index].transferRatePerSecond : classes[index].orderRatePerSecond
+        let rate = Double(classes[index].count) * perParticipant
+        guard rate > 0 else { return nil }
+        let stream = transfers ? transferStreams[index] : orderStreams[index]
+        return SimDuration(seconds: stream.exponential(mean: 1 / rate))
+    }
+
+    private func randomMember(ofClass index: Int) -> Int {
+        classStart[index] + choice.uniformInt(below: classStart[index + 1] - classStart[index])
+    }
+
+    // MARK: Building transactions
+
+    /// An order from a random member of class `index`, or `nil` when that member cannot fund one.
+    mutating func makeOrder(ofClass index: Int, at now: SimTime) -> (Transaction, agent: Int)? {
+        let agentIndex = randomMember(ofClass: index)
+        let agent = agents[agentIndex]
+        let market = scenario.market
+        let slotStart = SimTime(nanoseconds: now.nanoseconds - now.nanoseconds % market.slot.nanoseconds)
+        let deliveryStart = slotStart + market.slot * Int64(market.deliveryLeadSlots)
+        let deliveryEnd = deliveryStart + market.slot * Int64(market.deliverySlots)
+        let spread = classes[index].priceSpread.fraction
+        let fee = market.minimumFee
+        switch agent.role {
+        case .producer:
+            let available = agents[agentIndex].wallet.available(.energy)
+            guard available > 0, let energy = agents[agentIndex].wallet.reserve(.energy, atLeast: available) else {
+                return nil
+            }
+            guard let feeInputs = agents[agentIndex].wallet.reserve(.payment, atLeast: fee.rawValue) else {
+                agents[agentIndex].wallet.release(energy.inputs)
+                return nil
+            }
+            let reference = pricing.referencePrice(at: deliveryStart, source: agent.source, distance: 0.5)
+            let price = MicroTokensPerKWh(max(1, Int64(Double(reference.rawValue) * prices.gaussian(mean: 0.98, sigma: spread))))
+            let terms = OrderTerms(side: .sell, price: price, quantity: EnergyWh(energy.total), location: agent.location,
+                                   deliveryStart: deliveryStart, deliveryEnd: deliveryEnd,
+                                   expiresAt: now + market.orderLifetime, source: agent.source)
+            var change: [TxOutput] = []
+            if feeInputs.total > fee.rawValue {
+                change.append(TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: feeInputs.total - fee.rawValue))
+            }
+            return (sign(.placeOrder(terms, inputs: energy.inputs + feeInputs.inputs, change: change), fee: fee,
+                         by: agentIndex, at: now), agentIndex)
+        case .consumer:
+            let perOrderDemand = Double(classes[index].dailyDemand.rawValue)
+                / max(1, classes[index].orderRatePerSecond * 86_400)
+            let quantity = max(1, Int64(amounts.lognormal(zeta: log(max(perOrderDemand, 1)) - 0.125, sigma: 0.5)))
+            let reference = pricing.referencePrice(at: deliveryStart, source: .solar, distance: 0.5)
+            let price = MicroTokensPerKWh(max(1, Int64(Double(reference.rawValue) * prices.gaussian(mean: 1.02, sigma: spread))))
+            guard let escrow = MicroTokens.value(of: EnergyWh(quantity), at: price), escrow > .zero,
+                  let funds = agents[agentIndex].wallet.reserve(.payment, atLeast: escrow.rawValue + fee.rawValue) else {
+                return nil
+            }
+            let terms = OrderTerms(side: .buy, price: price, quantity: EnergyWh(quantity), location: agent.location,
+                                   deliveryStart: deliveryStart, deliveryEnd: deliveryEnd,
+                                   expiresAt: now + market.orderLifetime, source: .conventional)
+            let changeAmount = funds.total - escrow.rawValue - fee.rawValue
+            let change = changeAmount > 0
+                ? [TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: changeAmount)] : []
+            return (sign(.placeOrder(terms, inputs: funds.inputs, change: change), fee: fee, by: agentIndex, at: now),
+                    agentIndex)
+        case .gridOperator:
+            return nil
+        }
+    }
+
+    /// A payment from a random member of class `index` to a random participant.
+    mutating func makeTransfer(ofClass index: Int, at now: SimTime) -> (Transaction, agent: Int)? {
+        let sender = randomMember(ofClass: index)
+        var recipient = classStart[0] + choice.uniformInt(below: classStart[classes.count] - classStart[0])
+        if recipient == sender { recipient = classStart[0] + (recipient + 1 - classStart[0]) % (classStart[classes.count] - classStart[0]) }
+        let fee = scenario.market.minimumFee.rawValue
+        let amount = Int64(amounts.lognormal(zeta: log(2e6), sigma: 0.8)) + 1
+        guard let funds = agents[sender].wallet.reserve(.payment, atLeast: amount + fee) else { return nil }
+        var outputs = [TxOutput(owner: agents[recipient].keyPair.publicKey, asset: .payment, amount: amount)]
+        if funds.total > amount + fee {
+            outputs.append(TxOutput(owner: agents[sender].keyPair.publicKey, asset: .payment, amount: funds.total - amount - fee))
+        }
+        return (sign(.transfer(inputs: funds.inputs, outputs: outputs), fee: MicroTokens(fee), by: sender, at: now), sender)
+    }
+
+    /// Reads every producer's meter over the interval ending `now`, draws the next interval's
+    /// conditions, and returns a mint for each producer that generated something.
+    mutating func readMeters(at now: SimTime, interval: SimDuration) -> [(Transaction, agent: Int)] {
+        var mints: [(Transaction, agent: Int)] = []
+        let hour = calendar.hourOfDay(at: now - SimDuration(nanoseconds: interval.nanoseconds / 2))
+        for index in agents.indices where agents[index].role == .producer {
+            let agent = agents[index]
+            let share = GenerationModel.availability(agent.source, hour: hour, condition: agent.condition)
+            let energy = Int64(agent.capacityWatts * share * interval.seconds / 3_600)
+            agents[index].condition = GenerationModel.drawCondition(agent.source, conditions)
+            guard energy > 0 else { continue }
+            let gridOperator = agents[operatorAgents[agent.location.region.index]]
+            let attestation = MeterAttestation(
+                producer: agent.keyPair.publicKey, location: agent.location, source: agent.source,
+                energy: EnergyWh(energy), periodStart: now - interval, periodEnd: now, signedBy: gridOperator.keyPair,
+                scheme: scheme)
+            mints.append((sign(.mint(attestation), fee: .zero, by: index, at: now), index))
+        }
+        return mints
+    }
+
+    /// The first conditions of every producer, drawn at the start.
+    mutating func drawInitialConditions() {
+        for index in agents.indices where agents[index].role == .producer {
+            agents[index].condition = GenerationModel.drawCondition(agents[index].source, conditions)
+        }
+    }
+
+    /// The seller region operator's meter reading for a trade whose window has ended.
+    mutating func makeSettlement(for trade: Trade, at now: SimTime) -> (Transaction, agent: Int) {
+        let operatorIndex = operatorAgents[trade.sellerLocation.region.index]
+        var delivered = trade.quantity
+        if deliveries.bernoulli(scenario.market.shortfallProbability.fraction) {
+            delivered = EnergyWh(Int64(Double(trade.quantity.rawValue) * deliveries.uniform()))
+        }
+        return (sign(.settleTrade(trade: trade.id, delivered: delivered), fee: .zero, by: operatorIndex, at: now),
+                operatorIndex)
+    }
+
+    private mutating func sign(_ kind: TransactionKind, fee: MicroTokens, by index: Int, at now: SimTime) -> Transaction {
+        let agent = agents[index]
+        agents[index].nextNonce += 1
+        let transaction = Transaction(signedBy: agent.keyPair, region: agent.location.region, kind: kind, fee: fee,
+                                      validUntil: now + validity, nonce: agent.nextNonce, scheme: scheme)
+        let share = scenario.workload.invalidShare
+        if share.rawValue > 0, invalid.bernoulli(share.fraction) { return transaction.withCorruptedSignature() }
+        return transaction
+    }
+
+    // MARK: Chain feedback
+
+    /// A committed block's effect on wallets: spent inputs leave, created outputs arrive.
+    mutating func applyCommit(applied: [Transaction], createdOutputs: [(outPoint: OutPoint, output: TxOutput)]) {
+        for transaction in applied {
+            guard let index = agentByKey[transaction.signer] else { continue }
+            for input in transaction.inputs { agents[index].wallet.spent(input) }
+        }
+        for (outPoint, output) in createdOutputs {
+            guard let index = agentByKey[output.owner] else { continue }
+            agents[index].wallet.receive(outPoint, output)
+        }
+    }
+
+    /// A transaction that will not be committed: its inputs are free again.
+    mutating func release(_ transaction: Transaction, agent: Int) {
+        agents[agent].wallet.release(transaction.inputs)
+    }
+
+    /// Producers' generation and forecast at `time`, W per zone.
+    func zoneActivity(at time: SimTime, zones: Int, zoneIndex: (GridLocation) -> Int) -> ([Double], [Double]) {
+        var generation = [Double](repeating: 0, count: zones)
+        var forecast = [Double](repeating: 0, count: zones)
+        let hour = calendar.hourOfDay(at: time)
+        for agent in agents where agent.role == .producer {
+            let zone = zoneIndex(agent.location)
+            generation[zone] += agent.capacityWatts * GenerationModel.availability(agent.source, hour: hour, condition: agent.condition)
+            forecast[zone] += agent.capacityWatts * GenerationModel.forecast(agent.source, hour: hour)
+        }
+        return (generation, forecast)
     }
 }
+
+import Foundation

@@ -3,6 +3,7 @@ import Consensus
 import Foundation
 import GridCore
 import Ledger
+import Market
 import Node
 import Simulation
 
@@ -42,10 +43,10 @@ struct Calibration {
         let keyPair = KeyPair(drawingFrom: keys)
         let other = KeyPair(drawingFrom: keys)
         let transactions = (0..<iterations).map { index in
-            Transaction(body: TransactionBody(sender: keyPair.publicKey, recipient: other.publicKey,
-                                              amount: MicroTokens(1_000 + Int64(index)), nonce: UInt64(index),
-                                              region: .bangkok),
-                        signedBy: keyPair, scheme: .ed25519)
+            Transaction(signedBy: keyPair, region: .bangkok,
+                        kind: .transfer(inputs: [OutPoint(transaction: Blake2b.hash([1]), index: UInt32(index))],
+                                        outputs: [TxOutput(owner: other.publicKey, asset: .payment, amount: 1_000)]),
+                        fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: UInt64(index), scheme: .ed25519)
         }
         let digests = transactions.map(\.id)
         let payload = [UInt8](repeating: 0xab, count: 200)
@@ -67,41 +68,57 @@ struct Calibration {
             for _ in 0..<count { blackHole(MerkleTree.root(of: leaves)) }
         }
         let merkleLeaf = max(1, merkleRoot / Int64(leaves.count))
-        let apply = nanosPerOperation { count in
-            var mempool = Mempool()
-            for index in 0..<count {
-                mempool.insert(transactions[index % iterations])
-                mempool.markCommitted(digests[index % iterations])
-            }
-        }
-        let message = measureMessageOverhead(keyPair: keyPair, transactions: transactions)
+        let apply = measureTransactionApply()
+        let operations = SyntheticWorkloads.orderStream(count: max(iterations, 10_000) * 10, seed: 1)
+        let book = nanosPerOperation(operations: 1) { _ in
+            var book = OrderBook(replicated: true)
+            SyntheticWorkloads.run(operations, on: &book)
+        } / Int64(operations.count)
+        let message = measureMessageOverhead()
         let host = ProcessInfo.processInfo
         return CostProfile(
             name: name,
             measuredOn: "\(host.hostName), \(host.activeProcessorCount) cores, gridsim calibrate \(ISO8601DateFormatter().string(from: Date()))",
             signNanos: sign, verifyNanos: verify, hashNanos: hash, merkleLeafNanos: merkleLeaf,
-            transactionApplyNanos: apply, messageNanos: message)
+            transactionApplyNanos: apply, bookOperationNanos: max(1, book), messageNanos: message)
+    }
+
+    /// Validating and applying a transfer to the chain state, signatures excluded: blocks of
+    /// 1,000 transfers applied strictly and committed.
+    private func measureTransactionApply() -> Int64 {
+        let (genesis, blocks) = SyntheticWorkloads.transferBlocks(accounts: 1_000, blocks: 5, size: 1_000, seed: 1,
+                                                                 scheme: .modelled)
+        let verifier = SignatureVerifier(scheme: .modelled)
+        return nanosPerOperation(operations: 1) { _ in
+            var state = genesis
+            SyntheticWorkloads.applyAndCommit(blocks, to: &state, verifier: verifier)
+        } / Int64(blocks.count * blocks[0].count)
     }
 
     /// The per-message cost of a node: delivering a transaction it already holds (dispatch and
-    /// lookups, no signature check).
-    private func measureMessageOverhead(keyPair: KeyPair, transactions: [Transaction]) -> Int64 {
+    /// lookups, no signature check or validation).
+    private func measureMessageOverhead() -> Int64 {
+        let count = min(iterations, 1_000)
+        let (genesis, blocks) = SyntheticWorkloads.transferBlocks(accounts: count, blocks: 1, size: count, seed: 2,
+                                                                 scheme: .modelled)
+        let keyPair = KeyPair(drawingFrom: RandomStream(masterSeed: 2, name: "calibrate/validator"))
         let validators = ValidatorSet([Validator(id: NodeID(0), publicKey: keyPair.publicKey, stake: 1, region: .bangkok)])
         let node = ValidatorNode(
             id: NodeID(0), validators: validators, keyPair: keyPair,
             configuration: NodeConfiguration(blockInterval: .seconds(1), maxBlockTransactions: 1_000,
-                                             signatureScheme: .ed25519),
-            verifier: SignatureVerifier())
+                                             signatureScheme: .modelled),
+            verifier: SignatureVerifier(scheme: .modelled), genesis: genesis)
         var effects: [NodeEffect] = []
         var work = WorkMeter()
-        for transaction in transactions {
+        for transaction in blocks[0] {
             node.handle(.message(from: NodeID(0), .transaction(transaction)), now: .zero, work: &work, effects: &effects)
         }
-        return nanosPerOperation { count in
-            for index in 0..<count {
+        precondition(node.mempoolCount == count, "the synthetic transfers are admitted")
+        return nanosPerOperation(operations: count) { operations in
+            for index in 0..<operations {
                 effects.removeAll(keepingCapacity: true)
-                node.handle(.message(from: NodeID(0), .transaction(transactions[index % iterations])), now: .zero,
-                            work: &work, effects: &effects)
+                node.handle(.message(from: NodeID(0), .transaction(blocks[0][index])), now: .zero, work: &work,
+                            effects: &effects)
             }
         }
     }

@@ -42,7 +42,7 @@ struct RunCommand: ParsableCommand {
             signatureCacheHits: result.signatureCacheHits)
         let report = Report(result: result, harness: harness)
         let directory = out ?? "Reports/\(sanitized(scenario.name))-seed\(seed)"
-        try ReportWriter.write(report, to: directory)
+        try ReportWriter.write(report, result: result, to: directory)
         if quiet {
             print(directory)
         } else {

@@ -5,38 +5,71 @@ import Testing
 @Suite struct TransactionTests {
     let stream = RandomStream(masterSeed: 11, name: "ledger-tests/keys")
 
-    @Test func idIsTheDigestOfTheBodyAndTheSignatureChecks() {
+    private func transfer(_ signer: KeyPair, to recipient: PublicKey, amount: Int64, nonce: UInt64 = 0,
+                          fee: Int64 = 1_000) -> Transaction {
+        Transaction(signedBy: signer, region: .north,
+                    kind: .transfer(inputs: [OutPoint(transaction: Blake2b.hash([1]), index: 0)],
+                                    outputs: [TxOutput(owner: recipient, asset: .payment, amount: amount)]),
+                    fee: MicroTokens(fee), validUntil: .zero + .seconds(60), nonce: nonce, scheme: .ed25519)
+    }
+
+    @Test func idIsTheDigestOfTheContentAndTheSignatureChecks() {
         let alice = KeyPair(drawingFrom: stream)
         let bob = KeyPair(drawingFrom: stream)
-        let body = TransactionBody(sender: alice.publicKey, recipient: bob.publicKey, amount: .tokens(5), nonce: 0,
-                                   region: .north)
-        let transaction = Transaction(body: body, signedBy: alice, scheme: .ed25519)
-        #expect(transaction.id == Blake2b.hash(body.encoded()))
+        let transaction = transfer(alice, to: bob.publicKey, amount: 5)
         #expect(transaction.hasValidSignature(SignatureVerifier()))
+        #expect(!transaction.withCorruptedSignature().hasValidSignature(SignatureVerifier()))
+        #expect(transaction.withCorruptedSignature().id == transaction.id, "the id covers the content, not the signature")
+        #expect(transaction.signer == alice.publicKey)
     }
 
     @Test func changingAnyFieldChangesTheId() {
         let alice = KeyPair(drawingFrom: stream)
         let bob = KeyPair(drawingFrom: stream)
-        let body = TransactionBody(sender: alice.publicKey, recipient: bob.publicKey, amount: .tokens(5), nonce: 0,
-                                   region: .north)
-        var other = body
-        other.nonce = 1
-        var moved = body
-        moved.region = .south
-        let ids = Set([body, other, moved].map { Blake2b.hash($0.encoded()) })
-        #expect(ids.count == 3)
+        let ids = Set([
+            transfer(alice, to: bob.publicKey, amount: 5).id,
+            transfer(alice, to: bob.publicKey, amount: 6).id,
+            transfer(alice, to: bob.publicKey, amount: 5, nonce: 1).id,
+            transfer(alice, to: bob.publicKey, amount: 5, fee: 2_000).id,
+            transfer(alice, to: alice.publicKey, amount: 5).id,
+        ])
+        #expect(ids.count == 5)
     }
 
-    @Test func aSignatureOverAnotherBodyIsRejected() {
+    @Test func aSignatureOverOtherContentIsRejected() {
         let alice = KeyPair(drawingFrom: stream)
         let bob = KeyPair(drawingFrom: stream)
-        let body = TransactionBody(sender: alice.publicKey, recipient: bob.publicKey, amount: .tokens(5), nonce: 0,
-                                   region: .north)
-        let signed = Transaction(body: body, signedBy: alice, scheme: .ed25519)
-        var inflated = body
-        inflated.amount = .tokens(500)
-        let forged = Transaction(body: inflated, signature: signed.signature)
-        #expect(!forged.hasValidSignature(SignatureVerifier()))
+        let signed = transfer(alice, to: bob.publicKey, amount: 5)
+        let inflated = Transaction(
+            signer: alice.publicKey, region: .north,
+            kind: .transfer(inputs: signed.inputs, outputs: [TxOutput(owner: bob.publicKey, asset: .payment, amount: 500)]),
+            fee: signed.fee, validUntil: signed.validUntil, nonce: signed.nonce, signature: signed.signature)
+        #expect(!inflated.hasValidSignature(SignatureVerifier()))
+    }
+
+    @Test func attestationSignatureCoversEveryField() {
+        let producer = KeyPair(drawingFrom: stream)
+        let gridOperator = KeyPair(drawingFrom: stream)
+        let attestation = MeterAttestation(
+            producer: producer.publicKey, location: GridLocation(region: .east, zone: 1), source: .wind,
+            energy: .kWh(40), periodStart: .zero, periodEnd: .zero + .minutes(15), signedBy: gridOperator,
+            scheme: .ed25519)
+        #expect(Ed25519.verify(attestation.signature, of: attestation.digest, by: gridOperator.publicKey))
+        var inflated = attestation
+        inflated.energy = .kWh(400)
+        #expect(!Ed25519.verify(inflated.signature, of: inflated.digest, by: gridOperator.publicKey))
+    }
+
+    @Test func escrowOfAnOrder() {
+        let location = GridLocation(region: .bangkok, zone: 0)
+        let buy = OrderTerms(side: .buy, price: .milliTokens(4_000), quantity: .kWh(500), location: location,
+                             deliveryStart: .zero, deliveryEnd: .zero + .minutes(15), expiresAt: .zero + .hours(1),
+                             source: .conventional)
+        #expect(buy.escrow?.asset == .payment)
+        #expect(buy.escrow?.amount == MicroTokens.tokens(2_000).rawValue)
+        var sell = buy
+        sell.side = .sell
+        #expect(sell.escrow?.asset == .energy)
+        #expect(sell.escrow?.amount == 500_000)
     }
 }

@@ -1,21 +1,23 @@
 import Consensus
+import Grid
 import GridCore
 import Ledger
+import Market
 import Node
 import Testing
 
 @Suite struct MempoolTests {
     private func transactions(_ count: Int) -> [Transaction] {
-        let stream = RandomStream(masterSeed: 3, name: "mempool-tests")
-        let alice = KeyPair(drawingFrom: stream)
+        let alice = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests"))
         return (0..<count).map {
-            Transaction(body: TransactionBody(sender: alice.publicKey, recipient: alice.publicKey,
-                                              amount: MicroTokens(1), nonce: UInt64($0), region: .east),
-                        signedBy: alice, scheme: .modelled)
+            Transaction(signedBy: alice, region: .east,
+                        kind: .transfer(inputs: [OutPoint(transaction: Blake2b.hash([UInt8($0)]), index: 0)],
+                                        outputs: [TxOutput(owner: alice.publicKey, asset: .payment, amount: 1)]),
+                        fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: UInt64($0), scheme: .modelled)
         }
     }
 
-    @Test func takesOldestFirstAndSkipsCommitted() {
+    @Test func takesOldestFirstAndForgetsRemoved() {
         var pool = Mempool()
         let items = transactions(5)
         for item in items {
@@ -24,8 +26,10 @@ import Testing
         }
         let duplicate = pool.insert(items[0])
         #expect(!duplicate, "a duplicate is refused")
-        pool.markCommitted(items[0].id)
-        pool.markCommitted(items[2].id)
+        #expect(pool.spender(of: items[2].inputs[0]) == items[2].id)
+        pool.remove(items[0].id)
+        pool.remove(items[2].id)
+        #expect(pool.spender(of: items[2].inputs[0]) == nil)
         #expect(pool.take(10).map(\.id) == [items[1], items[3], items[4]].map(\.id))
         #expect(pool.take(2).map(\.id) == [items[1], items[3]].map(\.id))
         #expect(pool.count == 3)
@@ -35,42 +39,57 @@ import Testing
 @Suite struct ValidatorNodeTests {
     let stream = RandomStream(masterSeed: 4, name: "node-tests")
 
+    /// A single validator and a client funded with 100 tokens at genesis.
     private func makeNode() -> (ValidatorNode, KeyPair) {
         let validatorKey = KeyPair(drawingFrom: stream)
+        let client = KeyPair(drawingFrom: stream)
         let set = ValidatorSet([Validator(id: NodeID(0), publicKey: validatorKey.publicKey, stake: 1, region: .bangkok)])
+        let genesis = ChainState(
+            parameters: LedgerParameters(gridOperators: Region.allCases.map { _ in validatorKey.publicKey }),
+            configuration: MarketConfiguration(),
+            grid: GridState(network: GridNetwork(topology: .uniform, calendar: SimCalendar()), slotLength: .minutes(15)),
+            genesis: [TxOutput(owner: client.publicKey, asset: .payment, amount: MicroTokens.tokens(100).rawValue)])
         let node = ValidatorNode(
             id: NodeID(0), validators: set, keyPair: validatorKey,
             configuration: NodeConfiguration(blockInterval: .seconds(1), maxBlockTransactions: 100,
                                              signatureScheme: .ed25519),
-            verifier: SignatureVerifier())
-        return (node, KeyPair(drawingFrom: stream))
+            verifier: SignatureVerifier(), genesis: genesis)
+        return (node, client)
     }
 
-    private func transfer(from client: KeyPair, nonce: UInt64) -> Transaction {
-        Transaction(body: TransactionBody(sender: client.publicKey, recipient: client.publicKey, amount: .tokens(1),
-                                          nonce: nonce, region: .bangkok),
-                    signedBy: client, scheme: .ed25519)
+    private func payment(from client: KeyPair, amount: Int64, input: OutPoint = OutPoint(transaction: genesisOrigin, index: 0),
+                         total: Int64 = MicroTokens.tokens(100).rawValue, nonce: UInt64 = 0) -> Transaction {
+        Transaction(signedBy: client, region: .bangkok,
+                    kind: .transfer(inputs: [input], outputs: [
+                        TxOutput(owner: client.publicKey, asset: .payment, amount: amount),
+                        TxOutput(owner: client.publicKey, asset: .payment, amount: total - amount - 1_000),
+                    ]),
+                    fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: nonce, scheme: .ed25519)
     }
 
-    @Test func admitsRejectsAndReportsWhy() {
-        let (node, client) = makeNode()
-        var effects: [NodeEffect] = []
-        var work = WorkMeter()
-        let good = transfer(from: client, nonce: 0)
-        let bad = Transaction(body: transfer(from: client, nonce: 1).body, signature: good.signature)
-        node.handle(.client(good), now: .zero, work: &work, effects: &effects)
-        node.handle(.client(good), now: .zero, work: &work, effects: &effects)
-        node.handle(.client(bad), now: .zero, work: &work, effects: &effects)
-        let reported: [String] = effects.compactMap {
+    private func reasons(_ effects: [NodeEffect]) -> [String] {
+        effects.compactMap {
             switch $0 {
             case .admitted: "admitted"
             case .rejected(_, let reason): reason.rawValue
             default: nil
             }
         }
-        #expect(reported == ["admitted", "duplicate", "bad_signature"])
+    }
+
+    @Test func admitsRejectsAndReportsWhy() {
+        let (node, client) = makeNode()
+        var effects: [NodeEffect] = []
+        var work = WorkMeter()
+        let good = payment(from: client, amount: 5)
+        let conflicting = payment(from: client, amount: 7)
+        let badSignature = payment(from: client, amount: 9).withCorruptedSignature()
+        let unknownInput = payment(from: client, amount: 5, input: OutPoint(transaction: genesisOrigin, index: 9))
+        for transaction in [good, good, conflicting, badSignature, unknownInput] {
+            node.handle(.client(transaction), now: .zero, work: &work, effects: &effects)
+        }
+        #expect(reasons(effects) == ["admitted", "duplicate", "spent_input", "bad_signature", "unknown_input"])
         #expect(node.mempoolCount == 1)
-        #expect(work.signaturesChecked == 2, "the duplicate is refused before its signature is checked")
     }
 
     @Test func aSingleValidatorCommitsItsOwnBlockAndThenRefusesReplays() {
@@ -83,22 +102,23 @@ import Testing
             return
         }
         #expect(due == .zero + .seconds(1))
-        let transaction = transfer(from: client, nonce: 0)
+        let transaction = payment(from: client, amount: 5)
         node.handle(.client(transaction), now: .zero, work: &work, effects: &effects)
+        let rootBefore = node.state.stateRoot
         effects.removeAll()
         node.handle(.timer(timer), now: due, work: &work, effects: &effects)
-        let committed = effects.compactMap { effect -> Block? in
-            if case .committed(let block, _) = effect { return block }
+        let receipts = effects.compactMap { effect -> BlockReceipt? in
+            if case .committed(_, _, let receipt, _) = effect { return receipt }
             return nil
         }
-        #expect(committed.count == 1)
-        #expect(committed.first?.transactions.map(\.id) == [transaction.id])
+        #expect(receipts.count == 1)
+        #expect(receipts.first?.applied.map(\.id) == [transaction.id])
         #expect(node.height == 2)
+        #expect(node.state.stateRoot != rootBefore)
+        #expect(node.state.ledger.output(at: OutPoint(transaction: transaction.id, index: 0))?.amount == 5)
+        #expect(node.state.conservationViolations().isEmpty)
         effects.removeAll()
         node.handle(.client(transaction), now: due, work: &work, effects: &effects)
-        guard case .rejected(_, .replayed)? = effects.first else {
-            Issue.record("a committed transaction submitted again is a replay")
-            return
-        }
+        #expect(reasons(effects) == ["replayed"])
     }
 }

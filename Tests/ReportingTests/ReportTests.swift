@@ -38,13 +38,19 @@ import Testing
             count: 10
             region: south
             tx_rate: 2 /s
+          - class: industrial
+            count: 10
+            region: south
+            tx_rate: 2 /s
         workload:
           invalid_share: 10 %
         targets:
 
         """
         for target in targets { text += "  - \(target)\n" }
-        let scenario = try ScenarioLoader.parse(text, path: "report-test.yaml")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/report-test.yaml").path)
         let result = Simulator(scenario: scenario, seed: 3, costProfile: .reference).run()
         let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
                                      peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
@@ -56,7 +62,9 @@ import Testing
         let t = report.transactions
         #expect(t.submitted == t.accepted + t.rejected + t.pending)
         #expect(t.rejected == t.rejectedByReason.values.reduce(0, +))
-        #expect(t.rejectedByReason.keys.sorted() == ["bad_signature"])
+        #expect(t.rejectedByReason["bad_signature", default: 0] > 0)
+        #expect(t.byKind.values.reduce(0) { $0 + $1.submitted } == t.submitted)
+        #expect(t.byKind.values.reduce(0) { $0 + $1.rejected } == t.rejected)
         #expect(report.latency.finality.count <= t.accepted)
     }
 
@@ -84,6 +92,13 @@ import Testing
         let transactions = try #require(object["transactions"] as? [String: Any])
         #expect(Set(["submitted", "accepted", "rejected", "pending"]).isSubset(of: transactions.keys))
         #expect((object["throughput"] as? [String: Any])?["tps"] != nil)
+        let market = try #require(object["market"] as? [String: Any])
+        #expect(Set(["trades", "energy_wh", "value_micro", "average_price_micro_per_kwh", "renewable_share_bp",
+                     "credits_issued"]).isSubset(of: market.keys))
+        let grid = try #require(object["grid"] as? [String: Any])
+        #expect(Set(["renewable_share_bp", "carbon_intensity_g_per_kwh", "carbon_saved_kg", "stability_bp",
+                     "trades_approved", "trades_conditional", "trades_rejected", "frequency_min_hz", "frequency_max_hz"])
+            .isSubset(of: grid.keys))
         let decoded = try Report.decode(data)
         #expect(decoded.manifest.digest == report.manifest.digest)
         #expect(decoded.transactions.submitted == report.transactions.submitted)

@@ -1,6 +1,14 @@
+import Foundation
 import GridCore
 import Scenario
 import Testing
+
+/// A path inside the repository's Scenarios folder, so that `grid.data` (default
+/// `data/thai-grid.yaml`) resolves to the real data file.
+func scenarioPath(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scenarios").appendingPathComponent(name).path
+}
 
 let minimalScenario = """
 name: tiny
@@ -18,7 +26,7 @@ participants:
 /// Parses `text`, expecting failure, and returns the diagnostics.
 func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnostic] {
     do {
-        _ = try ScenarioLoader.parse(text, path: "test.yaml", overrides: overrides)
+        _ = try ScenarioLoader.parse(text, path: scenarioPath("test.yaml"), overrides: overrides)
         Issue.record("expected the scenario to be rejected")
         return []
     } catch let error as ScenarioError {
@@ -31,7 +39,7 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
 
 @Suite struct ScenarioLoaderTests {
     @Test func minimalScenarioGetsTheDefaults() throws {
-        let scenario = try ScenarioLoader.parse(minimalScenario, path: "tiny.yaml")
+        let scenario = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"))
         #expect(scenario.name == "tiny")
         #expect(scenario.run.duration == .seconds(10))
         #expect(scenario.run.seed == 1)
@@ -46,7 +54,11 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
             for region in Region.allCases { expected[region, region] = .milliseconds(2) }
             return expected
         }())
-        #expect(scenario.participants.first?.transactionRatePerSecond == 1)
+        #expect(scenario.participants.first?.transferRatePerSecond == 1)
+        #expect(scenario.participants.first?.capacityWatts == 50_000, "solar default capacity")
+        #expect(scenario.grid.topology.name == "thai-grid-2024")
+        #expect(scenario.market.clearingRule == "pay-as-ask")
+        #expect(scenario.market.slot == .minutes(15))
         #expect(scenario.targets.isEmpty)
     }
 
@@ -111,7 +123,7 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
 
     @Test func overridesReplaceFieldsAndAreValidatedTheSameWay() throws {
         let scenario = try ScenarioLoader.parse(
-            minimalScenario, path: "tiny.yaml",
+            minimalScenario, path: scenarioPath("tiny.yaml"),
             overrides: ["run.duration=30 s", "participants[0].count=9", "consensus.max_block_txs=50",
                         "validators.regions=[east, south]", "network.latency.bangkok-north=20 ms"])
         #expect(scenario.run.duration == .seconds(30))
@@ -130,9 +142,30 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(noItem.first?.message.contains("no item 4") == true)
     }
 
+    @Test func missingGridDataIsNamed() {
+        let found = diagnostics(of: minimalScenario + "\ngrid:\n  data: nowhere/grid.yaml\n")
+        #expect(found.map(\.field) == ["grid.data"])
+        #expect(found.first?.message.contains("nowhere/grid.yaml") == true)
+    }
+
+    @Test func marketAndStartTime() throws {
+        let scenario = try ScenarioLoader.parse(
+            minimalScenario + "\nmarket:\n  clearing_rule: midpoint\n  areas: national\n  pricing:\n    peak_hours: ['09:00-22:00']\n",
+            path: scenarioPath("m.yaml"), overrides: ["run.start=18:30", "run.weekday=saturday"])
+        #expect(scenario.market.clearingRule == "midpoint")
+        #expect(scenario.market.areas == [Region.allCases])
+        #expect(scenario.market.peakWindows.first?.startSecond == Int64(9 * 3_600))
+        #expect(scenario.run.calendar.startSecondOfDay == 18 * 3_600 + 1_800)
+        #expect(scenario.run.calendar.weekday(at: .zero) == 5)
+        #expect(!scenario.run.calendar.isWeekday(at: .zero + .hours(10)), "Sunday 04:30")
+        #expect(scenario.run.calendar.isWeekday(at: .zero + .hours(30)), "Monday 00:30")
+        let bad = diagnostics(of: minimalScenario, overrides: ["run.start=25:00"])
+        #expect(bad.first?.field == "run.start")
+    }
+
     @Test func targetsParseWithUnits() throws {
         let text = minimalScenario + "\ntargets:\n  - tps >= 1000\n  - admission.p99 < 50 ms\n  - finality.p99 < 15 s\n"
-        let scenario = try ScenarioLoader.parse(text, path: "t.yaml")
+        let scenario = try ScenarioLoader.parse(text, path: scenarioPath("t.yaml"))
         #expect(scenario.targets.map(\.metric) == ["tps", "admission.p99", "finality.p99"])
         #expect(scenario.targets[1].threshold == 50e6)
         #expect(scenario.targets[2].comparison == .lessThan)
@@ -144,21 +177,21 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
 
 @Suite struct UnitTests {
     @Test(arguments: [
-        ("45 ms", Dimension.duration, 45e6), ("9.8 s", .duration, 9.8e9), ("2 min", .duration, 120e9),
+        ("45 ms", QuantityKind.duration, 45e6), ("9.8 s", .duration, 9.8e9), ("2 min", .duration, 120e9),
         ("24 h", .duration, 86_400e9), ("80 %", .percent, 8_000), ("1000 kWh", .energy, 1e6),
         ("3.5 tokens/kWh", .price, 3.5e6), ("2.5 GB", .bytes, 2.5e9), ("1 KiB", .bytes, 1_024),
         ("500 MW", .power, 5e8), ("12.3 t", .mass, 12.3e6), ("3000 tx/s", .rate, 3_000), ("6 /min", .rate, 0.1),
         ("1_000 tokens", .tokens, 1e9), ("1e3 ms", .duration, 1e9),
     ])
-    func parsesUnits(text: String, dimension: Dimension, stored: Double) throws {
+    func parsesUnits(text: String, dimension: QuantityKind, stored: Double) throws {
         let value = try dimension.parse(text).get()
         #expect(abs(value - stored) < 1e-9 * max(1, abs(stored)))
     }
 
     @Test func rejectsMissingAndWrongUnits() {
-        #expect(throws: QuantityError.self) { try Dimension.duration.parse("10").get() }
-        #expect(throws: QuantityError.self) { try Dimension.energy.parse("10 ms").get() }
-        #expect(throws: QuantityError.self) { try Dimension.percent.parse("ten %").get() }
+        #expect(throws: QuantityError.self) { try QuantityKind.duration.parse("10").get() }
+        #expect(throws: QuantityError.self) { try QuantityKind.energy.parse("10 ms").get() }
+        #expect(throws: QuantityError.self) { try QuantityKind.percent.parse("ten %").get() }
     }
 
     @Test func suggestions() {

@@ -38,11 +38,11 @@ import Testing
 
     @Test func overridesAreListedInTheManifest() throws {
         let out = try CLI.temporaryDirectory().path
-        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=5 s", "--out", out, "--quiet"])
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--out", out, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
-        #expect(manifest["overrides"] as? [String] == ["run.duration=5 s"])
-        #expect(manifest["simulated_seconds"] as? Double == 5)
+        #expect(manifest["overrides"] as? [String] == ["run.duration=10 s"])
+        #expect(manifest["simulated_seconds"] as? Double == 10)
     }
 
     @Test func validateAcceptsTheSmokeScenario() throws {

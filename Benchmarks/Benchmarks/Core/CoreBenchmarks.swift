@@ -16,7 +16,13 @@ let benchmarks: @Sendable () -> Void = {
         warmupIterations: 3,
         maxDuration: .seconds(3),
         maxIterations: 1_000)
+    foundationBenchmarks()
+    marketBenchmarks()
+    replicatedBookBenchmark()
+    gridBenchmarks()
+}
 
+func foundationBenchmarks() {
     let pending = 10_000
 
     Benchmark("Event kernel: schedule + next, 10k pending",

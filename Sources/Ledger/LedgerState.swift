@@ -1,0 +1,237 @@
+import GridCore
+import HeapModule
+
+/// The UTXO set of the three assets, the escrow and supply totals that make conservation
+/// checkable, the replay window and the used meter attestations.
+///
+/// Every mutation goes through a method that records its inverse in a journal, so any prefix
+/// of work — one transaction, a whole block — can be rolled back exactly (``rollback(to:)``).
+/// The journal is emptied when a block is committed (``commit()``).
+///
+/// Conservation (checked by ``conservationViolations()``): for every asset,
+/// unspent + escrowed = created − burned, and the unspent total equals the sum over the set.
+public struct LedgerState: Sendable {
+    enum Entry: Sendable {
+        case created(OutPoint, TxOutput)
+        case spent(OutPoint, TxOutput)
+        case escrowed(Asset, Int64)
+        case minted(Asset, Int64)
+        case burned(Asset, Int64)
+        case remembered(TransactionID)
+        case attestationUsed(Digest32)
+    }
+
+    private struct ReplayEntry: Comparable, Sendable {
+        var validUntil: SimTime
+        var id: TransactionID
+        static func < (lhs: ReplayEntry, rhs: ReplayEntry) -> Bool {
+            lhs.validUntil < rhs.validUntil || (lhs.validUntil == rhs.validUntil && lhs.id < rhs.id)
+        }
+    }
+
+    public let parameters: LedgerParameters
+    public private(set) var outputs: [OutPoint: TxOutput] = [:]
+    public private(set) var unspentTotals = AssetAmounts()
+    public private(set) var escrowTotals = AssetAmounts()
+    public private(set) var createdTotals = AssetAmounts()
+    public private(set) var burnedTotals = AssetAmounts()
+    private var committedIDs: [TransactionID: SimTime] = [:]
+    private var replayExpiries = Heap<ReplayEntry>()
+    private var usedAttestations: Set<Digest32> = []
+    private var outputCommitment = MultisetHash()
+    private var attestationCommitment = MultisetHash()
+    private var journal: [Entry] = []
+
+    public init(parameters: LedgerParameters) {
+        self.parameters = parameters
+    }
+
+    // MARK: Queries
+
+    public func output(at outPoint: OutPoint) -> TxOutput? { outputs[outPoint] }
+
+    /// Whether a transaction with this id was committed and is still inside its replay window.
+    public func isCommitted(_ id: TransactionID) -> Bool { committedIDs[id] != nil }
+
+    public func isAttestationUsed(_ digest: Digest32) -> Bool { usedAttestations.contains(digest) }
+
+    /// The mark to pass to ``rollback(to:)``.
+    public var savepoint: Int { journal.count }
+
+    /// The ledger's part of the state root: Merkle root over the output-set commitment, the
+    /// attestation commitment and the totals.
+    public var commitments: [Digest32] {
+        var totals = CanonicalEncoder()
+        for amounts in [unspentTotals, escrowTotals, createdTotals, burnedTotals] {
+            for asset in Asset.allCases { totals.append(amounts[asset]) }
+        }
+        return [outputCommitment.digest, attestationCommitment.digest, totals.blake2b]
+    }
+
+    /// Sums `inputs` by asset, checking each exists, belongs to `owner` and appears once.
+    public func sumInputs(_ inputs: [OutPoint], owner: PublicKey) -> Result<AssetAmounts, RejectionReason> {
+        var sums = AssetAmounts()
+        var seen = Set<OutPoint>()
+        for input in inputs {
+            guard seen.insert(input).inserted else { return .failure(.doubleSpendInBlock) }
+            guard let output = outputs[input] else { return .failure(.unknownInput) }
+            guard output.owner == owner else { return .failure(.notOwner) }
+            guard let sum = sums[output.asset].addingReportingOverflowResult(output.amount) else {
+                return .failure(.overflow)
+            }
+            sums[output.asset] = sum
+        }
+        return .success(sums)
+    }
+
+    /// Sums `outputs` by asset, checking every amount is positive.
+    public static func sumOutputs(_ outputs: [TxOutput]) -> Result<AssetAmounts, RejectionReason> {
+        var sums = AssetAmounts()
+        for output in outputs {
+            guard output.amount > 0 else { return .failure(.amountNotPositive) }
+            guard let sum = sums[output.asset].addingReportingOverflowResult(output.amount) else {
+                return .failure(.overflow)
+            }
+            sums[output.asset] = sum
+        }
+        return .success(sums)
+    }
+
+    // MARK: Journaled mutations
+
+    /// Removes an unspent output and returns it.
+    @discardableResult
+    public mutating func spend(_ outPoint: OutPoint) -> TxOutput {
+        guard let output = outputs.removeValue(forKey: outPoint) else {
+            preconditionFailure("spending missing output \(outPoint)")
+        }
+        unspentTotals[output.asset] -= output.amount
+        outputCommitment.remove(Self.entryDigest(outPoint, output))
+        journal.append(.spent(outPoint, output))
+        return output
+    }
+
+    /// Adds an unspent output.
+    public mutating func create(_ output: TxOutput, at outPoint: OutPoint) {
+        precondition(output.amount > 0, "outputs are positive")
+        precondition(outputs[outPoint] == nil, "output \(outPoint) already exists")
+        outputs[outPoint] = output
+        unspentTotals[output.asset] += output.amount
+        outputCommitment.insert(Self.entryDigest(outPoint, output))
+        journal.append(.created(outPoint, output))
+    }
+
+    /// Moves `amount` of spent inputs into escrow (positive) or out of escrow toward new outputs
+    /// (negative).
+    public mutating func adjustEscrow(_ asset: Asset, by amount: Int64) {
+        escrowTotals[asset] += amount
+        precondition(escrowTotals[asset] >= 0, "escrow of \(asset) went negative")
+        journal.append(.escrowed(asset, amount))
+    }
+
+    /// Records newly created supply (metered minting, block rewards, credit issuance, genesis).
+    public mutating func recordMinted(_ asset: Asset, _ amount: Int64) {
+        precondition(amount >= 0)
+        createdTotals[asset] += amount
+        journal.append(.minted(asset, amount))
+    }
+
+    /// Records supply destroyed (transmission losses).
+    public mutating func recordBurned(_ asset: Asset, _ amount: Int64) {
+        precondition(amount >= 0)
+        burnedTotals[asset] += amount
+        journal.append(.burned(asset, amount))
+    }
+
+    /// Opens the replay window for a committed transaction.
+    public mutating func remember(_ id: TransactionID, validUntil: SimTime) {
+        precondition(committedIDs[id] == nil, "transaction remembered twice")
+        committedIDs[id] = validUntil
+        replayExpiries.insert(ReplayEntry(validUntil: validUntil, id: id))
+        journal.append(.remembered(id))
+    }
+
+    public mutating func useAttestation(_ digest: Digest32) {
+        precondition(usedAttestations.insert(digest).inserted, "attestation used twice")
+        attestationCommitment.insert(digest)
+        journal.append(.attestationUsed(digest))
+    }
+
+    /// Undoes every mutation after `savepoint`, newest first.
+    public mutating func rollback(to savepoint: Int) {
+        precondition(savepoint <= journal.count)
+        while journal.count > savepoint {
+            switch journal.removeLast() {
+            case .created(let outPoint, let output):
+                outputs[outPoint] = nil
+                unspentTotals[output.asset] -= output.amount
+                outputCommitment.remove(Self.entryDigest(outPoint, output))
+            case .spent(let outPoint, let output):
+                outputs[outPoint] = output
+                unspentTotals[output.asset] += output.amount
+                outputCommitment.insert(Self.entryDigest(outPoint, output))
+            case .escrowed(let asset, let amount):
+                escrowTotals[asset] -= amount
+            case .minted(let asset, let amount):
+                createdTotals[asset] -= amount
+            case .burned(let asset, let amount):
+                burnedTotals[asset] -= amount
+            case .remembered(let id):
+                committedIDs[id] = nil
+            case .attestationUsed(let digest):
+                usedAttestations.remove(digest)
+                attestationCommitment.remove(digest)
+            }
+        }
+    }
+
+    /// Makes everything applied so far permanent and forgets replay entries that expired
+    /// before `time` (a transaction valid only until then can no longer be included anyway).
+    public mutating func commit(pruningReplaysBefore time: SimTime) {
+        journal.removeAll(keepingCapacity: true)
+        while let oldest = replayExpiries.min, oldest.validUntil < time {
+            replayExpiries.removeMin()
+            if committedIDs[oldest.id] == oldest.validUntil { committedIDs[oldest.id] = nil }
+        }
+    }
+
+    // MARK: Invariants
+
+    /// Broken conservation laws, empty when all hold. Recounts the whole output set: O(n).
+    public func conservationViolations() -> [String] {
+        var problems: [String] = []
+        var recount = AssetAmounts()
+        for output in outputs.values { recount[output.asset] += output.amount }
+        for asset in Asset.allCases {
+            if recount[asset] != unspentTotals[asset] {
+                problems.append("\(asset): outputs sum to \(recount[asset]) but the running total is \(unspentTotals[asset])")
+            }
+            let held = unspentTotals[asset] + escrowTotals[asset]
+            let supply = createdTotals[asset] - burnedTotals[asset]
+            if held != supply {
+                problems.append("\(asset): unspent \(unspentTotals[asset]) + escrowed \(escrowTotals[asset]) = \(held), but created \(createdTotals[asset]) − burned \(burnedTotals[asset]) = \(supply)")
+            }
+            if escrowTotals[asset] < 0 { problems.append("\(asset): negative escrow \(escrowTotals[asset])") }
+        }
+        return problems
+    }
+
+    static func entryDigest(_ outPoint: OutPoint, _ output: TxOutput) -> Digest32 {
+        Blake2b.hash(capacity: 80) { encoder in
+            encoder.append(outPoint.transaction)
+            encoder.append(outPoint.index)
+            encoder.append(output.owner.bytes)
+            encoder.append(output.asset.rawValue)
+            encoder.append(output.amount)
+        }
+    }
+}
+
+extension Int64 {
+    /// `self + other`, or `nil` on overflow.
+    @inlinable
+    public func addingReportingOverflowResult(_ other: Int64) -> Int64? {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? nil : sum
+    }
+}

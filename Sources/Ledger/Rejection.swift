@@ -1,0 +1,33 @@
+/// Why a transaction was not accepted. Every rejection carries one, and reports count them.
+public enum RejectionReason: String, Error, Sendable, CaseIterable, Comparable {
+    // Stateless.
+    case badSignature = "bad_signature"
+    case amountNotPositive = "amount_not_positive"
+    case overflow
+    case invalidOrder = "invalid_order"
+    // Replay and time.
+    case duplicate
+    case replayed
+    case expired
+    // Inputs and funds.
+    case unknownInput = "unknown_input"
+    /// A pending transaction already spends one of the inputs.
+    case spentInput = "spent_input"
+    case doubleSpendInBlock = "double_spend_in_block"
+    case notOwner = "not_owner"
+    case insufficientFunds = "insufficient_funds"
+    /// Inputs exceed outputs, escrow and fee: the surplus would vanish.
+    case unbalanced
+    case feeTooLow = "fee_too_low"
+    // Authority and place.
+    case wrongRegion = "wrong_region"
+    case notOperator = "not_operator"
+    case badAttestation = "bad_attestation"
+    case attestationReused = "attestation_reused"
+    // Market.
+    case unknownOrder = "unknown_order"
+    case unknownTrade = "unknown_trade"
+    case settlementTooEarly = "settlement_too_early"
+
+    public static func < (lhs: RejectionReason, rhs: RejectionReason) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,0 +1,810 @@
+import GridCore
+import HeapModule
+import Ledger
+
+/// Where genesis outputs come from: output `i` of the genesis list is at `OutPoint(genesisOrigin, i)`.
+public let genesisOrigin = Blake2b.hash(Array("genesis".utf8))
+
+/// The block being applied: its height, time and proposer.
+public struct BlockContext: Hashable, Sendable {
+    public var height: UInt64
+    public var timestamp: SimTime
+    /// Receives the block reward and the fees collected in the block.
+    public var proposer: PublicKey
+
+    public init(height: UInt64, timestamp: SimTime, proposer: PublicKey) {
+        self.height = height
+        self.timestamp = timestamp
+        self.proposer = proposer
+    }
+}
+
+/// How a block's transactions are treated.
+public enum ApplyMode: Sendable {
+    /// Every transaction must apply; the first that does not rejects the block.
+    case strict
+    /// A proposer assembling a block: transactions that do not apply are left out, with a reason.
+    case assemble
+}
+
+/// A block that does not apply, and why.
+public struct BlockFailure: Error, Hashable, Sendable {
+    public var transactionIndex: Int
+    public var transaction: TransactionID
+    public var reason: RejectionReason
+}
+
+/// How many matches the grid approved, made conditional, or rejected by reason.
+public struct GridDecisionCounts: Hashable, Sendable {
+    public var approved = 0
+    public var conditional = 0
+    public var rejected: [GridRejection: Int] = [:]
+
+    public init() {}
+
+    public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+
+    public mutating func add(_ other: GridDecisionCounts) {
+        approved += other.approved
+        conditional += other.conditional
+        for (reason, count) in other.rejected { rejected[reason, default: 0] += count }
+    }
+}
+
+/// What applying a block did. Keep it to ``ExchangeState/rollback(_:)`` the block or
+/// ``ExchangeState/commit(_:)`` it.
+public struct BlockReceipt: Sendable {
+    public var context: BlockContext
+    /// Transactions that applied, in block order.
+    public var applied: [Transaction]
+    /// Transactions left out while assembling, with the reason.
+    public var rejected: [(id: TransactionID, reason: RejectionReason)]
+    public var trades: [Trade]
+    public var settlements: [Settlement]
+    /// Every output the block created (transaction outputs, refunds, proceeds, rewards).
+    public var createdOutputs: [(outPoint: OutPoint, output: TxOutput)]
+    /// Orders withdrawn because they expired.
+    public var expiredOrders: Int
+    public var gridDecisions: GridDecisionCounts
+    /// The state root after the block.
+    public var stateRoot: Digest32
+    fileprivate var savepoint: ExchangeSavepoint
+}
+
+struct ExchangeSavepoint: Sendable {
+    var ledger: Int
+    var exchange: Int
+    var books: [Int]
+}
+
+/// The replicated state every node applies blocks to: the UTXO ledger, an order book per
+/// market area with its open orders' escrows, the trades awaiting delivery, and the grid's
+/// capacity bookings (through `Grid`, the Grid module's ``GridTradeAssessor``).
+///
+/// Applying is journaled across all of them: ``rollback(_:)`` undoes a block exactly, which is
+/// how a proposer assembles a block and a validator checks one before its commit.
+public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
+    /// An order that rests (or rested) on a book, with the escrow it still holds.
+    struct OpenOrder: Hashable, Sendable {
+        var number: OrderNumber
+        var transaction: TransactionID
+        var owner: PublicKey
+        var terms: OrderTerms
+        /// Escrow left, in the terms' escrow asset.
+        var escrow: Int64
+        var area: Int
+
+        var digest: Digest32 {
+            Blake2b.hash(capacity: 88) { encoder in
+                encoder.append(number)
+                encoder.append(transaction)
+                encoder.append(owner.bytes)
+                encoder.append(escrow)
+            }
+        }
+    }
+
+    enum Entry: Sendable {
+        case orderOpened(OrderNumber)
+        case orderUpdated(OpenOrder)
+        case orderClosed(OpenOrder)
+        case tradeOpened(TradeID)
+        case tradeClosed(Trade)
+        case gridReserved(TradeID)
+        case gridReleased(Trade)
+        case feePool(Int64)
+        case orderNumberTaken
+        case fillCounted
+        case producerRegistered(PublicKey)
+        case slotCleared(previous: Int64)
+        case expiryPopped(ExpiryEntry)
+        case timeoutPopped(TimeoutEntry)
+    }
+
+    struct ExpiryEntry: Comparable, Sendable {
+        var time: SimTime
+        var number: OrderNumber
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            lhs.time < rhs.time || (lhs.time == rhs.time && lhs.number < rhs.number)
+        }
+    }
+
+    struct TimeoutEntry: Comparable, Sendable {
+        var time: SimTime
+        var trade: TradeID
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            lhs.time < rhs.time || (lhs.time == rhs.time && lhs.trade < rhs.trade)
+        }
+    }
+
+    /// Per-block event log, rebuilt on every apply.
+    private struct Events {
+        var trades: [Trade] = []
+        var settlements: [Settlement] = []
+        var createdOutputs: [(outPoint: OutPoint, output: TxOutput)] = []
+        var expiredOrders = 0
+        var gridDecisions = GridDecisionCounts()
+    }
+
+    public private(set) var ledger: LedgerState
+    public let configuration: MarketConfiguration
+    public private(set) var grid: Grid
+    private var books: [OrderBook]
+    private var openOrders: [OrderNumber: OpenOrder] = [:]
+    private var orderByTransaction: [TransactionID: OrderNumber] = [:]
+    private var nextOrderNumber: OrderNumber = 0
+    private var trades: [TradeID: Trade] = [:]
+    private var fillCounter: UInt64 = 0
+    private var producerSources: [PublicKey: EnergySource] = [:]
+    /// Fees collected in the current block, paid to its proposer at the end.
+    private var feePool: Int64 = 0
+    /// The last delivery slot a call auction cleared (−1: none).
+    private var lastClearedSlot: Int64 = -1
+    private var orderExpiries = Heap<ExpiryEntry>()
+    private var tradeTimeouts = Heap<TimeoutEntry>()
+    private var marketCommitment = MultisetHash()
+    private var journal: [Entry] = []
+    private var events = Events()
+    /// Where derived outputs of the transaction or block event being applied go.
+    private var outputOrigin = Digest32.zero
+    private var nextOutputIndex: UInt32 = 0
+
+    /// A state holding the genesis outputs, recorded as created supply.
+    public init(parameters: LedgerParameters, configuration: MarketConfiguration, grid: Grid,
+                genesis: [TxOutput]) {
+        self.ledger = LedgerState(parameters: parameters)
+        self.configuration = configuration
+        self.grid = grid
+        self.books = configuration.areas.map { _ in OrderBook() }
+        for (index, output) in genesis.enumerated() {
+            ledger.create(output, at: OutPoint(transaction: genesisOrigin, index: UInt32(index)))
+            ledger.recordMinted(output.asset, output.amount)
+        }
+        ledger.commit(pruningReplaysBefore: .zero)
+        for index in books.indices { books[index].commit() }
+    }
+
+    // MARK: Queries
+
+    /// Open orders.
+    public var openOrderCount: Int { openOrders.count }
+    /// Trades awaiting settlement.
+    public var openTradeCount: Int { trades.count }
+
+    public func trade(_ id: TradeID) -> Trade? { trades[id] }
+
+    /// The book of market area `area`.
+    public func book(area: Int) -> OrderBook { books[area] }
+
+    /// The open order placed by `transaction`, as (remaining quantity, escrow left).
+    public func openOrder(placedBy transaction: TransactionID) -> (remaining: EnergyWh, escrow: Int64)? {
+        guard let number = orderByTransaction[transaction], let order = openOrders[number] else { return nil }
+        return (EnergyWh(books[order.area].order(number)?.remaining ?? 0), order.escrow)
+    }
+
+    /// The state root: Merkle root over the ledger's commitments, the market's and the grid's.
+    public var stateRoot: Digest32 {
+        var scalars = CanonicalEncoder()
+        scalars.append(nextOrderNumber)
+        scalars.append(fillCounter)
+        scalars.append(feePool)
+        scalars.append(lastClearedSlot)
+        var leaves = ledger.commitments
+        leaves.append(marketCommitment.digest)
+        leaves.append(contentsOf: books.map(\.commitment.digest))
+        leaves.append(grid.commitment)
+        leaves.append(scalars.blake2b)
+        return MerkleTree.root(of: leaves)
+    }
+
+    /// Broken conservation laws, empty when all hold. Also checks that the escrow the ledger
+    /// counts is exactly what open orders, open trades and the fee pool hold. O(state size).
+    public func conservationViolations() -> [String] {
+        var problems = ledger.conservationViolations()
+        var held = AssetAmounts()
+        for order in openOrders.values {
+            guard let escrow = order.terms.escrow else { continue }
+            held[escrow.asset] += order.escrow
+        }
+        for trade in trades.values {
+            held.energy += trade.quantity.rawValue
+            held.payment += trade.value.rawValue + trade.premium.rawValue
+        }
+        held.payment += feePool
+        for asset in Asset.allCases where held[asset] != ledger.escrowTotals[asset] {
+            problems.append("\(asset): orders, trades and fees hold \(held[asset]) but the ledger's escrow is \(ledger.escrowTotals[asset])")
+        }
+        for (area, book) in books.enumerated() {
+            for side in OrderSide.allCases {
+                for resting in book.orders(side) where openOrders[resting.number]?.area != area {
+                    problems.append("order \(resting.number) rests on area \(area) without an open order there")
+                }
+            }
+        }
+        return problems
+    }
+
+    // MARK: Admission
+
+    /// Why `transaction` could not apply on top of this state at `time`, or `nil` if it can. Reads
+    /// only; the meter attestation's signature is checked through `verifier` (and charged).
+    public func check(_ transaction: Transaction, at time: SimTime, verifier: SignatureVerifier,
+                      work: inout WorkMeter) -> RejectionReason? {
+        if transaction.validUntil < time { return .expired }
+        if ledger.isCommitted(transaction.id) { return .replayed }
+        guard transaction.fee >= .zero else { return .amountNotPositive }
+        if !transaction.inputs.isEmpty, transaction.fee < ledger.parameters.minimumFee { return .feeTooLow }
+        if transaction.inputs.isEmpty, transaction.fee != .zero { return .insufficientFunds }
+        switch transaction.kind {
+        case .transfer(let inputs, let outputs):
+            guard !inputs.isEmpty, !outputs.isEmpty else { return .amountNotPositive }
+            return checkBalance(inputs: inputs, owner: transaction.signer, outputs: outputs,
+                                required: AssetAmounts(), fee: transaction.fee)
+        case .mint(let attestation):
+            return checkMint(attestation, transaction: transaction, time: time, verifier: verifier, work: &work)
+        case .placeOrder(let terms, let inputs, let change):
+            if let problem = checkTerms(terms, transaction: transaction, time: time) { return problem }
+            guard let escrow = terms.escrow else { return .overflow }
+            var required = AssetAmounts()
+            required[escrow.asset] = escrow.amount
+            return checkBalance(inputs: inputs, owner: transaction.signer, outputs: change, required: required,
+                                fee: transaction.fee)
+        case .cancelOrder(let order):
+            guard let number = orderByTransaction[order], let open = openOrders[number] else { return .unknownOrder }
+            guard open.owner == transaction.signer else { return .notOwner }
+            guard open.terms.location.region == transaction.region else { return .wrongRegion }
+            return nil
+        case .settleTrade(let id, let delivered):
+            guard let trade = trades[id] else { return .unknownTrade }
+            guard transaction.region == trade.sellerLocation.region else { return .wrongRegion }
+            guard transaction.signer == ledger.parameters.gridOperator(of: trade.sellerLocation.region) else {
+                return .notOperator
+            }
+            guard delivered >= .zero else { return .amountNotPositive }
+            guard time >= trade.deliveryEnd else { return .settlementTooEarly }
+            return nil
+        }
+    }
+
+    private func checkBalance(inputs: [OutPoint], owner: PublicKey, outputs: [TxOutput], required: AssetAmounts,
+                              fee: MicroTokens) -> RejectionReason? {
+        let inputSums: AssetAmounts
+        switch ledger.sumInputs(inputs, owner: owner) {
+        case .success(let sums): inputSums = sums
+        case .failure(let reason): return reason
+        }
+        let outputSums: AssetAmounts
+        switch LedgerState.sumOutputs(outputs) {
+        case .success(let sums): outputSums = sums
+        case .failure(let reason): return reason
+        }
+        for asset in Asset.allCases {
+            var needed = outputSums[asset]
+            guard let withRequired = needed.addingReportingOverflowResult(required[asset]) else { return .overflow }
+            needed = withRequired
+            if asset == .payment {
+                guard let withFee = needed.addingReportingOverflowResult(fee.rawValue) else { return .overflow }
+                needed = withFee
+            }
+            if inputSums[asset] < needed { return .insufficientFunds }
+            if inputSums[asset] > needed { return .unbalanced }
+        }
+        return nil
+    }
+
+    private func checkMint(_ attestation: MeterAttestation, transaction: Transaction, time: SimTime,
+                           verifier: SignatureVerifier, work: inout WorkMeter) -> RejectionReason? {
+        guard attestation.energy > .zero else { return .amountNotPositive }
+        guard transaction.signer == attestation.producer else { return .notOwner }
+        guard transaction.region == attestation.location.region else { return .wrongRegion }
+        guard attestation.gridOperator == ledger.parameters.gridOperator(of: attestation.location.region) else {
+            return .notOperator
+        }
+        guard attestation.periodStart < attestation.periodEnd, attestation.periodEnd <= time else {
+            return .badAttestation
+        }
+        if let registered = producerSources[attestation.producer], registered != attestation.source {
+            return .badAttestation
+        }
+        let digest = attestation.digest
+        guard !ledger.isAttestationUsed(digest) else { return .attestationReused }
+        work.signaturesChecked += 1
+        guard verifier.verify(attestation.signature, of: digest, by: attestation.gridOperator) else {
+            return .badAttestation
+        }
+        return nil
+    }
+
+    private func checkTerms(_ terms: OrderTerms, transaction: Transaction, time: SimTime) -> RejectionReason? {
+        guard terms.quantity > .zero, terms.price > .zero else { return .amountNotPositive }
+        guard terms.location.region == transaction.region else { return .wrongRegion }
+        guard terms.deliveryStart < terms.deliveryEnd, terms.deliveryEnd > time, terms.expiresAt > time else {
+            return .invalidOrder
+        }
+        switch terms.side {
+        case .buy:
+            guard terms.source == .conventional else { return .invalidOrder }
+        case .sell:
+            guard producerSources[transaction.signer] == terms.source else { return .invalidOrder }
+        }
+        return nil
+    }
+
+    // MARK: Applying blocks
+
+    /// Applies a block's transactions at `context`: block-start events (order expiries, trade
+    /// timeouts, call auctions), each transaction, then the reward and fees to the proposer.
+    /// In `.strict` mode the first failing transaction rolls the whole block back.
+    public mutating func apply(_ transactions: [Transaction], context: BlockContext, mode: ApplyMode,
+                               verifier: SignatureVerifier, work: inout WorkMeter) -> Result<BlockReceipt, BlockFailure> {
+        let blockStart = savepoint
+        events = Events()
+        beginBlock(context, work: &work)
+        var applied: [Transaction] = []
+        var rejected: [(id: TransactionID, reason: RejectionReason)] = []
+        applied.reserveCapacity(transactions.count)
+        var spentInBlock = Set<OutPoint>()
+        for (index, transaction) in transactions.enumerated() {
+            work.transactionsApplied += 1
+            var reason: RejectionReason?
+            for input in transaction.inputs where spentInBlock.contains(input) {
+                reason = .doubleSpendInBlock
+                break
+            }
+            if reason == nil {
+                reason = check(transaction, at: context.timestamp, verifier: verifier, work: &work)
+            }
+            if let reason {
+                switch mode {
+                case .strict:
+                    rollback(to: blockStart)
+                    return .failure(BlockFailure(transactionIndex: index, transaction: transaction.id, reason: reason))
+                case .assemble:
+                    rejected.append((transaction.id, reason))
+                    continue
+                }
+            }
+            execute(transaction, context: context, work: &work)
+            spentInBlock.formUnion(transaction.inputs)
+            applied.append(transaction)
+        }
+        endBlock(context)
+        return .success(BlockReceipt(
+            context: context, applied: applied, rejected: rejected, trades: events.trades,
+            settlements: events.settlements, createdOutputs: events.createdOutputs,
+            expiredOrders: events.expiredOrders, gridDecisions: events.gridDecisions, stateRoot: stateRoot,
+            savepoint: blockStart))
+    }
+
+    /// Undoes everything `receipt`'s block did.
+    public mutating func rollback(_ receipt: BlockReceipt) {
+        rollback(to: receipt.savepoint)
+    }
+
+    /// Makes `receipt`'s block permanent.
+    public mutating func commit(_ receipt: BlockReceipt) {
+        journal.removeAll(keepingCapacity: true)
+        ledger.commit(pruningReplaysBefore: receipt.context.timestamp)
+        for index in books.indices { books[index].commit() }
+    }
+
+    private var savepoint: ExchangeSavepoint {
+        ExchangeSavepoint(ledger: ledger.savepoint, exchange: journal.count, books: books.map(\.savepoint))
+    }
+
+    private mutating func execute(_ transaction: Transaction, context: BlockContext, work: inout WorkMeter) {
+        outputOrigin = transaction.id
+        nextOutputIndex = 0
+        ledger.remember(transaction.id, validUntil: transaction.validUntil)
+        for input in transaction.inputs {
+            ledger.spend(input)
+        }
+        if transaction.fee > .zero {
+            ledger.adjustEscrow(.payment, by: transaction.fee.rawValue)
+            adjustFeePool(transaction.fee.rawValue)
+        }
+        switch transaction.kind {
+        case .transfer(_, let outputs):
+            for output in outputs { createOutput(output) }
+        case .mint(let attestation):
+            ledger.useAttestation(attestation.digest)
+            ledger.recordMinted(.energy, attestation.energy.rawValue)
+            if producerSources[attestation.producer] == nil {
+                producerSources[attestation.producer] = attestation.source
+                journal.append(.producerRegistered(attestation.producer))
+            }
+            createOutput(TxOutput(owner: attestation.producer, asset: .energy, amount: attestation.energy.rawValue))
+        case .placeOrder(let terms, _, let change):
+            for output in change { createOutput(output) }
+            placeOrder(terms, transaction: transaction, context: context, work: &work)
+        case .cancelOrder(let order):
+            let number = orderByTransaction[order]!
+            work.bookOperations += 1
+            books[openOrders[number]!.area].remove(number)
+            closeOrder(number)
+        case .settleTrade(let id, let delivered):
+            settle(trades[id]!, delivered: delivered, timedOut: false)
+        }
+    }
+
+    // MARK: Orders and matching
+
+    private mutating func placeOrder(_ terms: OrderTerms, transaction: Transaction, context: BlockContext,
+                                     work: inout WorkMeter) {
+        let escrow = terms.escrow!
+        ledger.adjustEscrow(escrow.asset, by: escrow.amount)
+        let number = nextOrderNumber
+        nextOrderNumber += 1
+        journal.append(.orderNumberTaken)
+        let area = configuration.area(of: terms.location.region)
+        let order = OpenOrder(number: number, transaction: transaction.id, owner: transaction.signer, terms: terms,
+                              escrow: escrow.amount, area: area)
+        openOrders[number] = order
+        orderByTransaction[transaction.id] = number
+        marketCommitment.insert(order.digest)
+        journal.append(.orderOpened(number))
+        orderExpiries.insert(ExpiryEntry(time: terms.expiresAt, number: number))
+
+        var remaining = terms.quantity.rawValue
+        work.bookOperations += 1
+        // The book leaves the array while it matches, so the callback may change the rest of the state.
+        var book = OrderBook()
+        swap(&book, &books[area])
+        if configuration.clearingRule != .uniformPriceCall {
+            remaining = book.match(side: terms.side, price: terms.price.rawValue, quantity: remaining,
+                                   candidateLimit: configuration.candidateLimit) { resting, proposed in
+                work.bookOperations += 1
+                let decision = self.tryFill(incoming: number, resting: resting.number, proposed: proposed,
+                                            price: nil, time: context.timestamp)
+                if case .fill = decision, proposed == resting.remaining { self.closeOrder(resting.number) }
+                return decision
+            }
+        }
+        if remaining > 0 {
+            let sequence = book.takeSequence()
+            book.rest(RestingOrder(number: number, side: terms.side, price: terms.price.rawValue,
+                                   remaining: remaining, sequence: sequence))
+        } else {
+            closeOrder(number)
+        }
+        swap(&book, &books[area])
+    }
+
+    /// Decides one candidate pair: delivery windows must overlap (from now on), the grid must
+    /// not reject, and the buyer's limit must cover the price plus any peak premium. On success
+    /// the trade is recorded, escrow moves from both orders to the trade, and the grid books the
+    /// path; the caller updates the book and closes an order it used up. `price` forces a price
+    /// (call auctions); otherwise the clearing rule sets it.
+    private mutating func tryFill(incoming: OrderNumber, resting: OrderNumber, proposed: Int64, price forced: Int64?,
+                                  time: SimTime) -> OrderBook.CandidateDecision {
+        let a = openOrders[incoming]!, b = openOrders[resting]!
+        let (buy, sell) = a.terms.side == .buy ? (a, b) : (b, a)
+        let start = max(buy.terms.deliveryStart, sell.terms.deliveryStart, time)
+        let end = min(buy.terms.deliveryEnd, sell.terms.deliveryEnd)
+        let request = GridTradeRequest(seller: sell.terms.location, buyer: buy.terms.location,
+                                       energy: EnergyWh(proposed), deliveryStart: start, deliveryEnd: end,
+                                       decidedAt: time)
+        // Windows that do not overlap are the orders' own incompatibility, not a grid decision.
+        guard start < end else { return .skip }
+        let assessment = grid.assess(request)
+        switch assessment.verdict {
+        case .rejected(let reason):
+            events.gridDecisions.rejected[reason, default: 0] += 1
+            return .skip
+        case .approved, .conditional:
+            break
+        }
+        let price = forced ?? configuration.clearingRule.price(bid: buy.terms.price.rawValue,
+                                                               ask: sell.terms.price.rawValue)
+        guard let value = MicroTokens.value(of: EnergyWh(proposed), at: MicroTokensPerKWh(price)) else { return .skip }
+        let premium = value.share(assessment.premium)
+        guard let limit = MicroTokens.value(of: EnergyWh(proposed), at: buy.terms.price),
+              value + premium <= limit, value + premium <= MicroTokens(buy.escrow) else {
+            return .skip
+        }
+        if assessment.premium > .zero {
+            events.gridDecisions.conditional += 1
+        } else {
+            events.gridDecisions.approved += 1
+        }
+        let trade = Trade(
+            id: Trade.identity(buy: buy.transaction, sell: sell.transaction, fill: fillCounter),
+            buyOrder: buy.transaction, sellOrder: sell.transaction, buyer: buy.owner, seller: sell.owner,
+            buyerLocation: buy.terms.location, sellerLocation: sell.terms.location,
+            price: MicroTokensPerKWh(price), quantity: EnergyWh(proposed), value: value, premium: premium,
+            loss: assessment.loss, deliveryStart: start, deliveryEnd: end, source: sell.terms.source,
+            matchedAt: time)
+        fillCounter += 1
+        journal.append(.fillCounted)
+        var updatedBuy = buy, updatedSell = sell
+        updatedBuy.escrow -= (value + premium).rawValue
+        updatedSell.escrow -= proposed
+        precondition(updatedBuy.escrow >= 0 && updatedSell.escrow >= 0, "a fill overdrew an order's escrow")
+        updateOrder(updatedBuy)
+        updateOrder(updatedSell)
+        trades[trade.id] = trade
+        marketCommitment.insert(trade.digest)
+        journal.append(.tradeOpened(trade.id))
+        grid.reserve(trade.gridRequest, key: trade.id)
+        journal.append(.gridReserved(trade.id))
+        tradeTimeouts.insert(TimeoutEntry(time: end + ledger.parameters.settlementTimeout, trade: trade.id))
+        events.trades.append(trade)
+        return .fill(proposed)
+    }
+
+    /// Withdraws an order that no longer rests: refunds what is left of its escrow.
+    private mutating func closeOrder(_ number: OrderNumber) {
+        guard let order = openOrders.removeValue(forKey: number) else { preconditionFailure("closing a closed order") }
+        orderByTransaction[order.transaction] = nil
+        marketCommitment.remove(order.digest)
+        journal.append(.orderClosed(order))
+        if order.escrow > 0, let escrow = order.terms.escrow {
+            ledger.adjustEscrow(escrow.asset, by: -order.escrow)
+            createOutput(TxOutput(owner: order.owner, asset: escrow.asset, amount: order.escrow))
+        }
+    }
+
+    private mutating func updateOrder(_ order: OpenOrder) {
+        let old = openOrders[order.number]!
+        marketCommitment.remove(old.digest)
+        marketCommitment.insert(order.digest)
+        openOrders[order.number] = order
+        journal.append(.orderUpdated(old))
+    }
+
+    // MARK: Settlement
+
+    /// Settles a trade with `delivered` Wh metered (capped at the quantity): the buyer gets the
+    /// delivered energy minus its share of losses (burned), the seller the delivered share of the
+    /// value minus the trading fee, the grid operator the delivered share of the premium; the
+    /// buyer is refunded the rest of its payment, the seller the undelivered energy; renewable
+    /// deliveries issue carbon credits to the buyer.
+    private mutating func settle(_ trade: Trade, delivered reported: EnergyWh, timedOut: Bool) {
+        let parameters = ledger.parameters
+        let delivered = min(max(reported, .zero), trade.quantity)
+        let quantity = trade.quantity.rawValue
+        let sellerGross = trade.value.checkedScaled(by: delivered.rawValue, over: quantity)!
+        let fee = sellerGross.share(parameters.tradingFee)
+        let refund = trade.value - sellerGross
+        let premiumPaid = trade.premium.checkedScaled(by: delivered.rawValue, over: quantity)!
+        let premiumRefund = trade.premium - premiumPaid
+        let loss = trade.loss.checkedScaled(by: delivered.rawValue, over: quantity)!
+        let energyToBuyer = delivered - min(loss, delivered)
+        let burned = delivered - energyToBuyer
+        let credits = trade.source.isRenewable ? parameters.credits(for: delivered) : .zero
+
+        ledger.adjustEscrow(.energy, by: -quantity)
+        ledger.adjustEscrow(.payment, by: -(trade.value + trade.premium).rawValue)
+        createOutput(TxOutput(owner: trade.buyer, asset: .energy, amount: energyToBuyer.rawValue))
+        if burned > .zero { ledger.recordBurned(.energy, burned.rawValue) }
+        createOutput(TxOutput(owner: trade.seller, asset: .energy, amount: quantity - delivered.rawValue))
+        createOutput(TxOutput(owner: trade.seller, asset: .payment, amount: (sellerGross - fee).rawValue))
+        if fee > .zero {
+            ledger.adjustEscrow(.payment, by: fee.rawValue)
+            adjustFeePool(fee.rawValue)
+        }
+        createOutput(TxOutput(owner: trade.buyer, asset: .payment, amount: (refund + premiumRefund).rawValue))
+        createOutput(TxOutput(owner: parameters.gridOperator(of: trade.sellerLocation.region), asset: .payment,
+                              amount: premiumPaid.rawValue))
+        if credits > .zero {
+            ledger.recordMinted(.carbonCredit, credits.rawValue)
+            createOutput(TxOutput(owner: trade.buyer, asset: .carbonCredit, amount: credits.rawValue))
+        }
+        trades[trade.id] = nil
+        marketCommitment.remove(trade.digest)
+        journal.append(.tradeClosed(trade))
+        grid.release(key: trade.id)
+        journal.append(.gridReleased(trade))
+        events.settlements.append(Settlement(
+            trade: trade.id, delivered: delivered, energyToBuyer: energyToBuyer, paidToSeller: sellerGross - fee,
+            fee: fee, refundedToBuyer: refund + premiumRefund, premiumPaid: premiumPaid, creditsIssued: credits,
+            timedOut: timedOut))
+    }
+
+    // MARK: Block start and end
+
+    private mutating func beginBlock(_ context: BlockContext, work: inout WorkMeter) {
+        var eventIndex: UInt64 = 0
+        func beginEvent(_ name: String) {
+            var encoder = CanonicalEncoder()
+            encoder.append(name)
+            encoder.append(context.height)
+            encoder.append(eventIndex)
+            outputOrigin = encoder.blake2b
+            nextOutputIndex = 0
+            eventIndex += 1
+        }
+        while let due = orderExpiries.min, due.time <= context.timestamp {
+            orderExpiries.removeMin()
+            journal.append(.expiryPopped(due))
+            guard let order = openOrders[due.number], order.terms.expiresAt == due.time else { continue }
+            beginEvent("order-expiry")
+            work.bookOperations += 1
+            books[order.area].remove(due.number)
+            closeOrder(due.number)
+            events.expiredOrders += 1
+        }
+        while let due = tradeTimeouts.min, due.time <= context.timestamp {
+            tradeTimeouts.removeMin()
+            journal.append(.timeoutPopped(due))
+            guard let trade = trades[due.trade],
+                  trade.deliveryEnd + ledger.parameters.settlementTimeout == due.time else { continue }
+            beginEvent("settlement-timeout")
+            settle(trade, delivered: .zero, timedOut: true)
+        }
+        if configuration.clearingRule == .uniformPriceCall {
+            let slot = context.timestamp.nanoseconds / configuration.slotLength.nanoseconds
+            if slot > lastClearedSlot {
+                journal.append(.slotCleared(previous: lastClearedSlot))
+                lastClearedSlot = slot
+                for area in books.indices {
+                    beginEvent("call-auction")
+                    runCallAuction(area: area, time: context.timestamp, work: &work)
+                }
+            }
+        }
+    }
+
+    private mutating func endBlock(_ context: BlockContext) {
+        var encoder = CanonicalEncoder()
+        encoder.append("block-reward")
+        encoder.append(context.height)
+        outputOrigin = encoder.blake2b
+        nextOutputIndex = 0
+        let reward = ledger.parameters.blockReward.rawValue
+        if reward > 0 { ledger.recordMinted(.payment, reward) }
+        let fees = feePool
+        if fees > 0 {
+            ledger.adjustEscrow(.payment, by: -fees)
+            adjustFeePool(-fees)
+        }
+        createOutput(TxOutput(owner: context.proposer, asset: .payment, amount: reward + fees))
+    }
+
+    /// The periodic uniform-price call auction of one area: bids best-first meet the cheapest
+    /// compatible asks; the price is the midpoint of the lowest matched bid and the highest
+    /// matched ask, dropping the last pairs until every matched bid is at or above every matched
+    /// ask (and covers any premium). Unmatched orders keep resting.
+    private mutating func runCallAuction(area: Int, time: SimTime, work: inout WorkMeter) {
+        let bids = books[area].orders(.buy)
+        var asks = books[area].orders(.sell)
+        var pairs: [(bid: RestingOrder, ask: RestingOrder, quantity: Int64, premium: BasisPoints)] = []
+        for var bid in bids {
+            var examined = 0
+            for askIndex in asks.indices where asks[askIndex].remaining > 0 && bid.remaining > 0 {
+                guard asks[askIndex].price <= bid.price, examined < configuration.candidateLimit else { break }
+                examined += 1
+                work.bookOperations += 1
+                let quantity = min(bid.remaining, asks[askIndex].remaining)
+                guard let premium = auctionCompatibility(bid: bid.number, ask: asks[askIndex].number, quantity: quantity,
+                                                         time: time) else { continue }
+                pairs.append((bid, asks[askIndex], quantity, premium))
+                bid.remaining -= quantity
+                asks[askIndex].remaining -= quantity
+            }
+        }
+        var price: Int64 = 0
+        while !pairs.isEmpty {
+            let lowestBid = pairs.map(\.bid.price).min()!
+            let highestAsk = pairs.map(\.ask.price).max()!
+            price = highestAsk + (lowestBid - highestAsk) / 2
+            let consistent = lowestBid >= highestAsk && pairs.allSatisfy { pair in
+                let value = MicroTokens.value(of: EnergyWh(pair.quantity), at: MicroTokensPerKWh(price))!
+                return value + value.share(pair.premium)
+                    <= MicroTokens.value(of: EnergyWh(pair.quantity), at: MicroTokensPerKWh(pair.bid.price))!
+            }
+            if consistent { break }
+            pairs.removeLast()
+        }
+        for pair in pairs {
+            let bidRemaining = books[area].order(pair.bid.number)!.remaining
+            let askRemaining = books[area].order(pair.ask.number)!.remaining
+            guard case .fill = tryFill(incoming: pair.bid.number, resting: pair.ask.number, proposed: pair.quantity,
+                                       price: price, time: time) else { continue }
+            if pair.quantity < askRemaining {
+                books[area].reduce(pair.ask.number, by: pair.quantity)
+            } else {
+                books[area].remove(pair.ask.number)
+                closeOrder(pair.ask.number)
+            }
+            if pair.quantity < bidRemaining {
+                books[area].reduce(pair.bid.number, by: pair.quantity)
+            } else {
+                books[area].remove(pair.bid.number)
+                closeOrder(pair.bid.number)
+            }
+        }
+    }
+
+    /// Whether a bid and an ask may trade in a call auction; the grid's premium if so.
+    private func auctionCompatibility(bid: OrderNumber, ask: OrderNumber, quantity: Int64,
+                                      time: SimTime) -> BasisPoints? {
+        let buy = openOrders[bid]!, sell = openOrders[ask]!
+        let start = max(buy.terms.deliveryStart, sell.terms.deliveryStart, time)
+        let end = min(buy.terms.deliveryEnd, sell.terms.deliveryEnd)
+        guard start < end else { return nil }
+        let assessment = grid.assess(GridTradeRequest(
+            seller: sell.terms.location, buyer: buy.terms.location, energy: EnergyWh(quantity), deliveryStart: start,
+            deliveryEnd: end, decidedAt: time))
+        return assessment.isRejected ? nil : assessment.premium
+    }
+
+    // MARK: Journal
+
+    private mutating func createOutput(_ output: TxOutput) {
+        guard output.amount > 0 else { return }
+        let outPoint = OutPoint(transaction: outputOrigin, index: nextOutputIndex)
+        nextOutputIndex += 1
+        ledger.create(output, at: outPoint)
+        events.createdOutputs.append((outPoint, output))
+    }
+
+    private mutating func adjustFeePool(_ amount: Int64) {
+        feePool += amount
+        journal.append(.feePool(amount))
+    }
+
+    private mutating func rollback(to savepoint: ExchangeSavepoint) {
+        while journal.count > savepoint.exchange {
+            switch journal.removeLast() {
+            case .orderOpened(let number):
+                let order = openOrders.removeValue(forKey: number)!
+                orderByTransaction[order.transaction] = nil
+                marketCommitment.remove(order.digest)
+            case .orderUpdated(let old):
+                marketCommitment.remove(openOrders[old.number]!.digest)
+                marketCommitment.insert(old.digest)
+                openOrders[old.number] = old
+            case .orderClosed(let order):
+                openOrders[order.number] = order
+                orderByTransaction[order.transaction] = order.number
+                marketCommitment.insert(order.digest)
+            case .tradeOpened(let id):
+                marketCommitment.remove(trades.removeValue(forKey: id)!.digest)
+            case .tradeClosed(let trade):
+                trades[trade.id] = trade
+                marketCommitment.insert(trade.digest)
+            case .gridReserved(let id):
+                grid.release(key: id)
+            case .gridReleased(let trade):
+                grid.reserve(trade.gridRequest, key: trade.id)
+            case .feePool(let amount):
+                feePool -= amount
+            case .orderNumberTaken:
+                nextOrderNumber -= 1
+            case .fillCounted:
+                fillCounter -= 1
+            case .producerRegistered(let producer):
+                producerSources[producer] = nil
+            case .slotCleared(let previous):
+                lastClearedSlot = previous
+            case .expiryPopped(let entry):
+                orderExpiries.insert(entry)
+            case .timeoutPopped(let entry):
+                tradeTimeouts.insert(entry)
+            }
+        }
+        for index in books.indices { books[index].rollback(to: savepoint.books[index]) }
+        ledger.rollback(to: savepoint.ledger)
+    }
+}

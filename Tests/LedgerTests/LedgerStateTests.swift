@@ -1,0 +1,84 @@
+import GridCore
+import Ledger
+import Testing
+
+@Suite struct LedgerStateTests {
+    private func ledger() -> LedgerState {
+        let operators = Region.allCases.map { _ in PublicKey(bytes: .zero) }
+        return LedgerState(parameters: LedgerParameters(gridOperators: operators))
+    }
+
+    private let alice = PublicKey(bytes: Blake2b.hash([1]))
+    private let bob = PublicKey(bytes: Blake2b.hash([2]))
+
+    private func point(_ index: UInt32) -> OutPoint { OutPoint(transaction: Blake2b.hash([9]), index: index) }
+
+    @Test func rollbackRestoresEverythingExactly() {
+        var state = ledger()
+        state.create(TxOutput(owner: alice, asset: .payment, amount: 100), at: point(0))
+        state.recordMinted(.payment, 100)
+        state.commit(pruningReplaysBefore: .zero)
+        let before = state.commitments
+        let mark = state.savepoint
+        state.spend(point(0))
+        state.create(TxOutput(owner: bob, asset: .payment, amount: 60), at: point(1))
+        state.adjustEscrow(.payment, by: 40)
+        state.remember(Blake2b.hash([7]), validUntil: .zero + .seconds(5))
+        state.useAttestation(Blake2b.hash([8]))
+        #expect(state.commitments != before)
+        #expect(state.conservationViolations().isEmpty)
+        state.rollback(to: mark)
+        #expect(state.commitments == before)
+        #expect(state.output(at: point(0))?.owner == alice)
+        #expect(state.output(at: point(1)) == nil)
+        #expect(!state.isCommitted(Blake2b.hash([7])))
+        #expect(!state.isAttestationUsed(Blake2b.hash([8])))
+    }
+
+    @Test func conservationCatchesValueFromNowhere() {
+        var state = ledger()
+        state.create(TxOutput(owner: alice, asset: .energy, amount: 5_000), at: point(0))
+        #expect(state.conservationViolations().count == 1, "an output nobody minted")
+        state.recordMinted(.energy, 5_000)
+        #expect(state.conservationViolations().isEmpty)
+    }
+
+    @Test func inputChecksNameTheReason() {
+        var state = ledger()
+        state.create(TxOutput(owner: alice, asset: .payment, amount: 10), at: point(0))
+        #expect(state.sumInputs([point(0)], owner: alice).successValue?.payment == 10)
+        #expect(state.sumInputs([point(1)], owner: alice).failureValue == .unknownInput)
+        #expect(state.sumInputs([point(0)], owner: bob).failureValue == .notOwner)
+        #expect(state.sumInputs([point(0), point(0)], owner: alice).failureValue == .doubleSpendInBlock)
+        #expect(LedgerState.sumOutputs([TxOutput(owner: bob, asset: .payment, amount: 0)]).failureValue == .amountNotPositive)
+        #expect(LedgerState.sumOutputs([TxOutput(owner: bob, asset: .payment, amount: .max),
+                                        TxOutput(owner: bob, asset: .payment, amount: 1)]).failureValue == .overflow)
+    }
+
+    @Test func replayWindowIsPrunedOnlyAfterExpiry() {
+        var state = ledger()
+        let id = Blake2b.hash([3])
+        state.remember(id, validUntil: .zero + .seconds(10))
+        state.commit(pruningReplaysBefore: .zero + .seconds(10))
+        #expect(state.isCommitted(id))
+        state.commit(pruningReplaysBefore: .zero + .seconds(11))
+        #expect(!state.isCommitted(id))
+    }
+
+    @Test func creditsPerKWh() {
+        #expect(ledger().parameters.credits(for: .kWh(500)) == MilliCredits(25_000))
+        #expect(ledger().parameters.credits(for: EnergyWh(19)) == .zero)
+    }
+}
+
+extension Result {
+    var successValue: Success? {
+        if case .success(let value) = self { return value }
+        return nil
+    }
+
+    var failureValue: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
