@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "GridTests", dependencies: ["GridCore", "Ledger", "Grid", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: ["GridCore", "Ledger", "Consensus"],
+            dependencies: ["GridCore", "Ledger", "Consensus", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strictSettings
         ),
         .testTarget(

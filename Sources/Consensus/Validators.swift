@@ -9,7 +9,7 @@ public struct Validator: Hashable, Sendable {
     public var region: Region
 
     public init(id: NodeID, publicKey: PublicKey, stake: Int64, region: Region) {
-        precondition(stake > 0, "a validator needs positive stake")
+        precondition(stake >= 0, "stake cannot be negative")
         self.id = id
         self.publicKey = publicKey
         self.stake = stake
@@ -17,8 +17,8 @@ public struct Validator: Hashable, Sendable {
     }
 }
 
-/// The validators of a chain, indexed by ``NodeID`` (ids are 0..<count, in order).
-public struct ValidatorSet: Sendable {
+/// The validators of a chain for one epoch, indexed by ``NodeID`` (ids are 0..<count, in order).
+public struct ValidatorSet: Hashable, Sendable {
     /// Validators in id order.
     public let members: [Validator]
     /// The sum of all stake.
@@ -31,6 +31,7 @@ public struct ValidatorSet: Sendable {
         }
         self.members = members
         self.totalStake = members.reduce(0) { $0 + $1.stake }
+        precondition(totalStake > 0, "a validator set needs stake")
     }
 
     public var count: Int { members.count }
@@ -41,5 +42,124 @@ public struct ValidatorSet: Sendable {
     @inlinable
     public func isQuorum(_ stake: Int64) -> Bool {
         3 * stake > 2 * totalStake
+    }
+
+    /// Whether `stake` is more than one third of the total: at least one honest validator is in it.
+    @inlinable
+    public func isOneThird(_ stake: Int64) -> Bool {
+        3 * stake > totalStake
+    }
+}
+
+/// The replicated consensus state beyond the chain: stake, reputation and slashing, updated
+/// only from committed blocks, so every honest node holds the same registry at every height.
+///
+/// Reputation (basis points, starting at 5,000) rises by `reward` for each validator whose
+/// precommit is in a block's last commit (a timely vote), falls by `missPenalty` for each whose
+/// is not (a missed vote) and by `badProposalPenalty` for each proposer of an earlier round of the
+/// same height whose proposal did not become the block. Evidence of equivocation slashes the
+/// offender's stake by `slashShare` and zeroes its reputation; stake changes take effect at the
+/// next epoch boundary (heights divisible by `epochLength`).
+public struct ValidatorRegistry: Hashable, Sendable {
+    public private(set) var validators: ValidatorSet
+    public private(set) var reputation: [Int64]
+    /// Stake as it will be from the next epoch boundary.
+    public private(set) var pendingStake: [Int64]
+    public private(set) var slashed: [Bool]
+    /// Regions of the last ten blocks' proposers, oldest first.
+    public private(set) var recentProposerRegions: [Region] = []
+    public private(set) var equivocations = 0
+    public private(set) var missedVotes = 0
+    public let epochLength: UInt64
+    public let slashShare: BasisPoints
+
+    static let reward: Int64 = 50
+    static let missPenalty: Int64 = 100
+    static let badProposalPenalty: Int64 = 500
+
+    public init(validators: ValidatorSet, epochLength: UInt64, slashShare: BasisPoints) {
+        precondition(epochLength > 0)
+        self.validators = validators
+        self.reputation = Array(repeating: 5_000, count: validators.count)
+        self.pendingStake = validators.members.map(\.stake)
+        self.slashed = Array(repeating: false, count: validators.count)
+        self.epochLength = epochLength
+        self.slashShare = slashShare
+    }
+
+    /// Validators slashed so far.
+    public var slashedCount: Int { slashed.filter { $0 }.count }
+
+    /// Updates the registry for a committed block. `failedProposers` are the proposers of the
+    /// block's height in rounds before the block's own round.
+    public mutating func record(committed block: Block, failedProposers: [NodeID], newEvidence: [Evidence]) {
+        if block.height > 1 {
+            let signed = Set(block.lastCommit.map(\.voter))
+            for member in validators.members {
+                let index = member.id.index
+                if signed.contains(member.id) {
+                    reputation[index] = min(10_000, reputation[index] + Self.reward)
+                } else {
+                    reputation[index] = max(0, reputation[index] - Self.missPenalty)
+                    missedVotes += 1
+                }
+            }
+        }
+        for proposer in failedProposers {
+            reputation[proposer.index] = max(0, reputation[proposer.index] - Self.badProposalPenalty)
+        }
+        for evidence in newEvidence {
+            let offender = evidence.offender.index
+            equivocations += 1
+            reputation[offender] = 0
+            if !slashed[offender] {
+                slashed[offender] = true
+                pendingStake[offender] -= mulDivFloor(pendingStake[offender], slashShare.rawValue, 10_000)!
+            }
+        }
+        recentProposerRegions.append(validators[block.proposer].region)
+        if recentProposerRegions.count > 10 { recentProposerRegions.removeFirst() }
+        if block.height % epochLength == 0 {
+            validators = ValidatorSet(validators.members.map {
+                Validator(id: $0.id, publicKey: $0.publicKey, stake: pendingStake[$0.id.index], region: $0.region)
+            })
+        }
+    }
+
+    /// The proposer of (`height`, `round`) after a block with hash `previousHash`: a weighted
+    /// draw, the same on every node, by score = 40 % stake (relative to the largest) + 35 %
+    /// reputation + 15 % geographic diversity (how rare the validator's region is among the last
+    /// ten proposers) + 10 % randomness from the previous block's hash — all in basis points.
+    public func proposer(height: UInt64, round: UInt32, previousHash: Digest32) -> NodeID {
+        let maxStake = validators.members.map(\.stake).max()!
+        var scores: [Int64] = []
+        for member in validators.members {
+            guard member.stake > 0 else {
+                scores.append(0)
+                continue
+            }
+            let stakeScore = mulDivFloor(member.stake, 10_000, maxStake)!
+            let sameRegion = Int64(recentProposerRegions.filter { $0 == member.region }.count)
+            let diversity = recentProposerRegions.isEmpty ? 10_000 : 10_000 - sameRegion * 10_000 / Int64(recentProposerRegions.count)
+            let random = Int64(Self.draw(previousHash, height, round, salt: UInt64(member.id.rawValue)) % 10_001)
+            scores.append((4_000 * stakeScore + 3_500 * reputation[member.id.index] + 1_500 * diversity + 1_000 * random)
+                          / 10_000 + 1)
+        }
+        let total = scores.reduce(0, +)
+        var point = Int64(Self.draw(previousHash, height, round, salt: .max) % UInt64(total))
+        for (index, score) in scores.enumerated() {
+            if point < score { return NodeID(index) }
+            point -= score
+        }
+        preconditionFailure("the draw lies inside the total")
+    }
+
+    static func draw(_ hash: Digest32, _ height: UInt64, _ round: UInt32, salt: UInt64) -> UInt64 {
+        Blake2b.hash(capacity: 56) { encoder in
+            encoder.append(hash)
+            encoder.append(height)
+            encoder.append(round)
+            encoder.append(salt)
+        }.prefixWord
     }
 }

@@ -3,26 +3,54 @@ import GridCore
 import Ledger
 import Market
 
+/// A finalized block with the precommits that finalized it: what a node stores and what block
+/// sync sends.
+public struct CommittedRecord: Sendable {
+    public var block: Block
+    public var commit: [Vote]
+
+    public init(block: Block, commit: [Vote]) {
+        self.block = block
+        self.commit = commit
+    }
+}
+
 /// What travels between nodes.
 public enum NodeMessage: Sendable {
     case transaction(Transaction)
     case proposal(Proposal)
     case vote(Vote)
+    /// "Send me your finalized blocks from this height on."
+    case syncRequest(fromHeight: UInt64)
+    case syncResponse([CommittedRecord])
 
     /// Bytes on the wire, for bandwidth.
     public var encodedSize: Int {
         switch self {
         case .transaction(let transaction): transaction.encodedSize
-        case .proposal(let proposal): proposal.block.encodedSize + 64
+        case .proposal(let proposal): proposal.block.encodedSize + 80 + proposal.polka.count * Vote.encodedSize
         case .vote: Vote.encodedSize
+        case .syncRequest: 48
+        case .syncResponse(let records):
+            records.reduce(16) { $0 + $1.block.encodedSize + $1.commit.count * Vote.encodedSize }
+        }
+    }
+
+    /// The consensus height the message speaks of, if any.
+    var height: UInt64? {
+        switch self {
+        case .proposal(let proposal): proposal.height
+        case .vote(let vote): vote.height
+        default: nil
         }
     }
 }
 
 /// Timers a node asks its host to fire.
 public enum NodeTimer: Hashable, Sendable {
-    /// Time to propose the block at this height.
-    case propose(height: UInt64)
+    case consensus(ConsensusTimeout)
+    /// No answer to a block-sync request: ask another peer.
+    case syncRetry(attempt: UInt32)
 }
 
 /// An input to a node's state machine.
@@ -39,7 +67,11 @@ public enum NodeInput: Sendable {
 public enum NodeEffect: Sendable {
     /// Send to every other validator.
     case broadcast(NodeMessage)
-    /// Fire `timer` at `at`.
+    /// Send to these validators.
+    case send(to: [NodeID], NodeMessage)
+    /// Pass a transaction on to a few random peers (the host's gossip fanout).
+    case gossip(Transaction)
+    /// Fire `timer` at `at` (node clock).
     case setTimer(NodeTimer, at: SimTime)
     /// A client transaction entered this node's mempool.
     case admitted(TransactionID)
@@ -47,7 +79,29 @@ public enum NodeEffect: Sendable {
     case rejected(TransactionID, RejectionReason)
     /// This node proposed a block.
     case proposed(Block)
+    /// Durable and synced before anything that follows: the consensus signing record.
+    case persistSigning(SigningRecord)
+    /// Append a finalized block to the node's block store (not yet synced).
+    case storeBlock(CommittedRecord)
+    /// Sync the block store: everything appended so far is durable.
+    case syncStorage
     /// This node finalized a block and applied it: `receipt` says what the block did, or is
     /// `nil` when the block did not apply on this node's state (its state has diverged).
-    case committed(Block, votes: [Vote], receipt: BlockReceipt?, failure: BlockFailure?)
+    case committed(Block, votes: [Vote], validators: ValidatorSet, receipt: BlockReceipt?, failure: BlockFailure?)
+    /// This node saw a validator sign conflicting votes.
+    case evidence(Evidence)
+}
+
+/// How a Byzantine validator misbehaves (DESIGN.md, faults).
+public enum ByzantineBehaviour: String, Sendable, CaseIterable {
+    /// Proposes two different blocks and casts two conflicting votes, one to each half of its peers.
+    case equivocation
+    /// Corrupts the signature of everything it signs.
+    case invalidSignatures = "invalid-signatures"
+    /// Never sends its votes.
+    case withholdVotes = "withhold-votes"
+    /// Proposes blocks whose transaction root does not match their transactions.
+    case invalidProposals = "invalid-proposals"
+    /// Proposes empty blocks: no client transaction gets in through it.
+    case censorship
 }

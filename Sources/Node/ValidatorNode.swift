@@ -9,60 +9,100 @@ public typealias ChainState = ExchangeState<GridState>
 
 /// Static configuration of a validator node.
 public struct NodeConfiguration: Sendable {
-    public var blockInterval: SimDuration
-    public var maxBlockTransactions: Int
-    public var signatureScheme: SignatureScheme
+    public var consensus: ConsensusParameters
+    /// The block store is synced every this many committed blocks (writes in between are lost
+    /// in a crash; the signing record is always synced before a vote leaves).
+    public var storageSyncEvery: UInt64
+    /// Blocks per block-sync response.
+    public var syncBatch: Int
+    /// How long to wait for a block-sync answer before asking another peer.
+    public var syncRetry: SimDuration
+    /// `nil` for an honest validator.
+    public var behaviour: ByzantineBehaviour?
 
-    public init(blockInterval: SimDuration, maxBlockTransactions: Int, signatureScheme: SignatureScheme) {
-        self.blockInterval = blockInterval
-        self.maxBlockTransactions = maxBlockTransactions
-        self.signatureScheme = signatureScheme
+    public init(consensus: ConsensusParameters, storageSyncEvery: UInt64 = 10, syncBatch: Int = 50,
+                syncRetry: SimDuration = .seconds(1), behaviour: ByzantineBehaviour? = nil) {
+        precondition(storageSyncEvery > 0 && syncBatch > 0)
+        self.consensus = consensus
+        self.storageSyncEvery = storageSyncEvery
+        self.syncBatch = syncBatch
+        self.syncRetry = syncRetry
+        self.behaviour = behaviour
     }
 }
 
-/// One validator: the chain state (ledger, market, grid bookings), a mempool and consensus,
-/// behind ``NodeInput`` and ``NodeEffect``. It reads no clock and sends nothing itself; the
-/// simulator (or, one day, a networked driver) delivers inputs and carries out effects.
+/// One validator: the chain state (ledger, market, grid bookings), a mempool and the consensus
+/// engine, behind ``NodeInput`` and ``NodeEffect``. It reads no clock and sends nothing itself;
+/// the simulator (or, one day, a networked driver) delivers inputs and carries out effects.
 ///
 /// Admission checks a client transaction's signature, its conflicts with waiting transactions
 /// and its validity on the committed state. A proposer assembles its block by applying waiting
 /// transactions and rolling them back, leaving out those that no longer apply (reported with
-/// their reason). A validator accepts a proposal only if every signature checks and the block
-/// applies; it applies a block for real when consensus finalizes it.
+/// their reason). A block is valid only if it applies. Finalized blocks are applied, stored and
+/// served to peers that fall behind (block sync). A Byzantine node runs the same code and then
+/// rewrites its own outgoing messages according to its ``ByzantineBehaviour``.
 public final class ValidatorNode {
     public let id: NodeID
-    private let validators: ValidatorSet
+    private let keyPair: KeyPair
+    private let configuration: NodeConfiguration
     private let verifier: SignatureVerifier
-    private var consensus: LeaderRotation
+    private let peers: [NodeID]
+    /// Every validator's key, by id (keys never change; stake does, inside consensus).
+    private let validatorKeys: [PublicKey]
+    /// What the Byzantine validators of a run know together (nil for honest ones).
+    private let collusion: Collusion?
+    private var consensus: Tendermint
     private var mempool = Mempool()
     public private(set) var state: ChainState
+    /// Every block this node finalized, in height order.
+    public private(set) var chain: [CommittedRecord] = []
     private var actions: [ConsensusAction] = []
+    private var syncOutstanding = false
+    private var syncAttempt: UInt32 = 0
 
     /// The height this node is deciding.
     public var height: UInt64 { consensus.height }
+    public var round: UInt32 { consensus.round }
     /// Transactions waiting in this node's mempool.
     public var mempoolCount: Int { mempool.count }
+    public var registry: ValidatorRegistry { consensus.registry }
+    public var behaviour: ByzantineBehaviour? { configuration.behaviour }
 
     public init(id: NodeID, validators: ValidatorSet, keyPair: KeyPair, configuration: NodeConfiguration,
-                verifier: SignatureVerifier, genesis: ChainState) {
+                verifier: SignatureVerifier, genesis: ChainState, collusion: Collusion? = nil) {
         self.id = id
-        self.validators = validators
+        self.collusion = configuration.behaviour == nil ? nil : collusion
+        self.keyPair = keyPair
+        self.configuration = configuration
         self.verifier = verifier
         self.state = genesis
-        self.consensus = LeaderRotation(
-            validators: validators, me: id, keyPair: keyPair, scheme: configuration.signatureScheme,
-            blockInterval: configuration.blockInterval,
-            maxBlockTransactions: configuration.maxBlockTransactions)
+        self.peers = validators.members.map(\.id).filter { $0 != id }
+        self.validatorKeys = validators.members.map(\.publicKey)
+        self.consensus = Tendermint(me: id, keyPair: keyPair, validators: validators, parameters: configuration.consensus)
     }
 
-    /// Starts the node at time zero.
-    public func start(effects: inout [NodeEffect]) {
-        consensus.start(actions: &actions)
+    /// Starts consensus at `now` (node clock).
+    public func start(at now: SimTime, effects: inout [NodeEffect]) {
+        consensus.start(at: now, actions: &actions)
         var work = WorkMeter()
-        drainActions(work: &work, effects: &effects)
+        drainActions(at: now, work: &work, effects: &effects)
     }
 
-    /// Handles one input at simulated time `now`, counting the work done and appending effects.
+    /// Rebuilds the node after a restart from what its storage kept: the synced blocks (replayed
+    /// through the chain state, every commit certificate checked again) and the signing record.
+    public func restore(from records: [CommittedRecord], signing: SigningRecord?, at now: SimTime,
+                        work: inout WorkMeter) {
+        var effects: [NodeEffect] = []
+        for record in records {
+            guard consensus.fastForward(record.block, commit: record.commit, at: now, verifier: verifier, work: &work,
+                                        hooks: hooks, actions: &actions) else { break }
+            drainActions(at: now, work: &work, effects: &effects)
+        }
+        consensus.restore(signing)
+        actions.removeAll()
+    }
+
+    /// Handles one input at `now` (node clock), counting the work done and appending effects.
     public func handle(_ input: NodeInput, now: SimTime, work: inout WorkMeter, effects: inout [NodeEffect]) {
         work.messages += 1
         switch input {
@@ -71,22 +111,60 @@ public final class ValidatorNode {
                 effects.append(.rejected(transaction.id, reason))
             } else {
                 effects.append(.admitted(transaction.id))
-                effects.append(.broadcast(.transaction(transaction)))
+                effects.append(.gossip(transaction))
             }
         case .message(_, .transaction(let transaction)):
-            _ = admit(transaction, at: now, work: &work)
-        case .message(_, .proposal(let proposal)):
-            consensus.receive(proposal, verifier: verifier, work: &work, actions: &actions, isAcceptable: isAcceptable)
-        case .message(_, .vote(let vote)):
-            consensus.receive(vote, verifier: verifier, work: &work, actions: &actions, isAcceptable: isAcceptable)
-        case .timer(.propose(let height)):
-            guard height == consensus.height, consensus.leader(of: height) == id else { break }
-            let block = assemble(height: height, at: now, work: &work, effects: &effects)
-            consensus.proposalDue(height: height, now: now, transactions: block, work: &work, actions: &actions,
-                                  isAcceptable: isAcceptable)
+            if admit(transaction, at: now, work: &work) == nil { effects.append(.gossip(transaction)) }
+        case .message(let from, .proposal(let proposal)):
+            noteHeight(proposal.height, from: from, at: now, effects: &effects)
+            consensus.receive(proposal, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        case .message(let from, .vote(let vote)):
+            noteHeight(vote.height, from: from, at: now, effects: &effects)
+            consensus.receive(vote, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        case .message(let from, .syncRequest(let fromHeight)):
+            let start = Int(fromHeight) - 1
+            if start >= 0, start < chain.count {
+                effects.append(.send(to: [from], .syncResponse(Array(chain[start..<min(chain.count, start + configuration.syncBatch)]))))
+            }
+        case .message(let from, .syncResponse(let records)):
+            syncOutstanding = false
+            var advanced = false
+            for record in records where record.block.height == consensus.height {
+                guard consensus.fastForward(record.block, commit: record.commit, at: now, verifier: verifier,
+                                            work: &work, hooks: hooks, actions: &actions) else { break }
+                drainActions(at: now, work: &work, effects: &effects)
+                advanced = true
+            }
+            if advanced, records.count == configuration.syncBatch { requestSync(from: from, at: now, effects: &effects) }
+        case .timer(.consensus(let timeout)):
+            consensus.timeoutFired(timeout, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        case .timer(.syncRetry(let attempt)):
+            if syncOutstanding, attempt == syncAttempt {
+                syncOutstanding = false
+                requestSync(from: peers[Int(attempt) % peers.count], at: now, effects: &effects)
+            }
         }
-        drainActions(work: &work, effects: &effects)
+        drainActions(at: now, work: &work, effects: &effects)
     }
+
+    // MARK: Block sync
+
+    /// A message from a height above this node's: it has fallen behind, so it asks the sender
+    /// for the finalized blocks it misses.
+    private func noteHeight(_ messageHeight: UInt64, from peer: NodeID, at now: SimTime, effects: inout [NodeEffect]) {
+        guard messageHeight > consensus.height, !syncOutstanding else { return }
+        requestSync(from: peer, at: now, effects: &effects)
+    }
+
+    private func requestSync(from peer: NodeID, at now: SimTime, effects: inout [NodeEffect]) {
+        guard !peers.isEmpty else { return }
+        syncOutstanding = true
+        syncAttempt += 1
+        effects.append(.send(to: [peer], .syncRequest(fromHeight: consensus.height)))
+        effects.append(.setTimer(.syncRetry(attempt: syncAttempt), at: now + configuration.syncRetry))
+    }
+
+    // MARK: Transactions and blocks
 
     /// Why `transaction` cannot enter the mempool, or `nil` when it entered.
     private func admit(_ transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> RejectionReason? {
@@ -100,23 +178,30 @@ public final class ValidatorNode {
         return nil
     }
 
-    /// The transactions of this node's block at `height`: waiting ones that still apply.
-    private func assemble(height: UInt64, at now: SimTime, work: inout WorkMeter,
-                          effects: inout [NodeEffect]) -> [Transaction] {
-        let candidates = mempool.take(consensus.maxBlockTransactions)
-        let context = BlockContext(height: height, timestamp: now, proposer: validators[id].publicKey)
-        switch state.apply(candidates, context: context, mode: .assemble, verifier: verifier, work: &work) {
-        case .success(let receipt):
-            state.rollback(receipt)
-            for (transaction, reason) in receipt.rejected {
-                mempool.remove(transaction)
-                effects.append(.rejected(transaction, reason))
-            }
-            return receipt.applied
-        case .failure:
+    private var hooks: ConsensusHooks {
+        ConsensusHooks(
+            assemble: { [unowned self] height, timestamp, work in self.assemble(height: height, at: timestamp, work: &work) },
+            validate: { [unowned self] block, work in self.isAcceptable(block, &work) })
+    }
+
+    /// The transactions of this node's block: waiting ones that still apply (none when censoring).
+    private func assemble(height: UInt64, at now: SimTime, work: inout WorkMeter) -> [Transaction] {
+        guard configuration.behaviour != .censorship else { return [] }
+        let candidates = mempool.take(configuration.consensus.maxBlockTransactions)
+        let context = BlockContext(height: height, timestamp: now, proposer: keyPair.publicKey)
+        guard case .success(let receipt) = state.apply(candidates, context: context, mode: .assemble,
+                                                       verifier: verifier, work: &work) else {
             preconditionFailure("assembling never fails")
         }
+        state.rollback(receipt)
+        for (transaction, reason) in receipt.rejected {
+            mempool.remove(transaction)
+            pendingRejections.append((transaction, reason))
+        }
+        return receipt.applied
     }
+
+    private var pendingRejections: [(TransactionID, RejectionReason)] = []
 
     private func isAcceptable(_ block: Block, _ work: inout WorkMeter) -> Bool {
         for transaction in block.transactions {
@@ -134,35 +219,143 @@ public final class ValidatorNode {
     }
 
     private func context(of block: Block) -> BlockContext {
-        BlockContext(height: block.height, timestamp: block.timestamp, proposer: validators[block.proposer].publicKey)
+        BlockContext(height: block.height, timestamp: block.timestamp, proposer: validatorKeys[block.proposer.index])
     }
 
-    private func drainActions(work: inout WorkMeter, effects: inout [NodeEffect]) {
-        for action in actions {
+    // MARK: Consensus actions
+
+    private func drainActions(at now: SimTime, work: inout WorkMeter, effects: inout [NodeEffect]) {
+        for (transaction, reason) in pendingRejections { effects.append(.rejected(transaction, reason)) }
+        pendingRejections.removeAll()
+        let pending = actions
+        actions.removeAll(keepingCapacity: true)
+        for action in pending {
             switch action {
             case .broadcastProposal(let proposal):
                 effects.append(.proposed(proposal.block))
-                effects.append(.broadcast(.proposal(proposal)))
+                sendProposal(proposal, work: &work, effects: &effects)
             case .broadcastVote(let vote):
-                effects.append(.broadcast(.vote(vote)))
-            case .scheduleProposal(let height, let at):
-                effects.append(.setTimer(.propose(height: height), at: at))
-            case .commit(let block, let votes):
-                commit(block, votes: votes, work: &work, effects: &effects)
+                sendVote(vote, work: &work, effects: &effects)
+            case .scheduleTimeout(let timeout, let at):
+                effects.append(.setTimer(.consensus(timeout), at: at))
+            case .persist(let record):
+                effects.append(.persistSigning(record))
+            case .commit(let block, let votes, let validators):
+                finalize(block, votes: votes, validators: validators, work: &work, effects: &effects)
             }
         }
-        actions.removeAll(keepingCapacity: true)
+        for evidence in consensus.pendingEvidence where !reportedEvidence.contains(evidence.digest) {
+            reportedEvidence.insert(evidence.digest)
+            effects.append(.evidence(evidence))
+        }
     }
 
-    private func commit(_ block: Block, votes: [Vote], work: inout WorkMeter, effects: inout [NodeEffect]) {
+    private var reportedEvidence: Set<Digest32> = []
+
+    private func finalize(_ block: Block, votes: [Vote], validators: ValidatorSet, work: inout WorkMeter,
+                          effects: inout [NodeEffect]) {
         for transaction in block.transactions { mempool.remove(transaction.id) }
+        let record = CommittedRecord(block: block, commit: votes)
+        chain.append(record)
+        effects.append(.storeBlock(record))
+        if block.height % configuration.storageSyncEvery == 0 { effects.append(.syncStorage) }
         switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
                            work: &work) {
         case .success(let receipt):
             state.commit(receipt)
-            effects.append(.committed(block, votes: votes, receipt: receipt, failure: nil))
+            effects.append(.committed(block, votes: votes, validators: validators, receipt: receipt, failure: nil))
         case .failure(let failure):
-            effects.append(.committed(block, votes: votes, receipt: nil, failure: failure))
+            effects.append(.committed(block, votes: votes, validators: validators, receipt: nil, failure: failure))
         }
+    }
+
+    // MARK: Byzantine rewriting of outgoing messages
+
+    private func sendProposal(_ proposal: Proposal, work: inout WorkMeter, effects: inout [NodeEffect]) {
+        let scheme = configuration.consensus.signatureScheme
+        switch configuration.behaviour {
+        case .equivocation?:
+            let block = proposal.block
+            let twin = Block(height: block.height, round: block.round, parentHash: block.parentHash, proposer: block.proposer,
+                             timestamp: block.timestamp + SimDuration(nanoseconds: 1), transactions: block.transactions,
+                             lastCommit: block.lastCommit, evidence: block.evidence,
+                             proofOfWorkNonce: block.proofOfWorkNonce)
+            work.signaturesMade += 1
+            let other = Proposal(block: twin, round: proposal.round, validRound: proposal.validRound, proposer: id,
+                                 keyPair: keyPair, scheme: scheme, polka: proposal.polka)
+            collusion?.register(even: block.hash, odd: twin.hash)
+            let (even, odd) = halves()
+            effects.append(.send(to: even, .proposal(proposal)))
+            effects.append(.send(to: odd, .proposal(other)))
+        case .invalidSignatures?:
+            effects.append(.broadcast(.proposal(Proposal(block: proposal.block, round: proposal.round,
+                                                         validRound: proposal.validRound, proposer: id,
+                                                         signature: proposal.signature.corrupted,
+                                                         polka: proposal.polka))))
+        case .invalidProposals?:
+            let block = proposal.block
+            let forged = Block(height: block.height, round: block.round, parentHash: block.parentHash,
+                               proposer: block.proposer, timestamp: block.timestamp,
+                               transactions: block.transactions + block.transactions.prefix(1),
+                               lastCommit: block.lastCommit, evidence: block.evidence)
+            work.signaturesMade += 1
+            effects.append(.broadcast(.proposal(Proposal(block: forged, round: proposal.round,
+                                                         validRound: proposal.validRound, proposer: id,
+                                                         keyPair: keyPair, scheme: scheme))))
+        case .withholdVotes?, .censorship?, nil:
+            effects.append(.broadcast(.proposal(proposal)))
+        }
+    }
+
+    private func sendVote(_ vote: Vote, work: inout WorkMeter, effects: inout [NodeEffect]) {
+        switch configuration.behaviour {
+        case .equivocation?:
+            // Colluding equivocators send the even half one block and the odd half its twin;
+            // for any other vote, the odd half gets a conflicting vote (nil, or a made-up block).
+            let (evenTarget, oddTarget) = collusion?.split(vote.blockHash)
+                ?? (vote.blockHash, vote.blockHash == nil ? Blake2b.hash([UInt8(vote.round & 0xff)]) : nil)
+            let scheme = configuration.consensus.signatureScheme
+            work.signaturesMade += 2
+            let evenVote = Vote(kind: vote.kind, height: vote.height, round: vote.round, blockHash: evenTarget,
+                                voter: vote.voter, keyPair: keyPair, scheme: scheme)
+            let oddVote = Vote(kind: vote.kind, height: vote.height, round: vote.round, blockHash: oddTarget,
+                               voter: vote.voter, keyPair: keyPair, scheme: scheme)
+            let (even, odd) = halves()
+            effects.append(.send(to: even, .vote(evenVote)))
+            effects.append(.send(to: odd, .vote(oddVote)))
+        case .invalidSignatures?:
+            effects.append(.broadcast(.vote(Vote(kind: vote.kind, height: vote.height, round: vote.round,
+                                                 blockHash: vote.blockHash, voter: vote.voter,
+                                                 signature: vote.signature.corrupted))))
+        case .withholdVotes?:
+            break
+        case .invalidProposals?, .censorship?, nil:
+            effects.append(.broadcast(.vote(vote)))
+        }
+    }
+
+    /// Peers split by id parity: how an equivocator divides the network.
+    private func halves() -> ([NodeID], [NodeID]) {
+        (peers.filter { $0.rawValue % 2 == 0 }, peers.filter { $0.rawValue % 2 == 1 })
+    }
+}
+
+/// The shared knowledge of a run's Byzantine validators: which pairs of twin blocks an
+/// equivocating proposer sent to the even and the odd halves of the network, so that every
+/// colluding voter backs the same block in each half.
+public final class Collusion {
+    private var twins: [Digest32: (even: Digest32, odd: Digest32)] = [:]
+
+    public init() {}
+
+    func register(even: Digest32, odd: Digest32) {
+        twins[even] = (even, odd)
+        twins[odd] = (even, odd)
+    }
+
+    /// The blocks to back in the even and the odd half for a vote for `hash`, when it is one of a pair.
+    func split(_ hash: Digest32?) -> (Digest32?, Digest32?)? {
+        guard let hash, let pair = twins[hash] else { return nil }
+        return (pair.even, pair.odd)
     }
 }

@@ -86,7 +86,9 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("## Consensus")
         lines.append("")
-        lines.append("Height \(consensus.height) · \(consensus.validators) validators · mean block time \(format(consensus.blockTimeMsMean)) ms · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
+        lines.append("Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · mean block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)), max \(consensus.roundsMax) · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
+        lines.append("")
+        lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)" + (consensus.mutation.map { " · **mutation `\($0)`** (a deliberately broken protocol)" } ?? ""))
         let harness = report.harness
         lines.append("")
         lines.append("## Harness (wall clock, not part of the digest)")

@@ -129,8 +129,26 @@ public struct Report: Codable, Sendable {
         public var height: UInt64
         public var blocks: Int
         public var blockTimeMsMean: Double
+        /// Mean and largest consensus round in which blocks were decided (0: first proposer succeeded).
+        public var roundsMean: Double
+        public var roundsMax: UInt32
         public var transactionsPerBlockMean: Double
         public var validators: Int
+        /// Validators up at the end, not slashed and not Byzantine.
+        public var activeValidators: Int
+        /// Precommits missing from blocks' last commits.
+        public var missedVotes: Int
+        /// Equivocations committed as evidence, and validators slashed for them.
+        public var equivocations: Int
+        public var slashed: Int
+        /// Equivocations honest nodes saw (committed or not).
+        public var evidenceDetected: Int
+        public var messagesDropped: Int
+        public var messagesDuplicated: Int
+        public var crashes: Int
+        public var restarts: Int
+        /// The deliberately broken protocol variant run, if any.
+        public var mutation: String?
         /// Mean share of simulated time the validators' cores were busy.
         public var cpuUtilisationBp: Int64
     }
@@ -213,12 +231,20 @@ public struct Report: Codable, Sendable {
         let intervals = zip(blocks.dropFirst(), blocks).map { ($0.committedAt - $1.committedAt).milliseconds }
         let busy = result.nodeBusyNanos.reduce(0, +)
         let capacity = Double(result.nodeBusyNanos.count * scenario.validators.cores) * Double(result.endTime.nanoseconds)
+        let consensusStatistics = result.consensus
         consensus = Consensus(
             height: blocks.last?.height ?? 0, blocks: blocks.count,
             blockTimeMsMean: intervals.isEmpty ? 0 : intervals.reduce(0, +) / Double(intervals.count),
+            roundsMean: blocks.isEmpty ? 0 : Double(blocks.reduce(0) { $0 + Int($1.round) }) / Double(blocks.count),
+            roundsMax: blocks.map(\.round).max() ?? 0,
             transactionsPerBlockMean: blocks.isEmpty ? 0
                 : Double(blocks.reduce(0) { $0 + $1.transactionCount }) / Double(blocks.count),
-            validators: scenario.validators.count,
+            validators: scenario.validators.count, activeValidators: consensusStatistics.activeValidators,
+            missedVotes: consensusStatistics.missedVotes, equivocations: consensusStatistics.equivocationsCommitted,
+            slashed: consensusStatistics.slashed, evidenceDetected: consensusStatistics.evidenceDetected,
+            messagesDropped: consensusStatistics.messagesDropped,
+            messagesDuplicated: consensusStatistics.messagesDuplicated, crashes: consensusStatistics.crashes,
+            restarts: consensusStatistics.restarts, mutation: consensusStatistics.mutation,
             cpuUtilisationBp: capacity > 0 ? Int64((Double(busy) / capacity * 10_000).rounded()) : 0)
 
         let statistics = result.market

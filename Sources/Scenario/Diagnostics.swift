@@ -53,7 +53,8 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// "Did you mean" support: the candidate closest to `word` by edit distance, if it is close.
+/// "Did you mean" support: the candidate closest to `word` by edit distance, if it is close, or
+/// else the one candidate `word` is the start of.
 public func closestMatch(to word: String, among candidates: [String]) -> String? {
     var best: (name: String, distance: Int)?
     for candidate in candidates {
@@ -62,7 +63,10 @@ public func closestMatch(to word: String, among candidates: [String]) -> String?
         guard distance <= limit else { continue }
         if best == nil || distance < best!.distance { best = (candidate, distance) }
     }
-    return best?.name
+    if let best { return best.name }
+    guard word.count >= 3 else { return nil }
+    let extensions = candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) }
+    return extensions.count == 1 ? extensions[0] : nil
 }
 
 /// Levenshtein distance. Complexity: O(|a| × |b|).

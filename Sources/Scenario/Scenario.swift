@@ -19,6 +19,9 @@ public struct Scenario: Sendable {
     public var market: MarketSettings
     public var grid: GridSettings
     public var workload: WorkloadSettings
+    public var storage: StorageSettings
+    public var faults: FaultSchedule
+    public var liveness: LivenessSettings
     public var targets: [TargetSpec]
     /// A cost profile path, resolved against the scenario file's folder; `nil` for the built-in one.
     public var costProfilePath: String?
@@ -35,6 +38,81 @@ public struct RunSettings: Sendable {
 public struct NetworkSettings: Sendable {
     public var jitter: BasisPoints
     public var latencies: RegionLatencies
+    public var loss: BasisPoints
+    public var duplication: BasisPoints
+    /// Extra random delay of up to this; above zero, links are not FIFO.
+    public var reordering: SimDuration
+    /// Per-link bandwidth, bytes per second; 0 = unlimited.
+    public var bandwidthBytesPerSecond: Int64
+    /// Peers a transaction is passed on to; 0 = every validator.
+    public var gossipFanout: Int
+}
+
+public struct StorageSettings: Sendable {
+    public var syncEvery: UInt64
+}
+
+/// A network partition between groups of validators.
+public struct PartitionFault: Sendable {
+    public var start: SimTime
+    public var heal: SimTime
+    /// Validator indexes per group (region groups already resolved).
+    public var groups: [[Int]]
+    /// Only messages from the first group to the others are lost.
+    public var oneWay: Bool
+}
+
+public struct CrashFault: Sendable {
+    public var node: Int
+    public var at: SimTime
+    public var restart: SimTime?
+}
+
+public struct PauseFault: Sendable {
+    public var node: Int
+    public var at: SimTime
+    public var duration: SimDuration
+}
+
+public struct ClockSkew: Sendable {
+    public var node: Int
+    public var skew: SimDuration
+}
+
+public struct ClogFault: Sendable {
+    /// One node (all its links) or two (the link between them).
+    public var nodes: [Int]
+    public var start: SimTime
+    public var end: SimTime
+}
+
+public struct ByzantineFault: Sendable {
+    public var node: Int
+    public var behaviour: String
+}
+
+/// Everything that goes wrong in a run, on a schedule.
+public struct FaultSchedule: Sendable {
+    public var partitions: [PartitionFault]
+    public var crashes: [CrashFault]
+    public var pauses: [PauseFault]
+    public var clockSkews: [ClockSkew]
+    public var clogs: [ClogFault]
+    public var byzantine: [ByzantineFault]
+
+    /// When the last timed fault (partition, crash, pause, clog) is over; zero without any.
+    public var end: SimTime {
+        var latest = SimTime.zero
+        for partition in partitions { latest = max(latest, partition.heal) }
+        for crash in crashes { latest = max(latest, crash.restart ?? crash.at) }
+        for pause in pauses { latest = max(latest, pause.at + pause.duration) }
+        for clog in clogs { latest = max(latest, clog.end) }
+        return latest
+    }
+}
+
+public struct LivenessSettings: Sendable {
+    public var bound: SimDuration
 }
 
 public struct ValidatorSettings: Sendable {
@@ -53,6 +131,13 @@ public struct ConsensusSettings: Sendable {
     public var blockInterval: SimDuration
     public var maxBlockTransactions: Int
     public var signatureScheme: SignatureScheme
+    public var timeoutPropose: SimDuration
+    public var timeoutPrevote: SimDuration
+    public var timeoutPrecommit: SimDuration
+    public var timeoutDelta: SimDuration
+    public var epochLength: UInt64
+    public var slash: BasisPoints
+    public var proofOfWorkBits: Int
 }
 
 /// What a participant class does on the grid.
@@ -161,7 +246,11 @@ extension Scenario {
             let pair = RegionPair(key)!
             latencies[pair.first, pair.second] = node.duration
         }
-        network = NetworkSettings(jitter: networkNode["jitter"].basisPoints, latencies: latencies)
+        network = NetworkSettings(
+            jitter: networkNode["jitter"].basisPoints, latencies: latencies, loss: networkNode["loss"].basisPoints,
+            duplication: networkNode["duplication"].basisPoints, reordering: networkNode["reordering"].duration,
+            bandwidthBytesPerSecond: networkNode["bandwidth"].storedInteger,
+            gossipFanout: networkNode["gossip_fanout"].int)
 
         let validatorsNode = root["validators"]
         validators = ValidatorSettings(
@@ -172,7 +261,13 @@ extension Scenario {
         consensus = ConsensusSettings(
             blockInterval: consensusNode["block_interval"].duration,
             maxBlockTransactions: consensusNode["max_block_txs"].int,
-            signatureScheme: SignatureScheme(rawValue: consensusNode["signatures"].string)!)
+            signatureScheme: SignatureScheme(rawValue: consensusNode["signatures"].string)!,
+            timeoutPropose: consensusNode["timeout_propose"].duration,
+            timeoutPrevote: consensusNode["timeout_prevote"].duration,
+            timeoutPrecommit: consensusNode["timeout_precommit"].duration,
+            timeoutDelta: consensusNode["timeout_delta"].duration,
+            epochLength: UInt64(consensusNode["epoch_length"].integer), slash: consensusNode["slash"].basisPoints,
+            proofOfWorkBits: consensusNode["proof_of_work_bits"].int)
 
         let marketNode = root["market"]
         let pricing = marketNode["pricing"]
@@ -225,8 +320,80 @@ extension Scenario {
                 message: "peak windows should start on a slot boundary (slot \(market.slot))"))
         }
         workload = WorkloadSettings(invalidShare: root["workload"]["invalid_share"].basisPoints)
+        storage = StorageSettings(syncEvery: UInt64(root["storage"]["sync_every"].integer))
+        liveness = LivenessSettings(bound: root["liveness"]["bound"].duration)
+        faults = Scenario.faults(root["faults"], validators: validators, run: run, liveness: liveness,
+                                 diagnostics: &diagnostics)
         targets = root["targets"].list.map(\.target)
         let profile = root["cost_profile"]
         costProfilePath = profile.isAbsent ? nil : profile.string
+    }
+}
+
+extension Scenario {
+    /// Reads the fault schedule and checks it against the validator set and the run.
+    static func faults(_ node: ScenarioNode, validators: ValidatorSettings, run: RunSettings, liveness: LivenessSettings,
+                       diagnostics: inout [ScenarioDiagnostic]) -> FaultSchedule {
+        func problem(_ at: ScenarioNode, _ message: String) {
+            diagnostics.append(ScenarioDiagnostic(location: at.location, field: at.path, message: message))
+        }
+        func validator(_ at: ScenarioNode) -> Int {
+            let index = at.int
+            if index >= validators.count { problem(at, "validator \(index) does not exist (there are \(validators.count): 0...\(validators.count - 1))") }
+            return index
+        }
+        func time(_ at: ScenarioNode) -> SimTime { .zero + at.duration }
+        var partitions: [PartitionFault] = []
+        for item in node["partitions"].list {
+            var groups: [[Int]] = []
+            if !item["groups"].isAbsent {
+                groups = item["groups"].list.map { $0.list.map(validator) }
+            } else if !item["regions"].isAbsent {
+                groups = item["regions"].list.map { regions in
+                    let set = regions.list.map(\.region)
+                    return (0..<validators.count).filter { set.contains(validators.region(ofValidator: $0)) }
+                }
+            } else {
+                problem(item, "a partition needs `groups` (validator indexes) or `regions`")
+            }
+            let members = groups.flatMap { $0 }
+            if Set(members).count != members.count { problem(item, "a validator appears in two groups") }
+            if item["heal"].duration <= item["start"].duration { problem(item["heal"], "heal must come after start") }
+            partitions.append(PartitionFault(start: time(item["start"]), heal: time(item["heal"]), groups: groups,
+                                             oneWay: item["one_way"].bool))
+        }
+        var crashes: [CrashFault] = []
+        for item in node["crashes"].list {
+            let restart = item["restart"].isAbsent ? nil : time(item["restart"])
+            if let restart, restart <= time(item["at"]) { problem(item["restart"], "restart must come after the crash") }
+            crashes.append(CrashFault(node: validator(item["node"]), at: time(item["at"]), restart: restart))
+        }
+        let pauses = node["pauses"].list.map {
+            PauseFault(node: validator($0["node"]), at: time($0["at"]), duration: $0["duration"].duration)
+        }
+        let skews = node["clock_skews"].list.map { ClockSkew(node: validator($0["node"]), skew: $0["skew"].duration) }
+        var clogs: [ClogFault] = []
+        for item in node["clogs"].list {
+            let nodes = item["nodes"].list.map(validator)
+            if nodes.count > 2 { problem(item["nodes"], "a clog names one validator or the two ends of a link") }
+            if item["end"].duration <= item["start"].duration { problem(item["end"], "end must come after start") }
+            clogs.append(ClogFault(nodes: nodes, start: time(item["start"]), end: time(item["end"])))
+        }
+        var byzantine: [ByzantineFault] = []
+        for item in node["byzantine"].list {
+            byzantine.append(ByzantineFault(node: validator(item["node"]), behaviour: item["behaviour"].string))
+        }
+        if Set(byzantine.map(\.node)).count != byzantine.count {
+            problem(node["byzantine"], "a validator is listed as Byzantine twice")
+        }
+        if 3 * byzantine.count >= validators.count, !byzantine.isEmpty {
+            problem(node["byzantine"], "\(byzantine.count) of \(validators.count) validators (equal stake) is at least 1/3 of stake: the protocol is only safe below that")
+        }
+        let schedule = FaultSchedule(partitions: partitions, crashes: crashes, pauses: pauses, clockSkews: skews,
+                                     clogs: clogs, byzantine: byzantine)
+        if schedule.end > .zero, schedule.end + liveness.bound > .zero + run.duration {
+            problem(node, "the run ends before the liveness check: faults end at \(schedule.end), plus the \(liveness.bound) bound, is after the \(run.duration) run")
+        }
+        return schedule
     }
 }

@@ -22,6 +22,14 @@ public enum ScenarioSchema {
               "one-way latency between nodes of the same region"),
         Field("latency", .regionPairMap(.quantity(.duration, 0...1e11)), .optional,
               "one-way latency per region pair, e.g. `bangkok-north: 8 ms`; unlisted pairs keep the built-in Thai estimate"),
+        Field("loss", .quantity(.percent, 0...10_000), .defaultValue("0 %"), "share of messages lost"),
+        Field("duplication", .quantity(.percent, 0...10_000), .defaultValue("0 %"), "share of messages delivered twice"),
+        Field("reordering", .quantity(.duration, 0...1e11), .defaultValue("0 ms"),
+              "up to this much extra random delay per message; above zero, links are no longer FIFO"),
+        Field("bandwidth", .quantity(.bandwidth, 0...1e15), .defaultValue("0 B/s"),
+              "per-link bandwidth (serialisation delay = bytes ÷ bandwidth, queued per link); 0 = unlimited"),
+        Field("gossip_fanout", .integer(0...1_000), .defaultValue("0"),
+              "peers a transaction is passed on to at each hop; 0 = every validator"),
     ]
 
     public static let validators: [Field] = [
@@ -39,6 +47,81 @@ public enum ScenarioSchema {
               "most transactions in one block (the seed: 1,000)"),
         Field("signatures", .choice(["ed25519", "modelled"]), .defaultValue("ed25519"),
               "`ed25519` computes real signatures; `modelled` charges their cost without computing them"),
+        Field("timeout_propose", .quantity(.duration, 1e6...1e12), .defaultValue("3 s"),
+              "how long round 0 waits for a proposal"),
+        Field("timeout_prevote", .quantity(.duration, 1e6...1e12), .defaultValue("1 s"),
+              "how long round 0 waits for more prevotes after a quorum of any"),
+        Field("timeout_precommit", .quantity(.duration, 1e6...1e12), .defaultValue("1 s"),
+              "how long round 0 waits for more precommits after a quorum of any"),
+        Field("timeout_delta", .quantity(.duration, 0...1e12), .defaultValue("500 ms"),
+              "each later round waits this much longer"),
+        Field("epoch_length", .integer(1...1_000_000_000), .defaultValue("100"),
+              "stake changes (slashing) take effect at heights divisible by this"),
+        Field("slash", .quantity(.percent, 0...10_000), .defaultValue("10 %"),
+              "share of stake an equivocating validator loses"),
+        Field("proof_of_work_bits", .integer(0...32), .defaultValue("0"),
+              "leading zero bits of the optional proof-of-work stamp on proposals (the seed's hybrid PoS/PoW); 0 = off"),
+    ]
+
+    public static let storage: [Field] = [
+        Field("sync_every", .integer(1...1_000_000), .defaultValue("10"),
+              "a validator syncs its block store every this many blocks; a crash loses what was not synced"),
+    ]
+
+    static let partition: [Field] = [
+        Field("start", .quantity(.duration, 0...1e15), .required, "when the partition begins"),
+        Field("heal", .quantity(.duration, 0...1e15), .required, "when it heals"),
+        Field("groups", .list(.list(.integer(0...999), minCount: 1), minCount: 2), .optional,
+              "groups of validators (by index) that cannot reach each other"),
+        Field("regions", .list(.list(.region, minCount: 1), minCount: 2), .optional,
+              "groups of regions whose validators cannot reach each other"),
+        Field("one_way", .boolean, .defaultValue("false"),
+              "asymmetric: only messages from the first group to the others are lost"),
+    ]
+
+    static let crash: [Field] = [
+        Field("node", .integer(0...999), .required, "validator index"),
+        Field("at", .quantity(.duration, 0...1e15), .required, "when it crashes (unsynced writes are lost)"),
+        Field("restart", .quantity(.duration, 0...1e15), .optional, "when it restarts from its storage; never if absent"),
+    ]
+
+    static let pause: [Field] = [
+        Field("node", .integer(0...999), .required, "validator index"),
+        Field("at", .quantity(.duration, 0...1e15), .required, "when it stops handling inputs"),
+        Field("duration", .quantity(.duration, 0...1e15), .required, "for how long (inputs queue up)"),
+    ]
+
+    static let skew: [Field] = [
+        Field("node", .integer(0...999), .required, "validator index"),
+        Field("skew", .quantity(.duration, -1e13...1e13), .required, "how far its clock is ahead (negative: behind)"),
+    ]
+
+    static let clog: [Field] = [
+        Field("nodes", .list(.integer(0...999), minCount: 1), .required,
+              "one validator (all its links clog) or two (the link between them)"),
+        Field("start", .quantity(.duration, 0...1e15), .required, "when messages start being held"),
+        Field("end", .quantity(.duration, 0...1e15), .required, "when the held messages flow again"),
+    ]
+
+    static let byzantine: [Field] = [
+        Field("node", .integer(0...999), .required, "validator index"),
+        Field("behaviour", .choice(["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship"]),
+              .required, "how it misbehaves"),
+    ]
+
+    public static let faults: [Field] = [
+        Field("partitions", .list(.object(partition), minCount: 0), .defaultValue("[]"), "network partitions"),
+        Field("crashes", .list(.object(crash), minCount: 0), .defaultValue("[]"), "validator crashes and restarts"),
+        Field("pauses", .list(.object(pause), minCount: 0), .defaultValue("[]"), "validators that stop for a while"),
+        Field("clock_skews", .list(.object(skew), minCount: 0), .defaultValue("[]"), "validators whose clocks are off"),
+        Field("clogs", .list(.object(clog), minCount: 0), .defaultValue("[]"), "nodes or links that hold messages"),
+        Field("byzantine", .list(.object(byzantine), minCount: 0), .defaultValue("[]"),
+              "Byzantine validators; together they must hold less than 1/3 of stake"),
+    ]
+
+    public static let liveness: [Field] = [
+        Field("bound", .quantity(.duration, 1e6...1e15), .defaultValue("30 s"),
+              "after the last fault ends, honest validators holding more than 2/3 of stake must finalize a new block within this"),
     ]
 
     public static let participant: [Field] = [
@@ -129,6 +212,9 @@ public enum ScenarioSchema {
         Field("market", .object(market), .optional, "the energy market and its fees"),
         Field("grid", .object(grid), .optional, "the grid model"),
         Field("workload", .object(workload), .optional, "properties of the submitted load"),
+        Field("storage", .object(storage), .optional, "validators' simulated storage"),
+        Field("faults", .object(faults), .optional, "what goes wrong, and when"),
+        Field("liveness", .object(liveness), .optional, "the liveness check after faults stop"),
         Field("targets", .list(.target, minCount: 0), .defaultValue("[]"),
               "performance targets, each `metric op value`, e.g. `tps >= 1000`, `finality.p99 < 15 s`"),
         Field("cost_profile", .string, .optional,

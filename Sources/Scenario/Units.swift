@@ -30,6 +30,8 @@ public enum QuantityKind: String, Sendable, CaseIterable {
     case length
     /// Stored in milligrams per kWh. Units: g/kWh, kg/kWh.
     case emission
+    /// Stored in bytes per second. Units: B/s, KB/s, MB/s, GB/s, Mbit/s, Gbit/s.
+    case bandwidth
 
     /// Units accepted, with their factor to the stored unit.
     var units: [(String, Double)] {
@@ -50,6 +52,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .voltage: [("V", 1e3), ("kV", 1e6)]
         case .length: [("m", 1), ("km", 1e3)]
         case .emission: [("g/kWh", 1e3), ("kg/kWh", 1e6)]
+        case .bandwidth: [("B/s", 1), ("KB/s", 1e3), ("MB/s", 1e6), ("GB/s", 1e9), ("Mbit/s", 125e3), ("Gbit/s", 125e6)]
         }
     }
 
@@ -69,6 +72,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         case .voltage: "230 V"
         case .length: "350 km"
         case .emission: "475 g/kWh"
+        case .bandwidth: "100 Mbit/s"
         }
     }
 
@@ -92,7 +96,7 @@ public enum QuantityKind: String, Sendable, CaseIterable {
         guard !unitText.isEmpty else {
             return .failure(.missingUnit(number: String(numberText), dimension: self))
         }
-        if self == .rate, let slash = unitText.firstIndex(of: "/") {
+        if self == .rate, !unitText.hasPrefix("/"), let slash = unitText.firstIndex(of: "/") {
             // "tx/s", "orders/s", "per second" style prefixes name the thing counted.
             unitText = String(unitText[slash...]).replacingOccurrences(of: " ", with: "")
         }

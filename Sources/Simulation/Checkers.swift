@@ -25,8 +25,9 @@ public struct InvariantViolation: Sendable, CustomStringConvertible {
 }
 
 /// Checks every commit as it happens: no two different blocks finalized at one height
-/// (agreement), and every finalized block carries votes from more than 2/3 of stake with valid
-/// signatures (quorum).
+/// (agreement), and every finalized block carries precommits from more than 2/3 of the stake
+/// that certified it, with valid signatures (quorum) — independently of the protocol's own
+/// quorum rule, so a mutated protocol is caught.
 struct SafetyChecker {
     private(set) var finalized: [UInt64: (hash: Digest32, node: NodeID)] = [:]
 
@@ -40,10 +41,9 @@ struct SafetyChecker {
         if finalized[block.height] == nil { finalized[block.height] = (block.hash, node) }
         var voters = Set<NodeID>()
         var stake: Int64 = 0
-        let digest = Vote.signedDigest(height: block.height, blockHash: block.hash)
-        for vote in votes where vote.blockHash == block.hash && vote.height == block.height {
+        for vote in votes where vote.kind == .precommit && vote.blockHash == block.hash && vote.height == block.height {
             guard vote.voter.index < validators.count, voters.insert(vote.voter).inserted,
-                  verifier.verify(vote.signature, of: digest, by: validators[vote.voter].publicKey) else { continue }
+                  verifier.verify(vote.signature, of: vote.signedDigest, by: validators[vote.voter].publicKey) else { continue }
             stake += validators[vote.voter].stake
         }
         if !validators.isQuorum(stake) {

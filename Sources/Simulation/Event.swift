@@ -19,8 +19,10 @@ public enum Event: Sendable {
     case clientDelivery(node: NodeID, transaction: Transaction)
     /// A message reaches a node.
     case delivery(to: NodeID, from: NodeID, message: NodeMessage)
-    /// A timer a node set fires.
-    case timer(node: NodeID, timer: NodeTimer)
+    /// A timer a node set fires (ignored if the node restarted since: another incarnation).
+    case timer(node: NodeID, incarnation: UInt32, timer: NodeTimer)
+    /// The scheduled fault action at this index happens (crash, restart, pause, resume, liveness check).
+    case fault(index: Int32)
     /// A busy node has a core free again and work queued.
     case nodeReady(node: NodeID)
 }

@@ -19,6 +19,32 @@ public struct CommittedBlock: Sendable {
     public var transactionCount: Int
     /// The state root after applying it.
     public var stateRoot: Digest32
+    /// The consensus round it was decided in (0: the first proposer's round).
+    public var round: UInt32
+    /// Validators whose precommits for the parent it carries.
+    public var lastCommitSigners: Int
+}
+
+/// What consensus did over a run, beyond the blocks.
+public struct ConsensusStatistics: Sendable {
+    /// Equivocations seen by any honest node (evidence found).
+    public var evidenceDetected = 0
+    /// From the most advanced honest node's registry: evidence committed, validators slashed,
+    /// precommits missing from blocks' last commits.
+    public var equivocationsCommitted = 0
+    public var slashed = 0
+    public var missedVotes = 0
+    /// Validators neither crashed (at the end), slashed nor Byzantine.
+    public var activeValidators = 0
+    public var messagesDropped = 0
+    public var messagesDuplicated = 0
+    public var crashes = 0
+    public var restarts = 0
+    /// Blocks replayed from storage across all restarts, and blocks fetched by block sync.
+    public var blocksReplayed = 0
+    public var mutation: String?
+
+    public init() {}
 }
 
 /// Everything a run produced, for reports and checks. Wall-clock figures are not here: they
@@ -47,23 +73,47 @@ public struct RunResult: Sendable {
     public var gridElementNames: [String]
     /// How many inter-regional lines lead `gridElementNames`.
     public var gridLineCount: Int
+    public var consensus: ConsensusStatistics
 }
 
 /// The simulator: builds the validators, the participants and the grid of a scenario, then
 /// drives them in simulated time — delivering inputs, charging CPU cost, carrying out effects,
 /// checking invariants — on one thread.
 public final class Simulator {
-    /// A validator and its simulated CPU: input queue and when each core is free.
+    /// A validator and its simulated CPU: input queue, when each core is free, whether it is up
+    /// or paused, its clock skew, and which incarnation (restart) it is.
     private struct NodeRuntime {
-        let node: ValidatorNode
+        var node: ValidatorNode
         var coreFreeAt: [SimTime]
         var inbox: Deque<NodeInput> = []
         var readyScheduled = false
         var busyNanos: Int64 = 0
+        var up = true
+        var pausedUntil: SimTime?
+        var skew = SimDuration.zero
+        var incarnation: UInt32 = 0
 
         var earliestFreeCore: Int {
             coreFreeAt.indices.min { coreFreeAt[$0] < coreFreeAt[$1] }!
         }
+    }
+
+    /// A validator's simulated disk: the block store (only the synced prefix survives a crash)
+    /// and the signing record (always synced before a vote leaves).
+    private struct NodeStorage {
+        var records: [CommittedRecord] = []
+        var synced = 0
+        var signing: SigningRecord?
+    }
+
+    /// A scheduled fault action.
+    private enum FaultAction {
+        case crash(Int)
+        case restart(Int)
+        case pause(Int, until: SimTime)
+        case resume(Int)
+        case livenessBaseline
+        case livenessCheck
     }
 
     /// How often (in heights) the first node to commit a height audits conservation in full.
@@ -75,7 +125,16 @@ public final class Simulator {
     private let validators: ValidatorSet
     private let verifier: SignatureVerifier
     private let gridNetwork: GridNetwork
+    private let keyPairs: [KeyPair]
+    private let genesis: ChainState
+    private let collusion = Collusion()
+    private let mutation: ConsensusMutation?
     private var runtimes: [NodeRuntime] = []
+    private var storage: [NodeStorage] = []
+    private var faultActions: [FaultAction] = []
+    private var livenessBaseline = 0
+    private var consensusStatistics = ConsensusStatistics()
+    private var evidenceSeen: Set<Digest32> = []
     private var network: Network
     private var workload: Workload
     private var physicalGrid: PhysicalGrid
@@ -93,11 +152,13 @@ public final class Simulator {
     private var impact: GridImpact
     private var gridSamples: [GridSample] = []
 
-    /// Prepares a run of `scenario` under `seed` (which takes the place of `run.seed`).
-    public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile) {
+    /// Prepares a run of `scenario` under `seed` (which takes the place of `run.seed`), with the
+    /// real protocol or a deliberately broken `mutation` of it.
+    public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile, mutation: ConsensusMutation? = nil) {
         self.scenario = scenario
         self.seed = seed
         self.costProfile = costProfile
+        self.mutation = mutation
         verifier = SignatureVerifier(scheme: scenario.consensus.signatureScheme)
         let keys = RandomStream(masterSeed: seed, name: "keys/validators")
         var members: [Validator] = []
@@ -110,6 +171,7 @@ public final class Simulator {
                                      region: scenario.validators.region(ofValidator: index)))
         }
         validators = ValidatorSet(members)
+        self.keyPairs = keyPairs
         let regions = members.map(\.region)
         let calendar = scenario.run.calendar
         gridNetwork = GridNetwork(topology: scenario.grid.topology, calendar: calendar)
@@ -118,18 +180,33 @@ public final class Simulator {
         physicalGrid = PhysicalGrid(network: gridNetwork,
                                     loadNoise: RandomStream(masterSeed: seed, name: "grid/load-noise"),
                                     loadNoiseSigma: scenario.grid.loadNoise.fraction)
-        let genesis = Simulator.genesisState(scenario: scenario, workload: workload, gridNetwork: gridNetwork)
-        let configuration = NodeConfiguration(
-            blockInterval: scenario.consensus.blockInterval,
-            maxBlockTransactions: scenario.consensus.maxBlockTransactions,
-            signatureScheme: scenario.consensus.signatureScheme)
+        genesis = Simulator.genesisState(scenario: scenario, workload: workload, gridNetwork: gridNetwork)
+        network = Network(settings: scenario.network, nodeRegions: regions, faults: scenario.faults, seed: seed)
+        consensusStatistics.mutation = mutation?.rawValue
         for member in members {
-            let node = ValidatorNode(id: member.id, validators: validators, keyPair: keyPairs[member.id.index],
-                                     configuration: configuration, verifier: verifier, genesis: genesis)
-            runtimes.append(NodeRuntime(node: node, coreFreeAt: Array(repeating: .zero, count: scenario.validators.cores)))
+            var runtime = NodeRuntime(node: makeNode(member.id),
+                                      coreFreeAt: Array(repeating: .zero, count: scenario.validators.cores))
+            runtime.skew = scenario.faults.clockSkews.last { $0.node == member.id.index }?.skew ?? .zero
+            runtimes.append(runtime)
+            storage.append(NodeStorage())
         }
-        network = Network(latencies: scenario.network.latencies, jitter: scenario.network.jitter,
-                          nodeRegions: regions, random: RandomStream(masterSeed: seed, name: "network/jitter"))
+    }
+
+    /// A fresh node for validator `id` at genesis.
+    private func makeNode(_ id: NodeID) -> ValidatorNode {
+        let consensus = scenario.consensus
+        let parameters = ConsensusParameters(
+            blockInterval: consensus.blockInterval, maxBlockTransactions: consensus.maxBlockTransactions,
+            timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,
+            timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
+            epochLength: consensus.epochLength, slashShare: consensus.slash, proofOfWorkBits: consensus.proofOfWorkBits,
+            signatureScheme: consensus.signatureScheme, mutation: mutation)
+        let behaviour = scenario.faults.byzantine.first { $0.node == id.index }
+            .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
+        let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
+                                              behaviour: behaviour)
+        return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[id.index], configuration: configuration,
+                             verifier: verifier, genesis: genesis, collusion: collusion)
     }
 
     /// The chain state every validator starts from: the scenario's rules and the genesis balances.
@@ -150,9 +227,10 @@ public final class Simulator {
     public func run() -> RunResult {
         for index in runtimes.indices {
             effects.removeAll(keepingCapacity: true)
-            runtimes[index].node.start(effects: &effects)
+            runtimes[index].node.start(at: .zero + runtimes[index].skew, effects: &effects)
             apply(effects, from: NodeID(index), at: .zero)
         }
+        scheduleFaults()
         workload.drawInitialConditions()
         for classIndex in workload.classes.indices {
             if let gap = workload.nextGap(ofClass: classIndex, transfers: false) {
@@ -181,7 +259,104 @@ public final class Simulator {
             nodeBusyNanos: runtimes.map(\.busyNanos), signatureChecksComputed: verifier.computedVerifications,
             signatureCacheHits: verifier.cacheHits, market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
-            gridLineCount: gridNetwork.topology.lines.count)
+            gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics())
+    }
+
+    private func finalConsensusStatistics() -> ConsensusStatistics {
+        var statistics = consensusStatistics
+        statistics.messagesDropped = network.dropped
+        statistics.messagesDuplicated = network.duplicated
+        let honest = runtimes.indices.filter { !isByzantine($0) }
+        if let reference = honest.max(by: { runtimes[$0].node.height < runtimes[$1].node.height }) {
+            let registry = runtimes[reference].node.registry
+            statistics.equivocationsCommitted = registry.equivocations
+            statistics.slashed = registry.slashedCount
+            statistics.missedVotes = registry.missedVotes
+            statistics.activeValidators = runtimes.indices.filter {
+                runtimes[$0].up && !registry.slashed[$0] && !isByzantine($0)
+            }.count
+        }
+        return statistics
+    }
+
+    private func isByzantine(_ index: Int) -> Bool {
+        scenario.faults.byzantine.contains { $0.node == index }
+    }
+
+    // MARK: Faults
+
+    private func scheduleFaults() {
+        func add(_ action: FaultAction, at time: SimTime) {
+            loop.schedule(.fault(index: Int32(faultActions.count)), at: time)
+            faultActions.append(action)
+        }
+        let faults = scenario.faults
+        for crash in faults.crashes {
+            add(.crash(crash.node), at: crash.at)
+            if let restart = crash.restart { add(.restart(crash.node), at: restart) }
+        }
+        for pause in faults.pauses {
+            add(.pause(pause.node, until: pause.at + pause.duration), at: pause.at)
+            add(.resume(pause.node), at: pause.at + pause.duration)
+        }
+        let hasFaults = faults.end > .zero || !faults.byzantine.isEmpty
+        if hasFaults {
+            add(.livenessBaseline, at: faults.end)
+            add(.livenessCheck, at: faults.end + scenario.liveness.bound)
+        }
+    }
+
+    private func perform(_ action: FaultAction) {
+        let now = loop.now
+        switch action {
+        case .crash(let index):
+            guard runtimes[index].up else { return }
+            runtimes[index].up = false
+            runtimes[index].inbox.removeAll()
+            storage[index].records.removeLast(storage[index].records.count - storage[index].synced)
+            consensusStatistics.crashes += 1
+        case .restart(let index):
+            guard !runtimes[index].up else { return }
+            var runtime = runtimes[index]
+            runtime.node = makeNode(NodeID(index))
+            runtime.incarnation += 1
+            runtime.up = true
+            runtime.pausedUntil = nil
+            runtime.readyScheduled = false
+            var work = WorkMeter()
+            let stored = Array(storage[index].records.prefix(storage[index].synced))
+            runtime.node.restore(from: stored, signing: storage[index].signing, at: now + runtime.skew, work: &work)
+            consensusStatistics.restarts += 1
+            consensusStatistics.blocksReplayed += runtime.node.chain.count
+            let cost = costProfile.cost(of: work)
+            runtime.coreFreeAt = runtime.coreFreeAt.map { _ in now + cost }
+            runtime.busyNanos += cost.nanoseconds
+            runtimes[index] = runtime
+            effects.removeAll(keepingCapacity: true)
+            runtimes[index].node.start(at: now + cost + runtime.skew, effects: &effects)
+            apply(effects, from: NodeID(index), at: now + cost)
+        case .pause(let index, let until):
+            runtimes[index].pausedUntil = until
+        case .resume(let index):
+            runtimes[index].pausedUntil = nil
+            drainInbox(of: NodeID(index))
+        case .livenessBaseline:
+            livenessBaseline = honestHeights().map(\.height).max() ?? 0
+        case .livenessCheck:
+            let advanced = honestHeights().filter { $0.height > livenessBaseline }
+            let stake = advanced.reduce(Int64(0)) { $0 + validators[NodeID($1.index)].stake }
+            if !validators.isQuorum(stake) {
+                violations.append(InvariantViolation(
+                    kind: .liveness, invariant: "liveness", height: UInt64(livenessBaseline + 1),
+                    nodes: advanced.map { NodeID($0.index) }, time: now,
+                    detail: "faults ended at \(scenario.faults.end); \(scenario.liveness.bound) later only validators holding \(stake) of \(validators.totalStake) stake had finalized past height \(livenessBaseline) (needs > 2/3)"))
+            }
+        }
+    }
+
+    /// Committed heights of the honest validators that are up.
+    private func honestHeights() -> [(index: Int, height: Int)] {
+        runtimes.indices.filter { runtimes[$0].up && !isByzantine($0) }.map { ($0, runtimes[$0].node.chain.count) }
     }
 
     private func handle(_ event: Event) {
@@ -218,11 +393,14 @@ public final class Simulator {
             deliver(.client(transaction), to: node)
         case .delivery(let to, let from, let message):
             deliver(.message(from: from, message), to: to)
-        case .timer(let node, let timer):
+        case .timer(let node, let incarnation, let timer):
+            guard incarnation == runtimes[node.index].incarnation else { return }
             deliver(.timer(timer), to: node)
         case .nodeReady(let node):
             runtimes[node.index].readyScheduled = false
             drainInbox(of: node)
+        case .fault(let index):
+            perform(faultActions[Int(index)])
         }
     }
 
@@ -250,9 +428,15 @@ public final class Simulator {
     // MARK: Nodes and their CPUs
 
     /// Hands `input` to the node now if a core is free and nothing is queued; otherwise queues it.
+    /// A crashed node loses it; a paused one keeps it queued until it resumes.
     private func deliver(_ input: NodeInput, to node: NodeID) {
         let now = loop.now
         let runtime = runtimes[node.index]
+        guard runtime.up else { return }
+        if runtime.pausedUntil != nil {
+            runtimes[node.index].inbox.append(input)
+            return
+        }
         if runtime.inbox.isEmpty, runtime.coreFreeAt[runtime.earliestFreeCore] <= now {
             process(input, on: node, at: now)
         } else {
@@ -263,6 +447,7 @@ public final class Simulator {
 
     private func drainInbox(of node: NodeID) {
         let now = loop.now
+        guard runtimes[node.index].up, runtimes[node.index].pausedUntil == nil else { return }
         while !runtimes[node.index].inbox.isEmpty {
             let runtime = runtimes[node.index]
             guard runtime.coreFreeAt[runtime.earliestFreeCore] <= now else { break }
@@ -283,7 +468,7 @@ public final class Simulator {
     private func process(_ input: NodeInput, on node: NodeID, at start: SimTime) {
         var work = WorkMeter()
         effects.removeAll(keepingCapacity: true)
-        runtimes[node.index].node.handle(input, now: start, work: &work, effects: &effects)
+        runtimes[node.index].node.handle(input, now: start + runtimes[node.index].skew, work: &work, effects: &effects)
         let cost = costProfile.cost(of: work)
         let core = runtimes[node.index].earliestFreeCore
         let done = start + cost
@@ -296,13 +481,15 @@ public final class Simulator {
         for effect in effects {
             switch effect {
             case .broadcast(let message):
-                for peer in runtimes.indices where peer != node.index {
-                    let to = NodeID(peer)
-                    loop.schedule(.delivery(to: to, from: node, message: message),
-                                  at: network.arrival(from: node, to: to, sentAt: time))
-                }
+                send(message, from: node, to: runtimes.indices.filter { $0 != node.index }.map(NodeID.init), at: time)
+            case .send(let targets, let message):
+                send(message, from: node, to: targets, at: time)
+            case .gossip(let transaction):
+                send(.transaction(transaction), from: node, to: network.gossipTargets(from: node), at: time)
             case .setTimer(let timer, let at):
-                loop.schedule(.timer(node: node, timer: timer), at: max(at, time))
+                let runtime = runtimes[node.index]
+                loop.schedule(.timer(node: node, incarnation: runtime.incarnation, timer: timer),
+                              at: max(at - runtime.skew, time))
             case .admitted(let id):
                 tracker.admitted(id, at: time)
             case .rejected(let id, let reason):
@@ -313,18 +500,40 @@ public final class Simulator {
                 for transaction in block.transactions {
                     tracker.included(transaction.id, at: time)
                 }
-            case .committed(let block, let votes, let receipt, let failure):
-                recordCommit(block, votes: votes, receipt: receipt, failure: failure, by: node, at: time)
+            case .persistSigning(let record):
+                storage[node.index].signing = record
+            case .storeBlock(let record):
+                storage[node.index].records.append(record)
+            case .syncStorage:
+                storage[node.index].synced = storage[node.index].records.count
+            case .evidence(let evidence):
+                if !isByzantine(node.index), evidenceSeen.insert(evidence.digest).inserted {
+                    consensusStatistics.evidenceDetected += 1
+                }
+            case .committed(let block, let votes, let certifiers, let receipt, let failure):
+                recordCommit(block, votes: votes, certifiedBy: certifiers, receipt: receipt, failure: failure, by: node,
+                             at: time)
+            }
+        }
+    }
+
+    private func send(_ message: NodeMessage, from node: NodeID, to targets: [NodeID], at time: SimTime) {
+        let bytes = message.encodedSize
+        for target in targets where target != node {
+            for arrival in network.arrivals(from: node, to: target, sentAt: time, bytes: bytes) {
+                loop.schedule(.delivery(to: target, from: node, message: message), at: arrival)
             }
         }
     }
 
     // MARK: Commits and checkers
 
-    private func recordCommit(_ block: Block, votes: [Vote], receipt: BlockReceipt?, failure: BlockFailure?,
-                              by node: NodeID, at time: SimTime) {
+    private func recordCommit(_ block: Block, votes: [Vote], certifiedBy certifiers: ValidatorSet, receipt: BlockReceipt?,
+                              failure: BlockFailure?, by node: NodeID, at time: SimTime) {
+        // Safety is about honest validators; a Byzantine node's own view is not checked.
+        guard !isByzantine(node.index) else { return }
         if let violation = safety.check(commitOf: block, votes: votes, by: node, at: time,
-                                        validators: validators, verifier: verifier) {
+                                        validators: certifiers, verifier: verifier) {
             violations.append(violation)
             return
         }
@@ -347,7 +556,8 @@ public final class Simulator {
         precondition(block.height == UInt64(blocks.count) + 1, "heights are finalized in order")
         blocks.append(CommittedBlock(height: block.height, hash: block.hash, proposer: block.proposer,
                                      proposedAt: block.timestamp, committedAt: time,
-                                     transactionCount: block.transactions.count, stateRoot: receipt.stateRoot))
+                                     transactionCount: block.transactions.count, stateRoot: receipt.stateRoot,
+                                     round: votes.first?.round ?? block.round, lastCommitSigners: block.lastCommit.count))
         for transaction in block.transactions {
             tracker.finalized(transaction.id, height: block.height, at: time)
             pending[transaction.id] = nil

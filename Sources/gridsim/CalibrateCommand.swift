@@ -105,8 +105,9 @@ struct Calibration {
         let validators = ValidatorSet([Validator(id: NodeID(0), publicKey: keyPair.publicKey, stake: 1, region: .bangkok)])
         let node = ValidatorNode(
             id: NodeID(0), validators: validators, keyPair: keyPair,
-            configuration: NodeConfiguration(blockInterval: .seconds(1), maxBlockTransactions: 1_000,
-                                             signatureScheme: .modelled),
+            configuration: NodeConfiguration(consensus: ConsensusParameters(blockInterval: .seconds(1),
+                                                                            maxBlockTransactions: 1_000,
+                                                                            signatureScheme: .modelled)),
             verifier: SignatureVerifier(scheme: .modelled), genesis: genesis)
         var effects: [NodeEffect] = []
         var work = WorkMeter()

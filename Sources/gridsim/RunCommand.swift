@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consensus
 import Foundation
 import GridCore
 import Reporting
@@ -24,6 +25,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A cost profile written by `gridsim calibrate` (default: the scenario's, else the built-in reference).")
     var costProfile: String?
 
+    @Option(help: "Run a deliberately broken protocol to test the checkers: \(ConsensusMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var mutation: String?
+
     @Flag(help: "Print only the report path.")
     var quiet = false
 
@@ -31,9 +35,17 @@ struct RunCommand: ParsableCommand {
         let scenario = try loadScenario(scenario, overrides: overrides)
         let profile = try loadCostProfile(explicit: costProfile, scenario: scenario)
         let seed = self.seed ?? scenario.run.seed
+        var broken: ConsensusMutation?
+        if let mutation {
+            guard let known = ConsensusMutation(rawValue: mutation) else {
+                printError("run: unknown --mutation '\(mutation)'; known: \(ConsensusMutation.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitStatus.badInput.exitCode
+            }
+            broken = known
+        }
         let clock = ContinuousClock()
         let started = clock.now
-        let result = Simulator(scenario: scenario, seed: seed, costProfile: profile).run()
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: broken).run()
         let wall = started.duration(to: clock.now)
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let harness = HarnessFigures(
@@ -59,6 +71,7 @@ struct RunCommand: ParsableCommand {
         var words = ["gridsim", "run", scenario, "--seed", String(seed)]
         for override in overrides { words += ["--set", override] }
         if let costProfile { words += ["--cost-profile", costProfile] }
+        if let mutation { words += ["--mutation", mutation] }
         return words.map(shellQuoted).joined(separator: " ")
     }
 }

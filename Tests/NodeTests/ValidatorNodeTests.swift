@@ -6,6 +6,14 @@ import Market
 import Node
 import Testing
 
+/// A chain state on the uniform test grid with one operator key for every region.
+func testGenesis(operator key: PublicKey, funding: [TxOutput]) -> ChainState {
+    ChainState(parameters: LedgerParameters(gridOperators: Region.allCases.map { _ in key }),
+               configuration: MarketConfiguration(),
+               grid: GridState(network: GridNetwork(topology: .uniform, calendar: SimCalendar()), slotLength: .minutes(15)),
+               genesis: funding)
+}
+
 @Suite struct MempoolTests {
     private func transactions(_ count: Int) -> [Transaction] {
         let alice = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests"))
@@ -39,22 +47,28 @@ import Testing
 @Suite struct ValidatorNodeTests {
     let stream = RandomStream(masterSeed: 4, name: "node-tests")
 
-    /// A single validator and a client funded with 100 tokens at genesis.
-    private func makeNode() -> (ValidatorNode, KeyPair) {
-        let validatorKey = KeyPair(drawingFrom: stream)
+    /// `count` validators (node 0 first) and a client funded with 100 tokens at genesis.
+    private func makeNodes(_ count: Int = 1, behaviour: ByzantineBehaviour? = nil) -> ([ValidatorNode], KeyPair) {
+        let keys = (0..<count).map { _ in KeyPair(drawingFrom: stream) }
         let client = KeyPair(drawingFrom: stream)
-        let set = ValidatorSet([Validator(id: NodeID(0), publicKey: validatorKey.publicKey, stake: 1, region: .bangkok)])
-        let genesis = ChainState(
-            parameters: LedgerParameters(gridOperators: Region.allCases.map { _ in validatorKey.publicKey }),
-            configuration: MarketConfiguration(),
-            grid: GridState(network: GridNetwork(topology: .uniform, calendar: SimCalendar()), slotLength: .minutes(15)),
-            genesis: [TxOutput(owner: client.publicKey, asset: .payment, amount: MicroTokens.tokens(100).rawValue)])
-        let node = ValidatorNode(
-            id: NodeID(0), validators: set, keyPair: validatorKey,
-            configuration: NodeConfiguration(blockInterval: .seconds(1), maxBlockTransactions: 100,
-                                             signatureScheme: .ed25519),
-            verifier: SignatureVerifier(), genesis: genesis)
-        return (node, client)
+        let set = ValidatorSet(keys.enumerated().map {
+            Validator(id: NodeID($0.offset), publicKey: $0.element.publicKey, stake: 1, region: .bangkok)
+        })
+        let genesis = testGenesis(operator: keys[0].publicKey,
+                                  funding: [TxOutput(owner: client.publicKey, asset: .payment,
+                                                     amount: MicroTokens.tokens(100).rawValue)])
+        let configuration = NodeConfiguration(
+            consensus: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 100), behaviour: behaviour)
+        let nodes = keys.indices.map {
+            ValidatorNode(id: NodeID($0), validators: set, keyPair: keys[$0], configuration: configuration,
+                          verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
+        }
+        return (nodes, client)
+    }
+
+    private func makeNode() -> (ValidatorNode, KeyPair) {
+        let (nodes, client) = makeNodes()
+        return (nodes[0], client)
     }
 
     private func payment(from client: KeyPair, amount: Int64, input: OutPoint = OutPoint(transaction: genesisOrigin, index: 0),
@@ -96,9 +110,9 @@ import Testing
         let (node, client) = makeNode()
         var effects: [NodeEffect] = []
         var work = WorkMeter()
-        node.start(effects: &effects)
+        node.start(at: .zero, effects: &effects)
         guard case .setTimer(let timer, let due)? = effects.first else {
-            Issue.record("the leader of height 1 schedules its proposal")
+            Issue.record("height 1 is scheduled")
             return
         }
         #expect(due == .zero + .seconds(1))
@@ -108,7 +122,7 @@ import Testing
         effects.removeAll()
         node.handle(.timer(timer), now: due, work: &work, effects: &effects)
         let receipts = effects.compactMap { effect -> BlockReceipt? in
-            if case .committed(_, _, let receipt, _) = effect { return receipt }
+            if case .committed(_, _, _, let receipt, _) = effect { return receipt }
             return nil
         }
         #expect(receipts.count == 1)
@@ -120,5 +134,78 @@ import Testing
         effects.removeAll()
         node.handle(.client(transaction), now: due, work: &work, effects: &effects)
         #expect(reasons(effects) == ["replayed"])
+    }
+}
+
+@Suite struct ByzantineNodeTests {
+    let stream = RandomStream(masterSeed: 5, name: "byzantine-node-tests")
+
+    private func node(_ behaviour: ByzantineBehaviour?, count: Int = 4) -> ValidatorNode {
+        let keys = (0..<count).map { _ in KeyPair(drawingFrom: stream) }
+        let set = ValidatorSet(keys.enumerated().map {
+            Validator(id: NodeID($0.offset), publicKey: $0.element.publicKey, stake: 1, region: .bangkok)
+        })
+        let genesis = testGenesis(operator: keys[0].publicKey, funding: [])
+        // A huge stake skew is not possible here, so find which node proposes height 1, round 0.
+        let probe = Tendermint(me: NodeID(0), keyPair: keys[0], validators: set,
+                               parameters: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 10))
+        let proposer = probe.proposer(round: 0)
+        return ValidatorNode(id: proposer, validators: set, keyPair: keys[proposer.index],
+                             configuration: NodeConfiguration(
+                                consensus: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 10),
+                                behaviour: behaviour),
+                             verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
+    }
+
+    /// Starts height 1 on the round-0 proposer and returns what it sends.
+    private func firstRound(_ node: ValidatorNode) -> [NodeEffect] {
+        var effects: [NodeEffect] = []
+        var work = WorkMeter()
+        node.handle(.timer(.consensus(ConsensusTimeout(kind: .startHeight, height: 1, round: 0))), now: .zero + .seconds(1),
+                    work: &work, effects: &effects)
+        return effects
+    }
+
+    private func proposals(_ effects: [NodeEffect]) -> [(targets: [NodeID]?, proposal: Proposal)] {
+        effects.compactMap {
+            switch $0 {
+            case .broadcast(.proposal(let proposal)): (nil, proposal)
+            case .send(let targets, .proposal(let proposal)): (targets, proposal)
+            default: nil
+            }
+        }
+    }
+
+    @Test func anHonestProposerBroadcastsOneProposalAndItsVote() {
+        let effects = firstRound(node(nil))
+        #expect(proposals(effects).count == 1)
+        #expect(proposals(effects).first?.targets == nil)
+        #expect(effects.contains { if case .broadcast(.vote) = $0 { true } else { false } })
+    }
+
+    @Test func anEquivocatorSendsTwinProposalsAndVotesToTheTwoHalves() {
+        let effects = firstRound(node(.equivocation))
+        let sent = proposals(effects)
+        #expect(sent.count == 2)
+        #expect(sent[0].proposal.block.hash != sent[1].proposal.block.hash)
+        #expect(Set(sent[0].targets ?? []).isDisjoint(with: sent[1].targets ?? []))
+        let votes = effects.compactMap { effect -> Vote? in
+            if case .send(_, .vote(let vote)) = effect { return vote }
+            return nil
+        }
+        #expect(Set(votes.map(\.blockHash)) == Set(sent.map { Optional($0.proposal.block.hash) }),
+                "it backs its even block to one half and the twin to the other")
+    }
+
+    @Test func otherBehaviours() {
+        let withheld = firstRound(node(.withholdVotes))
+        #expect(!withheld.contains { if case .broadcast(.vote) = $0 { true } else { false } })
+        let corrupted = firstRound(node(.invalidSignatures))
+        let proposal = proposals(corrupted).first!.proposal
+        #expect(!Ed25519.verify(proposal.signature, of: proposal.signedDigest,
+                                by: PublicKey(bytes: .zero)))
+        let forged = proposals(firstRound(node(.invalidProposals))).first!.proposal.block
+        #expect(MerkleTree.root(of: forged.transactions.map(\.id)) == forged.transactionRoot
+                || forged.transactions.isEmpty, "with no transactions the forgery is an empty duplicate")
     }
 }

@@ -163,6 +163,33 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(bad.first?.field == "run.start")
     }
 
+    @Test func faultsAreReadAndChecked() throws {
+        let faulty = minimalScenario.replacingOccurrences(of: "duration: 10 s", with: "duration: 60 s")
+            + "\nfaults:\n  partitions:\n    - { regions: [[bangkok], [north, northeast]], start: 5 s, heal: 10 s, one_way: true }\n"
+            + "  crashes:\n    - { node: 1, at: 3 s, restart: 6 s }\n  byzantine:\n    - { node: 2, behaviour: censorship }\n"
+            + "liveness:\n  bound: 20 s\n"
+        let scenario = try ScenarioLoader.parse(faulty, path: scenarioPath("f.yaml"),
+                                                overrides: ["validators.count=7"])
+        #expect(scenario.faults.partitions.first?.groups == [[0, 5], [1, 2, 6]], "validators in index order")
+        #expect(scenario.faults.partitions.first?.oneWay == true)
+        #expect(scenario.faults.crashes.first?.restart == .zero + .seconds(6))
+        #expect(scenario.faults.end == .zero + .seconds(10))
+
+        let outOfRange = diagnostics(of: faulty.replacingOccurrences(of: "node: 1, at", with: "node: 9, at"),
+                                     overrides: ["validators.count=7"])
+        #expect(outOfRange.first?.message.contains("validator 9 does not exist") == true)
+        let tooMany = diagnostics(of: faulty, overrides: ["validators.count=3"])
+        #expect(tooMany.contains { $0.message.contains("at least 1/3 of stake") })
+        let tooShort = diagnostics(of: faulty, overrides: ["validators.count=7", "run.duration=25 s"])
+        #expect(tooShort.contains { $0.message.contains("before the liveness check") })
+        let backwards = diagnostics(of: faulty.replacingOccurrences(of: "restart: 6 s", with: "restart: 2 s"),
+                                    overrides: ["validators.count=7"])
+        #expect(backwards.first?.field == "faults.crashes[0].restart")
+        let behaviour = diagnostics(of: faulty.replacingOccurrences(of: "censorship", with: "censor"),
+                                    overrides: ["validators.count=7"])
+        #expect(behaviour.first?.message.contains("did you mean 'censorship'") == true)
+    }
+
     @Test func targetsParseWithUnits() throws {
         let text = minimalScenario + "\ntargets:\n  - tps >= 1000\n  - admission.p99 < 50 ms\n  - finality.p99 < 15 s\n"
         let scenario = try ScenarioLoader.parse(text, path: scenarioPath("t.yaml"))

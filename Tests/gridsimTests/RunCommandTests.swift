@@ -113,3 +113,31 @@ import Testing
         #expect(result.status == 2)
     }
 }
+
+@Suite struct InvariantExitCodeTests {
+    @Test func aBrokenProtocolExitsFourWithTheReproduceCommand() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/byzantine-equivocation.yaml", "--seed", "2", "--mutation",
+                                  "quorum-half", "--out", out])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("invariant broken: safety"))
+        #expect(result.stderr.contains("reproduce: gridsim run Scenarios/byzantine-equivocation.yaml --seed 2 --mutation quorum-half"))
+        let violations = try #require(try CLI.json(out + "/report.json")["violations"] as? [[String: Any]])
+        #expect(violations.first?["kind"] as? String == "safety")
+    }
+
+    @Test func lostLivenessExitsFive() throws {
+        let result = try CLI.run(["run", "Scenarios/crash-restart.yaml", "--out", try CLI.temporaryDirectory().path,
+                                  "--set", "faults.crashes=[{node: 1, at: 10 s}, {node: 2, at: 10 s}, {node: 3, at: 10 s}]",
+                                  "--set", "faults.pauses=[]", "--set", "faults.clogs=[]"])
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("liveness invariant 'liveness'"))
+        #expect(result.stderr.contains("--set 'faults.crashes="))
+    }
+
+    @Test func anUnknownMutationIsBadInput() throws {
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--mutation", "quorum-third"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("quorum-half"))
+    }
+}

@@ -20,6 +20,7 @@ let benchmarks: @Sendable () -> Void = {
     marketBenchmarks()
     replicatedBookBenchmark()
     gridBenchmarks()
+    consensusBenchmarks()
 }
 
 func foundationBenchmarks() {

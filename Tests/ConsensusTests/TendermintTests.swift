@@ -1,0 +1,314 @@
+import Consensus
+import GridCore
+import HeapModule
+import Ledger
+import Testing
+
+/// Drives n Tendermint engines in simulated time: every broadcast reaches every other live
+/// validator 1 ms later; timeouts fire when due; crashed validators neither send nor receive.
+struct Cluster {
+    enum Event {
+        case proposal(to: Int, Proposal)
+        case vote(to: Int, Vote)
+        case timeout(node: Int, ConsensusTimeout)
+    }
+
+    struct Scheduled: Comparable {
+        var time: SimTime
+        var sequence: Int
+        var event: Event
+        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: Scheduled, b: Scheduled) -> Bool { a.sequence == b.sequence }
+    }
+
+    var engines: [Tendermint]
+    let keys: [KeyPair]
+    let verifier = SignatureVerifier(scheme: .modelled)
+    var queue = Heap<Scheduled>()
+    var sequence = 0
+    var now = SimTime.zero
+    var commits: [[Block]]
+    var signedVotes: [[Vote]]
+    /// The last signing record each engine asked to persist.
+    var persisted: [SigningRecord?]
+    var crashed: Set<Int> = []
+    var validate: (Block) -> Bool = { _ in true }
+
+    init(validators count: Int, stakes: [Int64]? = nil, parameters: ConsensusParameters = Cluster.parameters) {
+        let stream = RandomStream(masterSeed: 1, name: "consensus-tests/keys")
+        keys = (0..<count).map { _ in KeyPair(drawingFrom: stream) }
+        let keys = self.keys
+        let set = ValidatorSet(keys.enumerated().map {
+            Validator(id: NodeID($0.offset), publicKey: $0.element.publicKey, stake: stakes?[$0.offset] ?? 100,
+                      region: Region.allCases[$0.offset % 5])
+        })
+        engines = keys.enumerated().map {
+            Tendermint(me: NodeID($0.offset), keyPair: $0.element, validators: set, parameters: parameters)
+        }
+        commits = Array(repeating: [], count: count)
+        signedVotes = Array(repeating: [], count: count)
+        persisted = Array(repeating: nil, count: count)
+    }
+
+    static let parameters = ConsensusParameters(
+        blockInterval: .seconds(1), maxBlockTransactions: 10, timeoutPropose: .seconds(1),
+        timeoutPrevote: .milliseconds(500), timeoutPrecommit: .milliseconds(500), timeoutDelta: .milliseconds(250),
+        epochLength: 5, signatureScheme: .modelled)
+
+    var hooks: ConsensusHooks {
+        let validate = self.validate
+        return ConsensusHooks(assemble: { _, _, _ in [] }, validate: { block, _ in validate(block) })
+    }
+
+    mutating func schedule(_ event: Event, at time: SimTime) {
+        sequence += 1
+        queue.insert(Scheduled(time: time, sequence: sequence, event: event))
+    }
+
+    mutating func start() {
+        for index in engines.indices {
+            var actions: [ConsensusAction] = []
+            engines[index].start(at: .zero, actions: &actions)
+            carryOut(actions, from: index)
+        }
+    }
+
+    mutating func carryOut(_ actions: [ConsensusAction], from index: Int) {
+        for action in actions {
+            switch action {
+            case .broadcastProposal(let proposal):
+                for peer in engines.indices where peer != index { schedule(.proposal(to: peer, proposal), at: now + .milliseconds(1)) }
+            case .broadcastVote(let vote):
+                signedVotes[index].append(vote)
+                for peer in engines.indices where peer != index { schedule(.vote(to: peer, vote), at: now + .milliseconds(1)) }
+            case .scheduleTimeout(let timeout, let at):
+                schedule(.timeout(node: index, timeout), at: at)
+            case .commit(let block, _, _):
+                commits[index].append(block)
+            case .persist(let record):
+                persisted[index] = record
+            }
+        }
+    }
+
+    /// Runs events until `end`.
+    mutating func run(until end: SimTime) {
+        while let next = queue.min, next.time <= end {
+            queue.removeMin()
+            now = next.time
+            var actions: [ConsensusAction] = []
+            var work = WorkMeter()
+            let hooks = self.hooks
+            switch next.event {
+            case .proposal(let to, let proposal):
+                guard !crashed.contains(to), !crashed.contains(Int(proposal.proposer.rawValue)) else { continue }
+                engines[to].receive(proposal, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+                carryOut(actions, from: to)
+            case .vote(let to, let vote):
+                guard !crashed.contains(to), !crashed.contains(vote.voter.index) else { continue }
+                engines[to].receive(vote, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+                carryOut(actions, from: to)
+            case .timeout(let node, let timeout):
+                guard !crashed.contains(node) else { continue }
+                engines[node].timeoutFired(timeout, at: now, verifier: verifier, work: &work, hooks: hooks,
+                                           actions: &actions)
+                carryOut(actions, from: node)
+            }
+        }
+        now = end
+    }
+}
+
+@Suite struct TendermintTests {
+    @Test func honestValidatorsAgreeAtTheTargetInterval() {
+        var cluster = Cluster(validators: 4)
+        cluster.start()
+        cluster.run(until: .zero + .seconds(10))
+        let chains = cluster.commits.map { $0.map(\.hash) }
+        #expect(chains[0].count >= 8)
+        #expect(chains.allSatisfy { Array($0.prefix(8)) == Array(chains[0].prefix(8)) })
+        #expect(cluster.commits[0].map(\.height).prefix(8) == [1, 2, 3, 4, 5, 6, 7, 8])
+        let times = cluster.commits[0].map(\.timestamp)
+        for (earlier, later) in zip(times, times.dropFirst()) {
+            #expect(later - earlier >= .seconds(1), "blocks are paced to the interval")
+        }
+        #expect(cluster.commits[0].allSatisfy { $0.round == 0 }, "no timeouts in a healthy network")
+    }
+
+    @Test func twoOfFourIsNotAQuorumButThreeIs() {
+        var halted = Cluster(validators: 4)
+        halted.crashed = [2, 3]
+        halted.start()
+        halted.run(until: .zero + .seconds(20))
+        #expect(halted.commits.allSatisfy { $0.isEmpty }, "half the stake never finalizes")
+        #expect(halted.engines[0].round == 0 && halted.engines[0].step == .prevote,
+                "without prevotes from 2/3 of stake a round cannot even time out")
+
+        var degraded = Cluster(validators: 4)
+        degraded.crashed = [3]
+        degraded.start()
+        degraded.run(until: .zero + .seconds(20))
+        #expect(degraded.commits[0].count >= 5, "three of four finalize, skipping the crashed proposer's rounds")
+        #expect(degraded.commits[0].contains { $0.round > 0 })
+    }
+
+    @Test func timeoutsGrowWithTheRound() {
+        let cluster = Cluster(validators: 4)
+        var engine = cluster.engines[0]
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: .zero,
+                            verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        var waits: [UInt32: SimDuration] = [:]
+        var now = SimTime.zero
+        for round in UInt32(0)..<4 {
+            for action in actions {
+                if case .scheduleTimeout(let timeout, let at) = action, timeout.kind == .propose { waits[timeout.round] = at - now }
+            }
+            actions.removeAll()
+            now += .seconds(10)
+            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: round), at: now,
+                                verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        }
+        // Rounds this validator proposes have no propose timeout; the others wait 1 s + r × 250 ms.
+        for (round, wait) in waits {
+            #expect(wait == .seconds(1) + .milliseconds(250) * Int64(round), "round \(round)")
+        }
+        #expect(waits.count >= 2)
+    }
+
+    @Test func aLockedValidatorPrevotesNilForAnotherBlockUnlessLocksAreIgnored() throws {
+        for mutation in [nil, ConsensusMutation.noLock] {
+            var parameters = Cluster.parameters
+            parameters.mutation = mutation
+            var cluster = Cluster(validators: 4, parameters: parameters)
+            var engine = cluster.engines[0]
+            let hooks = cluster.hooks
+            var actions: [ConsensusAction] = []
+            var work = WorkMeter()
+            engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: .zero + .seconds(1),
+                                verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+            func block(_ round: UInt32, _ stamp: Int64) -> Block {
+                Block(height: 1, round: round, parentHash: Block.genesisHash, proposer: engine.proposer(round: round),
+                      timestamp: .zero + .seconds(stamp), transactions: [], lastCommit: [], evidence: [])
+            }
+            func proposal(_ block: Block, round: UInt32) -> Proposal {
+                let proposer = engine.proposer(round: round)
+                return Proposal(block: block, round: round, validRound: -1, proposer: proposer,
+                                keyPair: cluster.keys[proposer.index], scheme: .modelled)
+            }
+            func prevote(_ hash: Digest32?, by voter: Int, round: UInt32) -> Vote {
+                Vote(kind: .prevote, height: 1, round: round, blockHash: hash, voter: NodeID(voter),
+                     keyPair: cluster.keys[voter], scheme: .modelled)
+            }
+            let x = block(0, 1)
+            let now = SimTime.zero + .seconds(1)
+            engine.receive(proposal(x, round: 0), at: now, verifier: cluster.verifier, work: &work, hooks: hooks,
+                           actions: &actions)
+            for voter in 1...3 {
+                engine.receive(prevote(x.hash, by: voter, round: 0), at: now, verifier: cluster.verifier, work: &work,
+                               hooks: hooks, actions: &actions)
+            }
+            let precommits = actions.compactMap { action -> Vote? in
+                if case .broadcastVote(let vote) = action, vote.kind == .precommit { return vote }
+                return nil
+            }
+            #expect(precommits.map(\.blockHash) == [x.hash], "a polka for X: precommit X and lock on it")
+            actions.removeAll()
+            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: 0), at: now + .seconds(1),
+                                verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+            let y = block(1, 2)
+            actions.removeAll()
+            engine.receive(proposal(y, round: 1), at: now + .seconds(1), verifier: cluster.verifier, work: &work,
+                           hooks: hooks, actions: &actions)
+            let prevotes = actions.compactMap { action -> Vote? in
+                if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.round == 1 { return vote }
+                return nil
+            }
+            if mutation == nil {
+                #expect(prevotes.map(\.blockHash) == [nil], "locked on X, it refuses Y")
+            } else {
+                #expect(prevotes.map(\.blockHash) == [y.hash], "no-lock prevotes Y anyway")
+            }
+            cluster.engines[0] = engine
+        }
+    }
+
+    @Test func proposerChoiceIsTheSameEverywhereAndFollowsStake() {
+        let cluster = Cluster(validators: 5, stakes: [1_000, 100, 100, 100, 100])
+        var counts = [Int](repeating: 0, count: 5)
+        for round in UInt32(0)..<2_000 {
+            let choices = Set(cluster.engines.map { $0.proposer(round: round) })
+            #expect(choices.count == 1, "every node agrees")
+            counts[choices.first!.index] += 1
+        }
+        // Scores: 4,000 (stake) + 1,750 (reputation) + 1,500 (diversity) + ~500 (random) for the
+        // heavy validator against 400 + 1,750 + 1,500 + ~500: about 1.9 times the weight.
+        #expect(Double(counts[0]) > 1.6 * Double(counts[1]), "the heavy validator proposes more: \(counts)")
+        #expect(counts.allSatisfy { $0 > 0 }, "everyone gets a turn")
+    }
+
+    @Test func equivocationBecomesEvidenceAndIsSlashedAtTheEpoch() throws {
+        var cluster = Cluster(validators: 4)
+        cluster.start()
+        cluster.run(until: .zero + .milliseconds(1_500))
+        let height = cluster.engines[0].height
+        let round = cluster.engines[0].round
+        let a = Vote(kind: .prevote, height: height, round: round, blockHash: Blake2b.hash([1]), voter: NodeID(3),
+                     keyPair: cluster.keys[3], scheme: .modelled)
+        let b = Vote(kind: .prevote, height: height, round: round, blockHash: Blake2b.hash([2]), voter: NodeID(3),
+                     keyPair: cluster.keys[3], scheme: .modelled)
+        for vote in [a, b] { cluster.schedule(.vote(to: 0, vote), at: cluster.now + .milliseconds(1)) }
+        cluster.run(until: .zero + .seconds(12))
+        let registry = cluster.engines[1].registry
+        #expect(registry.equivocations == 2, "its real prevote and the two forged ones make two conflicting pairs")
+        #expect(registry.slashed[3])
+        #expect(registry.reputation[3] < 5_000)
+        #expect(registry.validators[NodeID(3)].stake == 90, "10 % slashed from the next epoch")
+        #expect(cluster.commits[0].contains { !$0.evidence.isEmpty })
+    }
+
+    @Test func proofOfWorkStampsAreRequired() {
+        var parameters = Cluster.parameters
+        parameters.proofOfWorkBits = 6
+        var cluster = Cluster(validators: 4, parameters: parameters)
+        cluster.start()
+        cluster.run(until: .zero + .seconds(5))
+        #expect(cluster.commits[0].count >= 3)
+        #expect(cluster.commits[0].allSatisfy { $0.proofOfWorkNonce > 0 })
+    }
+
+    @Test func invalidBlocksAreNotFinalized() {
+        var cluster = Cluster(validators: 4)
+        cluster.validate = { _ in false }
+        cluster.start()
+        cluster.run(until: .zero + .seconds(10))
+        #expect(cluster.commits.allSatisfy { $0.isEmpty })
+    }
+
+    @Test func aRestartedValidatorNeverSignsAConflictingVote() {
+        var cluster = Cluster(validators: 4)
+        cluster.start()
+        cluster.run(until: .zero + .milliseconds(1_003))
+        // Validator 0 has prevoted at height 1 round 0. It "restarts" with that signing record.
+        let before = cluster.signedVotes[0]
+        #expect(before.contains { $0.kind == .prevote && $0.height == 1 })
+        let record = cluster.persisted[0]
+        #expect(record?.height == 1)
+        var restarted = Tendermint(me: NodeID(0), keyPair: cluster.keys[0], validators: cluster.engines[0].validators,
+                                   parameters: Cluster.parameters)
+        restarted.restore(record)
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        restarted.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: .zero + .seconds(1),
+                               verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        restarted.timeoutFired(ConsensusTimeout(kind: .propose, height: 1, round: 0), at: .zero + .seconds(2),
+                               verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        let resent = actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.round == 0 { return vote }
+            return nil
+        }
+        let original = before.first { $0.kind == .prevote && $0.round == 0 }
+        #expect(resent.first?.blockHash == original?.blockHash, "the same vote again, not a nil prevote")
+    }
+}

@@ -1,0 +1,83 @@
+import Consensus
+import GridCore
+import Scenario
+import Simulation
+import Testing
+
+func loadScenario(_ name: String, overrides: [String] = []) throws -> Scenario {
+    try ScenarioLoader.load(path: scenarioPath(name), overrides: overrides)
+}
+
+func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overrides: [String] = []) throws -> RunResult {
+    Simulator(scenario: try loadScenario(name, overrides: overrides), seed: seed, costProfile: .reference,
+              mutation: mutation).run()
+}
+
+@Suite struct FaultScenarioTests {
+    @Test(arguments: ["byzantine-equivocation.yaml", "consensus-partition.yaml", "crash-restart.yaml"])
+    func faultScenariosStaySafeAndLive(name: String) throws {
+        for seed in UInt64(1)...2 {
+            let result = try run(name, seed: seed)
+            #expect(result.violations.isEmpty, "\(name) seed \(seed): \(result.violations)")
+            #expect(result.blocks.count > 30, "\(name) seed \(seed) finalizes")
+        }
+    }
+
+    @Test func equivocatorsAreCaughtAndSlashed() throws {
+        let result = try run("byzantine-equivocation.yaml", seed: 1)
+        #expect(result.consensus.evidenceDetected > 0)
+        #expect(result.consensus.equivocationsCommitted > 0)
+        #expect(result.consensus.slashed == 2)
+        #expect(result.consensus.activeValidators == 5)
+    }
+
+    @Test func crashesLoseUnsyncedBlocksAndRestartsReplayTheRest() throws {
+        let result = try run("crash-restart.yaml", seed: 1)
+        #expect(result.consensus.crashes == 3 && result.consensus.restarts == 3)
+        #expect(result.consensus.blocksReplayed > 0, "restarted validators replay their synced blocks")
+        #expect(result.blocks.contains { $0.round > 0 }, "a crashed proposer costs a round")
+    }
+
+    @Test func partitionsDropMessagesAndHalt() throws {
+        let result = try run("consensus-partition.yaml", seed: 1)
+        #expect(result.consensus.messagesDropped > 0)
+        // Nothing may be finalized while 3 | 4 split (10 s to 25 s): neither side has > 2/3.
+        let duringSplit = result.blocks.filter {
+            $0.committedAt > SimTime.zero + .seconds(11) && $0.committedAt < SimTime.zero + .seconds(25)
+        }
+        #expect(duringSplit.isEmpty)
+    }
+
+    @Test func faultyRunsAreDeterministic() throws {
+        let first = try run("crash-restart.yaml", seed: 4)
+        let second = try run("crash-restart.yaml", seed: 4)
+        #expect(first.digest == second.digest)
+        #expect(first.events == second.events)
+    }
+
+    @Test func losingMoreThanAThirdOfStakeBreaksLiveness() throws {
+        let result = try run("crash-restart.yaml", seed: 1, overrides: [
+            "faults.crashes=[{node: 1, at: 10 s}, {node: 2, at: 10 s}, {node: 3, at: 10 s}]",
+            "faults.pauses=[]", "faults.clogs=[]",
+        ])
+        #expect(result.violations.map(\.invariant) == ["liveness"])
+        #expect(result.violations.first?.kind == .liveness)
+    }
+}
+
+/// The harness must be able to fail: a deliberately broken protocol is caught.
+@Suite struct MutationTests {
+    @Test func quorumHalfBreaksSafetyWhereTheRealProtocolHolds() throws {
+        var broken: [UInt64] = []
+        for seed in UInt64(1)...6 {
+            let real = try run("byzantine-equivocation.yaml", seed: seed)
+            #expect(real.violations.isEmpty, "the real protocol holds on seed \(seed)")
+            let mutated = try run("byzantine-equivocation.yaml", seed: seed, mutation: .quorumHalf)
+            if let violation = mutated.violations.first {
+                #expect(violation.kind == .safety)
+                broken.append(seed)
+            }
+        }
+        #expect(!broken.isEmpty, "a sweep finds the safety violation")
+    }
+}
