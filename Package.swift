@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "gridsimTests",
-            dependencies: ["gridsim", "GridCore"],
+            dependencies: ["gridsim", "GridCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
     ]

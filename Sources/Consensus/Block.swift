@@ -113,7 +113,8 @@ public final class Vote: Sendable {
         }
     }
 
-    public var signedDigest: Digest32 { Vote.signedDigest(kind: kind, height: height, round: round, blockHash: blockHash) }
+    /// This vote's `signedDigest(kind:height:round:blockHash:)`, hashed once.
+    public let signedDigest: Digest32
 
     public init(kind: VoteKind, height: UInt64, round: UInt32, blockHash: Digest32?, voter: NodeID, signature: Signature) {
         self.kind = kind
@@ -122,6 +123,7 @@ public final class Vote: Sendable {
         self.blockHash = blockHash
         self.voter = voter
         self.signature = signature
+        signedDigest = Vote.signedDigest(kind: kind, height: height, round: round, blockHash: blockHash)
     }
 
     /// A vote signed with `keyPair`.
@@ -165,10 +167,8 @@ public final class Proposal: Sendable {
         }
     }
 
-    public var signedDigest: Digest32 {
-        Proposal.signedDigest(height: block.height, round: round, blockHash: block.hash, validRound: validRound,
-                              proposer: proposer)
-    }
+    /// This proposal's `signedDigest(height:round:blockHash:validRound:proposer:)`, hashed once.
+    public let signedDigest: Digest32
 
     public init(block: Block, round: UInt32, validRound: Int32, proposer: NodeID, signature: Signature,
                 polka: [Vote] = []) {
@@ -178,6 +178,8 @@ public final class Proposal: Sendable {
         self.proposer = proposer
         self.signature = signature
         self.polka = polka
+        signedDigest = Proposal.signedDigest(height: block.height, round: round, blockHash: block.hash,
+                                             validRound: validRound, proposer: proposer)
     }
 
     public convenience init(block: Block, round: UInt32, validRound: Int32, proposer: NodeID, keyPair: KeyPair,

@@ -24,6 +24,10 @@ public struct GridState: GridTradeAssessor {
 
     public let network: GridNetwork
     public let slotLength: SimDuration
+    /// Background flows at the middle of every slot of a day, when slots divide the day: the
+    /// flows depend only on the local time, so slot k uses entry k mod (slots per day). Computed
+    /// once, by the same function, so the values are identical to computing them each time.
+    private let backgroundBySlot: [[Int64]]
     private var bookings: [Digest32: Booking] = [:]
     /// Booked flow per slot, per element.
     private var booked: [Int64: [Int64]] = [:]
@@ -33,6 +37,21 @@ public struct GridState: GridTradeAssessor {
         precondition(slotLength > .zero)
         self.network = network
         self.slotLength = slotLength
+        let day = SimDuration.hours(24).nanoseconds
+        if day % slotLength.nanoseconds == 0 {
+            let slotsPerDay = day / slotLength.nanoseconds
+            backgroundBySlot = (0..<slotsPerDay).map {
+                network.backgroundFlows(at: SimTime(nanoseconds: $0 * slotLength.nanoseconds + slotLength.nanoseconds / 2))
+            }
+        } else {
+            backgroundBySlot = []
+        }
+    }
+
+    /// Background flows in `slot`.
+    private func background(_ slot: Int64) -> [Int64] {
+        guard !backgroundBySlot.isEmpty else { return network.backgroundFlows(at: slotMiddle(slot)) }
+        return backgroundBySlot[Int(slot % Int64(backgroundBySlot.count))]
     }
 
     /// Trades booked.
@@ -61,7 +80,7 @@ public struct GridState: GridTradeAssessor {
         let booking = plan(request)
         let margin = network.topology.securityMargin
         for slot in booking.firstSlot...booking.lastSlot {
-            let background = network.backgroundFlows(at: slotMiddle(slot))
+            let background = background(slot)
             let reserved = booked[slot]
             for flow in booking.flows {
                 let before = background[flow.element] + (reserved?[flow.element] ?? 0)

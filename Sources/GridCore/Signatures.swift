@@ -157,56 +157,82 @@ public enum Ed25519 {
 /// Memory is bounded by two generations of `generationCapacity` entries: when the current
 /// generation fills, it becomes the previous one and the oldest is dropped. Eviction only costs
 /// a recomputation, never a different answer, so it cannot affect an outcome.
+///
+/// With `verifyingAhead`, claims announced through `prefetch` are verified on a helper thread
+/// (see `VerificationAhead`); answers are still taken by the calling thread in its own order.
 public final class SignatureVerifier {
-    private struct Key: Hashable {
-        var key: PublicKey
-        var digest: Digest32
-        var signature: Signature
-    }
-
     /// How signatures are checked.
     public let scheme: SignatureScheme
-    /// Checks actually computed (cache misses).
+    /// Checks actually computed (cache misses), on this thread or the helper.
     public private(set) var computedVerifications = 0
     /// Checks answered from the cache.
     public private(set) var cacheHits = 0
+    /// Of `computedVerifications`, those the helper thread computed (with `verifyingAhead`).
+    public private(set) var verifiedAhead = 0
 
     private let generationCapacity: Int
-    private var current: [Key: Bool] = [:]
-    private var previous: [Key: Bool] = [:]
+    private var current: [SignatureClaim: Bool] = [:]
+    private var previous: [SignatureClaim: Bool] = [:]
+    private let ahead: VerificationAhead?
 
-    public init(scheme: SignatureScheme = .ed25519, generationCapacity: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - generationCapacity: entries per cache generation (two generations are kept).
+    ///   - verifyingAhead: verify prefetched claims on a helper thread; only worth it for real
+    ///     ed25519 on a machine with a second core.
+    public init(scheme: SignatureScheme = .ed25519, generationCapacity: Int = 1 << 20, verifyingAhead: Bool = false) {
         precondition(generationCapacity > 0)
         self.scheme = scheme
         self.generationCapacity = generationCapacity
+        ahead = verifyingAhead ? VerificationAhead(scheme: scheme, capacity: 1 << 16) : nil
+    }
+
+    deinit {
+        ahead?.stop()
     }
 
     /// Whether `signature` is `key`'s signature of `digest`.
     ///
-    /// Complexity: amortised O(1) on a hit; one real verification on a miss.
+    /// Complexity: amortised O(1) on a hit or a prefetched claim; one real verification otherwise.
     public func verify(_ signature: Signature, of digest: Digest32, by key: PublicKey) -> Bool {
-        let entry = Key(key: key, digest: digest, signature: signature)
-        if let known = current[entry] {
+        let claim = SignatureClaim(key: key, digest: digest, signature: signature)
+        if let known = current[claim] {
             cacheHits += 1
             return known
         }
-        if let known = previous[entry] {
+        if let known = previous[claim] {
             cacheHits += 1
-            remember(entry, known)
+            remember(claim, known)
             return known
         }
         computedVerifications += 1
-        let valid = Ed25519.verify(signature, of: digest, by: key, scheme: scheme)
-        remember(entry, valid)
+        let valid: Bool
+        if let answer = ahead?.take(claim) {
+            verifiedAhead += 1
+            valid = answer
+        } else {
+            valid = Ed25519.verify(signature, of: digest, by: key, scheme: scheme)
+        }
+        remember(claim, valid)
         return valid
     }
 
-    private func remember(_ entry: Key, _ valid: Bool) {
+    /// Announces a check that is coming: with `verifyingAhead`, the helper thread starts on it
+    /// unless its answer is cached already. Never changes an answer.
+    ///
+    /// Complexity: O(1) amortised.
+    public func prefetch(_ signature: Signature, of digest: Digest32, by key: PublicKey) {
+        guard let ahead else { return }
+        let claim = SignatureClaim(key: key, digest: digest, signature: signature)
+        guard current[claim] == nil, previous[claim] == nil else { return }
+        _ = ahead.submit(claim)
+    }
+
+    private func remember(_ claim: SignatureClaim, _ valid: Bool) {
         if current.count >= generationCapacity {
             previous = current
             current = [:]
             current.reserveCapacity(generationCapacity)
         }
-        current[entry] = valid
+        current[claim] = valid
     }
 }

@@ -38,8 +38,10 @@ public struct NodeConfiguration: Sendable {
 /// Admission checks a client transaction's signature, its conflicts with waiting transactions
 /// and its validity on the committed state. A proposer assembles its block by applying waiting
 /// transactions and rolling them back, leaving out those that no longer apply (reported with
-/// their reason). A block is valid only if it applies. Finalized blocks are applied, stored and
-/// served to peers that fall behind (block sync). A Byzantine node runs the same code and then
+/// their reason). A block is valid only if it applies; the last block validated stays applied
+/// (speculatively) and is committed as it is when it is the one finalized. Admission checks run
+/// against that latest state. Finalized blocks are stored and served to peers that fall behind
+/// (block sync). A Byzantine node runs the same code and then
 /// rewrites its own outgoing messages according to its ``ByzantineBehaviour``.
 public final class ValidatorNode {
     public let id: NodeID
@@ -54,6 +56,10 @@ public final class ValidatorNode {
     private var consensus: Tendermint
     private var mempool = Mempool()
     public private(set) var state: ChainState
+    /// The last block validated, still applied to `state` (a proposal is usually the block that
+    /// gets finalized: committing it then costs nothing more). Rolled back before anything else
+    /// is applied.
+    private var speculative: (hash: Digest32, receipt: BlockReceipt)?
     /// Every block this node finalized, in height order.
     public private(set) var chain: [CommittedRecord] = []
     private var actions: [ConsensusAction] = []
@@ -184,9 +190,17 @@ public final class ValidatorNode {
             validate: { [unowned self] block, work in self.isAcceptable(block, &work) })
     }
 
+    /// Undoes the speculatively applied block, if any.
+    private func dropSpeculation() {
+        guard let (_, receipt) = speculative else { return }
+        state.rollback(receipt)
+        speculative = nil
+    }
+
     /// The transactions of this node's block: waiting ones that still apply (none when censoring).
     private func assemble(height: UInt64, at now: SimTime, work: inout WorkMeter) -> [Transaction] {
         guard configuration.behaviour != .censorship else { return [] }
+        dropSpeculation()
         let candidates = mempool.take(configuration.consensus.maxBlockTransactions)
         let context = BlockContext(height: height, timestamp: now, proposer: keyPair.publicKey)
         guard case .success(let receipt) = state.apply(candidates, context: context, mode: .assemble,
@@ -208,10 +222,12 @@ public final class ValidatorNode {
             work.signaturesChecked += 1
             guard transaction.hasValidSignature(verifier) else { return false }
         }
+        if speculative?.hash == block.hash { return true }
+        dropSpeculation()
         switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
                            work: &work) {
         case .success(let receipt):
-            state.rollback(receipt)
+            speculative = (block.hash, receipt)
             return true
         case .failure:
             return false
@@ -259,8 +275,16 @@ public final class ValidatorNode {
         chain.append(record)
         effects.append(.storeBlock(record))
         if block.height % configuration.storageSyncEvery == 0 { effects.append(.syncStorage) }
-        switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
-                           work: &work) {
+        let result: Result<BlockReceipt, BlockFailure>
+        if let (hash, receipt) = speculative, hash == block.hash {
+            result = .success(receipt)
+        } else {
+            dropSpeculation()
+            result = state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
+                                 work: &work)
+        }
+        speculative = nil
+        switch result {
         case .success(let receipt):
             state.commit(receipt)
             effects.append(.committed(block, votes: votes, validators: validators, receipt: receipt, failure: nil))

@@ -8,6 +8,16 @@ public enum MarkdownReport {
         lines.append("# GridTokenX simulation report: \(manifest.scenario)")
         lines.append("")
         lines.append("Seed \(manifest.seed) · \(format(manifest.simulatedSeconds)) s simulated · digest `\(manifest.digest.prefix(16))…` · cost profile \(manifest.costProfile) · signatures \(manifest.signatureScheme) · stopped: \(manifest.stopReason)")
+        if !manifest.swarm.isEmpty {
+            lines.append("")
+            lines.append("Swarm mode: the configuration drawn from the seed.")
+            lines.append("")
+            lines.append("| field | drawn |")
+            lines.append("|---|---|")
+            for (field, value) in manifest.swarm.sorted(by: { $0.key < $1.key }) {
+                lines.append("| `\(field)` | \(value.isEmpty ? "none" : value) |")
+            }
+        }
         if !manifest.overrides.isEmpty {
             lines.append("")
             lines.append("Overrides: " + manifest.overrides.map { "`\($0)`" }.joined(separator: ", "))
@@ -28,7 +38,8 @@ public enum MarkdownReport {
             lines.append("| target | measured | verdict |")
             lines.append("|---|---:|---|")
             for target in report.targets {
-                lines.append("| `\(target.target)` | \(format(target.measured)) \(target.unit) | \(target.met ? "met" : "**missed**") |")
+                let measured = target.measured.isNaN ? "no samples" : "\(format(target.measured)) \(target.unit)"
+                lines.append("| `\(target.target)` | \(measured) | \(target.met ? "met" : "**missed**") |")
             }
         }
         let transactions = report.transactions
@@ -46,6 +57,10 @@ public enum MarkdownReport {
                 lines.append("| \(kind) | \(counts.submitted) | \(counts.accepted) | \(counts.rejected) | \(counts.pending) |")
             }
         }
+        if transactions.unfunded > 0 {
+            lines.append("")
+            lines.append("The load offered \(transactions.offered) orders and transfers; \(transactions.unfunded) submitted nothing because the participant had no confirmed funds left (raise `coins` or `balance`).")
+        }
         if !transactions.rejectedByReason.isEmpty {
             lines.append("")
             lines.append("Rejected by reason: " + transactions.rejectedByReason.sorted { $0.key < $1.key }
@@ -60,7 +75,11 @@ public enum MarkdownReport {
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
         for (name, summary) in [("admission", report.latency.admission), ("inclusion", report.latency.inclusion),
                                 ("finality", report.latency.finality)] {
-            lines.append("| \(name) | \(summary.count) | \(format(summary.p50Ms)) | \(format(summary.p90Ms)) | \(format(summary.p99Ms)) | \(format(summary.p999Ms)) | \(format(summary.maxMs)) |")
+            if summary.count == 0 {
+                lines.append("| \(name) | 0 | – | – | – | – | – |")
+            } else {
+                lines.append("| \(name) | \(summary.count) | \(format(summary.p50Ms)) | \(format(summary.p90Ms)) | \(format(summary.p99Ms)) | \(format(summary.p999Ms)) | \(format(summary.maxMs)) |")
+            }
         }
         let market = report.market
         lines.append("")
@@ -93,7 +112,7 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("## Harness (wall clock, not part of the digest)")
         lines.append("")
-        lines.append("\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB · signatures verified \(harness.signatureChecksComputed), cache hits \(harness.signatureCacheHits)")
+        lines.append("\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB · signatures verified \(harness.signatureChecksComputed) (\(harness.signatureChecksAhead) on the helper thread), cache hits \(harness.signatureCacheHits)")
         lines.append("")
         return lines.joined(separator: "\n")
     }

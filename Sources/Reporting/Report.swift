@@ -14,9 +14,11 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
     public var peakRssBytes: Int64
     public var signatureChecksComputed: Int
     public var signatureCacheHits: Int
+    /// Of `signatureChecksComputed`, those the helper thread computed.
+    public var signatureChecksAhead: Int
 
     public init(events: UInt64, wallSeconds: Double, simulatedSeconds: Double, peakRssBytes: Int64,
-                signatureChecksComputed: Int, signatureCacheHits: Int) {
+                signatureChecksComputed: Int, signatureCacheHits: Int, signatureChecksAhead: Int = 0) {
         self.events = events
         self.wallSeconds = wallSeconds
         self.eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
@@ -24,6 +26,7 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
         self.peakRssBytes = peakRssBytes
         self.signatureChecksComputed = signatureChecksComputed
         self.signatureCacheHits = signatureCacheHits
+        self.signatureChecksAhead = signatureChecksAhead
     }
 }
 
@@ -49,6 +52,8 @@ public struct Report: Codable, Sendable {
         public var stopReason: String
         public var simulatedSeconds: Double
         public var warmupSeconds: Double
+        /// Swarm mode: every configuration value drawn from the seed.
+        public var swarm: [String: String]
     }
 
     public struct Counts: Codable, Sendable {
@@ -67,6 +72,10 @@ public struct Report: Codable, Sendable {
         public var rejectedByReason: [String: Int]
         /// The same counts per kind (order, transfer, mint, settlement).
         public var byKind: [String: Counts]
+        /// Order and transfer arrivals the load offered, and how many of them submitted nothing
+        /// because the participant had no confirmed funds left.
+        public var offered: Int
+        public var unfunded: Int
     }
 
     public struct Market: Codable, Sendable {
@@ -184,14 +193,15 @@ public struct Report: Codable, Sendable {
     public var harness: HarnessFigures
 
     /// Builds the report of `result`.
-    public init(result: RunResult, harness: HarnessFigures) {
+    public init(result: RunResult, harness: HarnessFigures, swarm: [(name: String, value: String)] = []) {
         let scenario = result.scenario
         manifest = Manifest(
             version: Report.toolVersion, schemaVersion: Report.schemaVersion, scenario: scenario.name,
             scenarioPath: scenario.sourcePath, scenarioHash: scenario.sourceHash.hex, seed: result.seed,
             digest: result.digest.hex, overrides: scenario.overrides, costProfile: result.costProfile.name,
             signatureScheme: scenario.consensus.signatureScheme.rawValue, stopReason: result.stopReason.rawValue,
-            simulatedSeconds: result.endTime.seconds, warmupSeconds: scenario.run.warmup.seconds)
+            simulatedSeconds: result.endTime.seconds, warmupSeconds: scenario.run.warmup.seconds,
+            swarm: Dictionary(uniqueKeysWithValues: swarm.map { ($0.name, $0.value) }))
 
         let tracker = result.transactions
         var accepted = 0, pending = 0
@@ -213,8 +223,11 @@ public struct Report: Codable, Sendable {
             }
         }
         let rejected = byReason.values.reduce(0, +)
+        let load = result.load
         transactions = Transactions(submitted: tracker.count, accepted: accepted, rejected: rejected,
-                                    pending: pending, rejectedByReason: byReason, byKind: byKind)
+                                    pending: pending, rejectedByReason: byReason, byKind: byKind,
+                                    offered: load.offeredOrders + load.offeredTransfers,
+                                    unfunded: load.unfundedOrders + load.unfundedTransfers)
 
         let warmup = SimTime.zero + scenario.run.warmup
         let finalizedAfterWarmup = tracker.finalizedNanos.filter { $0 >= warmup.nanoseconds }.count
@@ -315,6 +328,8 @@ public struct Report: Codable, Sendable {
         case "inclusion": latency.inclusion
         default: latency.finality
         }
+        // No latency samples (nothing submitted after warm-up reached the stage) is not a pass.
+        guard summary.count > 0 else { return (.nan, target.threshold / 1e6, "ms") }
         return (summary.statistic(parts[1]) ?? .nan, target.threshold / 1e6, "ms")
     }
 

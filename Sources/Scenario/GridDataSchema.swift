@@ -1,3 +1,5 @@
+import GridCore
+
 /// The format of grid data files (`Scenarios/data/thai-grid.yaml`).
 public enum GridDataSchema {
     static let system: [Field] = [
@@ -66,5 +68,3 @@ public enum GridDataSchema {
         Field("lines", .list(.object(line), minCount: 1), .required, "inter-regional corridors"),
     ]
 }
-
-import GridCore

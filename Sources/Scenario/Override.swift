@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A `--set key.path=value` command-line override. The path uses dots between fields and
@@ -107,5 +108,3 @@ struct Override {
 struct OverrideError: Error {
     var message: String
 }
-
-import Foundation

@@ -20,6 +20,8 @@ public struct Scenario: Sendable {
     public var grid: GridSettings
     public var workload: WorkloadSettings
     public var storage: StorageSettings
+    public var load: LoadSettings
+    public var swarm: SwarmSettings
     public var faults: FaultSchedule
     public var liveness: LivenessSettings
     public var targets: [TargetSpec]
@@ -119,12 +121,76 @@ public struct ValidatorSettings: Sendable {
     public var count: Int
     public var regions: [Region]
     public var stake: MicroTokens
+    /// Per-validator stake, when not all equal.
+    public var stakes: [MicroTokens]?
     public var cores: Int
 
     /// The region of validator `index`: regions are assigned round-robin.
     public func region(ofValidator index: Int) -> Region {
         regions[index % regions.count]
     }
+
+    /// The stake of validator `index`.
+    public func stake(ofValidator index: Int) -> MicroTokens {
+        stakes?[index] ?? stake
+    }
+}
+
+/// A step or ramp of the load.
+public struct LoadPoint: Sendable {
+    public var at: SimTime
+    public var factor: Double
+    public var ramp: SimDuration
+}
+
+/// How transactions arrive.
+public struct LoadSettings: Sendable {
+    public enum Controller: String, Sendable {
+        case poisson, fixed
+        case closedLoop = "closed-loop"
+        case trace
+    }
+
+    public var controller: Controller
+    public var schedule: [LoadPoint]
+    public var dailyProfiles: Bool
+    public var outstanding: Int
+    /// The trace file, resolved against the scenario's folder.
+    public var tracePath: String?
+    /// The trace's rows, read when the scenario is loaded (empty unless the controller is `trace`).
+    public var trace: [TraceRow] = []
+
+    /// The factor on every rate at `time`: 1 before the first point, then each point's factor,
+    /// reached linearly over its ramp.
+    public func factor(at time: SimTime) -> Double {
+        var current = 1.0
+        for point in schedule where point.at <= time {
+            let previous = current
+            if point.ramp > .zero, time < point.at + point.ramp {
+                let progress = Double((time - point.at).nanoseconds) / Double(point.ramp.nanoseconds)
+                current = previous + (point.factor - previous) * progress
+            } else {
+                current = point.factor
+            }
+        }
+        return current
+    }
+
+    /// The largest factor the schedule ever reaches.
+    public var maximumFactor: Double { schedule.map(\.factor).reduce(1, max) }
+}
+
+/// Swarm mode: ranges a configuration is drawn from.
+public struct SwarmSettings: Sendable {
+    public var enabled: Bool
+    public var validators: ClosedRange<Int>
+    public var stakeSkew: ClosedRange<Double>
+    public var regions: ClosedRange<Int>
+    public var byzantine: ClosedRange<Int>
+    public var crashes: ClosedRange<Int>
+    public var partitions: ClosedRange<Int>
+    public var loss: ClosedRange<Int64>
+    public var load: ClosedRange<Double>
 }
 
 public struct ConsensusSettings: Sendable {
@@ -163,6 +229,12 @@ public struct ParticipantClass: Sendable {
     public var dailyDemand: EnergyWh
     /// Payment tokens each holds at genesis.
     public var balance: MicroTokens
+    /// Index of the `participants` entry this class comes from (an entry with `regions` becomes
+    /// one class per region).
+    public var entry = 0
+    /// How many equal outputs the genesis balance is split into: a pending transaction locks its
+    /// inputs until a block confirms them, so this bounds a participant's payments in flight.
+    public var coins: Int
     /// Standard deviation of limit prices around the reference, as a share.
     public var priceSpread: BasisPoints
 
@@ -253,9 +325,16 @@ extension Scenario {
             gossipFanout: networkNode["gossip_fanout"].int)
 
         let validatorsNode = root["validators"]
+        let stakes = validatorsNode["stakes"].isAbsent ? nil : validatorsNode["stakes"].list.map(\.tokens)
         validators = ValidatorSettings(
             count: validatorsNode["count"].int, regions: validatorsNode["regions"].list.map(\.region),
-            stake: validatorsNode["stake"].tokens, cores: validatorsNode["cores"].int)
+            stake: validatorsNode["stake"].tokens, stakes: stakes, cores: validatorsNode["cores"].int)
+        if let stakes, stakes.count != validators.count {
+            diagnostics.append(ScenarioDiagnostic(
+                location: validatorsNode["stakes"].location, field: "validators.stakes",
+                message: "\(stakes.count) stakes for \(validators.count) validators"))
+            validators.stakes = nil  // the later checks then see one stake each
+        }
 
         let consensusNode = root["consensus"]
         consensus = ConsensusSettings(
@@ -289,30 +368,28 @@ extension Scenario {
             locationSpread: pricing["location_spread"].basisPoints, carbonAdder: pricing["carbon_adder"].price)
         self.grid = grid
         let basePrice = market.basePrice
-        participants = root["participants"].list.map { node in
-            let kind = node["class"].string
-            let defaultCapacity: Double = switch kind {
-            case "solar": 50e3
-            case "wind": 2e6
-            case "hydro": 1e6
-            default: 0
+        var expanded: [ParticipantClass] = []
+        for (entry, node) in root["participants"].list.enumerated() {
+            var template = Scenario.participantClass(node, basePrice: basePrice)
+            template.entry = entry
+            switch (node["region"].isAbsent, node["regions"].isAbsent) {
+            case (false, true):
+                expanded.append(template)
+            case (true, false):
+                let regions = node["regions"].list.map(\.region)
+                let weights = regions.map { grid.topology[$0].peakLoadMW }
+                for (region, count) in zip(regions, Scenario.apportion(template.count, weights: weights)) where count > 0 {
+                    var share = template
+                    share.region = region
+                    share.count = count
+                    expanded.append(share)
+                }
+            default:
+                diagnostics.append(ScenarioDiagnostic(location: node.location, field: node.path,
+                                                      message: "give either `region` or `regions`"))
             }
-            let defaultDemand: Int64 = switch kind {
-            case "residential": 10_000
-            case "commercial": 300_000
-            case "industrial": 4_000_000
-            default: 0
-            }
-            let demand = node["demand"].isAbsent ? EnergyWh(defaultDemand) : node["demand"].energy
-            let defaultBalance = demand > .zero
-                ? MicroTokens.value(of: EnergyWh(demand.rawValue * 50), at: basePrice)! : MicroTokens.tokens(100)
-            return ParticipantClass(
-                kind: kind, count: node["count"].int, region: node["region"].region,
-                orderRatePerSecond: node["order_rate"].number, transferRatePerSecond: node["tx_rate"].number,
-                capacityWatts: node["capacity"].isAbsent ? defaultCapacity : node["capacity"].number,
-                dailyDemand: demand, balance: node["balance"].isAbsent ? defaultBalance : node["balance"].tokens,
-                priceSpread: node["price_spread"].basisPoints)
         }
+        participants = expanded
         let slot = market.slot.nanoseconds
         for window in market.peakWindows where (window.startSecond * 1_000_000_000) % slot != 0 {
             diagnostics.append(ScenarioDiagnostic(
@@ -321,6 +398,41 @@ extension Scenario {
         }
         workload = WorkloadSettings(invalidShare: root["workload"]["invalid_share"].basisPoints)
         storage = StorageSettings(syncEvery: UInt64(root["storage"]["sync_every"].integer))
+        let loadNode = root["load"]
+        load = LoadSettings(
+            controller: LoadSettings.Controller(rawValue: loadNode["controller"].string)!,
+            schedule: loadNode["schedule"].list.map {
+                LoadPoint(at: .zero + $0["at"].duration, factor: $0["factor"].number, ramp: $0["ramp"].duration)
+            },
+            dailyProfiles: loadNode["daily_profiles"].bool, outstanding: loadNode["outstanding"].int,
+            tracePath: loadNode["trace"].isAbsent ? nil : ScenarioLoader.resolve(loadNode["trace"].string, relativeTo: sourcePath))
+        if load.controller == .trace, load.tracePath == nil {
+            diagnostics.append(ScenarioDiagnostic(location: loadNode.location, field: "load.trace",
+                                                  message: "the trace controller needs a `trace` file"))
+        }
+        if zip(load.schedule, load.schedule.dropFirst()).contains(where: { $0.at > $1.at }) {
+            diagnostics.append(ScenarioDiagnostic(location: loadNode["schedule"].location, field: "load.schedule",
+                                                  message: "schedule points must be in time order"))
+        }
+        let swarmNode = root["swarm"]
+        func range<Value: Comparable>(_ key: String, _ value: (ScenarioNode) -> Value, empty: Value) -> ClosedRange<Value> {
+            let values = swarmNode[key].list.map(value)
+            if values.count != 2 || values[0] > values[1] {
+                diagnostics.append(ScenarioDiagnostic(location: swarmNode[key].location, field: "swarm.\(key)",
+                                                      message: "a range is [low, high]"))
+                return empty...empty
+            }
+            return values[0]...values[1]
+        }
+        func intRange(_ key: String) -> ClosedRange<Int> { range(key, \.int, empty: 0) }
+        func numberRange(_ key: String) -> ClosedRange<Double> { range(key, \.number, empty: 0) }
+        let lossValues = swarmNode["loss"].list.map(\.storedInteger)
+        swarm = SwarmSettings(
+            enabled: swarmNode["enabled"].bool, validators: intRange("validators"), stakeSkew: numberRange("stake_skew"),
+            regions: intRange("regions"), byzantine: intRange("byzantine"), crashes: intRange("crashes"),
+            partitions: intRange("partitions"),
+            loss: lossValues.count == 2 && lossValues[0] <= lossValues[1] ? lossValues[0]...lossValues[1] : 0...0,
+            load: numberRange("load"))
         liveness = LivenessSettings(bound: root["liveness"]["bound"].duration)
         faults = Scenario.faults(root["faults"], validators: validators, run: run, liveness: liveness,
                                  diagnostics: &diagnostics)
@@ -386,8 +498,11 @@ extension Scenario {
         if Set(byzantine.map(\.node)).count != byzantine.count {
             problem(node["byzantine"], "a validator is listed as Byzantine twice")
         }
-        if 3 * byzantine.count >= validators.count, !byzantine.isEmpty {
-            problem(node["byzantine"], "\(byzantine.count) of \(validators.count) validators (equal stake) is at least 1/3 of stake: the protocol is only safe below that")
+        let total = (0..<validators.count).reduce(Int64(0)) { $0 + validators.stake(ofValidator: $1).rawValue }
+        let faulty = byzantine.filter { $0.node < validators.count }
+            .reduce(Int64(0)) { $0 + validators.stake(ofValidator: $1.node).rawValue }
+        if !byzantine.isEmpty, 3 * faulty >= total {
+            problem(node["byzantine"], "\(byzantine.count) Byzantine validators hold at least 1/3 of stake: the protocol is only safe below that")
         }
         let schedule = FaultSchedule(partitions: partitions, crashes: crashes, pauses: pauses, clockSkews: skews,
                                      clogs: clogs, byzantine: byzantine)
@@ -395,5 +510,47 @@ extension Scenario {
             problem(node, "the run ends before the liveness check: faults end at \(schedule.end), plus the \(liveness.bound) bound, is after the \(run.duration) run")
         }
         return schedule
+    }
+}
+
+extension Scenario {
+    /// One participant class as written (its region set later when it is spread over regions).
+    static func participantClass(_ node: ScenarioNode, basePrice: MicroTokensPerKWh) -> ParticipantClass {
+        let kind = node["class"].string
+        let defaultCapacity: Double = switch kind {
+        case "solar": 50e3
+        case "wind": 2e6
+        case "hydro": 1e6
+        default: 0
+        }
+        let defaultDemand: Int64 = switch kind {
+        case "residential": 10_000
+        case "commercial": 300_000
+        case "industrial": 4_000_000
+        default: 0
+        }
+        let demand = node["demand"].isAbsent ? EnergyWh(defaultDemand) : node["demand"].energy
+        let defaultBalance = demand > .zero
+            ? MicroTokens.value(of: EnergyWh(demand.rawValue * 50), at: basePrice)! : MicroTokens.tokens(100)
+        return ParticipantClass(
+            kind: kind, count: node["count"].int, region: node["region"].isAbsent ? .bangkok : node["region"].region,
+            orderRatePerSecond: node["order_rate"].number, transferRatePerSecond: node["tx_rate"].number,
+            capacityWatts: node["capacity"].isAbsent ? defaultCapacity : node["capacity"].number,
+            dailyDemand: demand, balance: node["balance"].isAbsent ? defaultBalance : node["balance"].tokens,
+            coins: node["coins"].int, priceSpread: node["price_spread"].basisPoints)
+    }
+
+    /// `total` split in proportion to `weights`, by largest remainder (ties to the earlier).
+    ///
+    /// Complexity: O(n log n) in the weights.
+    public static func apportion(_ total: Int, weights: [Double]) -> [Int] {
+        let sum = weights.reduce(0, +)
+        let exact = weights.map { Double(total) * $0 / max(sum, 1e-12) }
+        var shares = exact.map { Int($0.rounded(.down)) }
+        let order = exact.indices.sorted {
+            (exact[$0] - Double(shares[$0]), -$0) > (exact[$1] - Double(shares[$1]), -$1)
+        }
+        for index in order.prefix(total - shares.reduce(0, +)) { shares[index] += 1 }
+        return shares
     }
 }

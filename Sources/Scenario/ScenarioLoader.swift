@@ -63,10 +63,14 @@ public enum ScenarioLoader {
         let grid = GridSettings(dataPath: dataPath, topology: topology, sampleInterval: gridNode["sample_interval"].duration,
                                 loadNoise: gridNode["load_noise"].basisPoints)
         var crossChecks: [ScenarioDiagnostic] = []
-        let scenario = Scenario(tree: tree, sourcePath: path,
+        var scenario = Scenario(tree: tree, sourcePath: path,
                                 sourceHash: sourceHash ?? Blake2b.hash(Array(text.utf8)),
                                 overrides: overrides, grid: grid, diagnostics: &crossChecks)
         guard crossChecks.isEmpty else { throw ScenarioError(crossChecks.map { relocate($0, overridden) }) }
+        if scenario.load.controller == .trace, let tracePath = scenario.load.tracePath {
+            scenario.load.trace = try LoadTrace.read(path: tracePath,
+                                                     entryKinds: tree["participants"].list.map { $0["class"].string })
+        }
         return scenario
     }
 

@@ -37,6 +37,8 @@ public enum ScenarioSchema {
         Field("regions", .list(.region, minCount: 1), .defaultValue("[bangkok, north, northeast, east, south]"),
               "regions the validators are placed in, round-robin"),
         Field("stake", .quantity(.tokens, 1...1e18), .defaultValue("1000 tokens"), "stake of each validator"),
+        Field("stakes", .list(.quantity(.tokens, 1...1e18), minCount: 1), .optional,
+              "stake per validator, in index order (replaces `stake`; as many as `count`)"),
         Field("cores", .integer(1...256), .defaultValue("2"), "CPU cores per validator in the cost model"),
     ]
 
@@ -127,17 +129,21 @@ public enum ScenarioSchema {
     public static let participant: [Field] = [
         Field("class", .choice(participantClasses), .required, "kind of participant"),
         Field("count", .integer(1...10_000_000), .required, "how many participants of this class"),
-        Field("region", .region, .required, "grid region they are in; they spread over its zones round-robin"),
+        Field("region", .region, .optional, "grid region they are in; they spread over its zones round-robin"),
+        Field("regions", .list(.region, minCount: 1), .optional,
+              "instead of `region`: spread the count over these regions in proportion to their peak load in the grid data"),
         Field("order_rate", .quantity(.rate, 0...1e6), .defaultValue("0 /s"),
               "orders each participant places, a Poisson process (producers sell, consumers buy; e.g. `4 /d`)"),
         Field("tx_rate", .quantity(.rate, 0...1e6), .defaultValue("0 /s"),
               "payment transfers each participant sends to a random other participant, a Poisson process"),
         Field("capacity", .quantity(.power, 0...1e12), .optional,
-              "producers: installed capacity each (default solar 50 kW, wind 2 MW, hydro 1 MW)"),
+              "producers: installed capacity each (default solar 50 kW, wind 2 MW, hydro 1 MW); operators: conventional (grid) supply they sell into the market (default 0: they only attest and settle)"),
         Field("demand", .quantity(.energy, 0...1e12), .optional,
               "consumers: energy each uses per day (default residential 10 kWh, commercial 300 kWh, industrial 4,000 kWh)"),
         Field("balance", .quantity(.tokens, 0...1e17), .optional,
               "payment tokens each holds at genesis (default: consumers 50 days of demand at the base price, others 100 tokens)"),
+        Field("coins", .integer(1...10_000), .defaultValue("1"),
+              "outputs the genesis balance is split into; a pending transaction locks its inputs until a block confirms them, so this is how many payments or orders one participant can have in flight"),
         Field("price_spread", .quantity(.percent, 0...5_000), .defaultValue("5 %"),
               "standard deviation of limit prices around the reference price"),
     ]
@@ -194,6 +200,43 @@ public enum ScenarioSchema {
               "standard deviation of the regional load forecast error"),
     ]
 
+    static let schedulePoint: [Field] = [
+        Field("at", .quantity(.duration, 0...1e15), .required, "when this factor applies"),
+        Field("factor", .number(0...1_000), .required, "multiplier on every order and transfer rate"),
+        Field("ramp", .quantity(.duration, 0...1e15), .defaultValue("0 s"),
+              "reach the factor linearly over this long, starting at `at` (0: a step)"),
+    ]
+
+    public static let load: [Field] = [
+        Field("controller", .choice(["poisson", "fixed", "closed-loop", "trace"]), .defaultValue("poisson"),
+              "poisson: open loop, exponential gaps (arrivals never wait on responses); fixed: evenly spaced; closed-loop: keep `outstanding` transactions in flight; trace: replay `trace`"),
+        Field("schedule", .list(.object(schedulePoint), minCount: 0), .defaultValue("[]"),
+              "steps and ramps of the load over time (factor 1 before the first point)"),
+        Field("daily_profiles", .boolean, .defaultValue("true"),
+              "consumers follow their class's daily curve: residential evening peak near 21:00, commercial office hours, industrial weekday daytime"),
+        Field("outstanding", .integer(1...10_000_000), .defaultValue("100"),
+              "closed-loop: transactions kept in flight"),
+        Field("trace", .string, .optional,
+              "trace: CSV with header `time_s,class,kind` (class index or name, kind order or transfer), relative to the scenario file"),
+    ]
+
+    public static let swarm: [Field] = [
+        Field("enabled", .boolean, .defaultValue("false"),
+              "draw the configuration from the seed within the ranges below; the report lists every value drawn"),
+        Field("validators", .list(.integer(1...1_000), minCount: 2), .defaultValue("[4, 10]"), "validator count range"),
+        Field("stake_skew", .list(.number(1...1_000), minCount: 2), .defaultValue("[1, 4]"),
+              "range of the largest-to-smallest stake ratio"),
+        Field("regions", .list(.integer(1...5), minCount: 2), .defaultValue("[1, 5]"), "how many regions validators span"),
+        Field("byzantine", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 2]"),
+              "Byzantine validators (kept under 1/3 of stake)"),
+        Field("crashes", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 2]"), "crash-and-restart faults"),
+        Field("partitions", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 1]"), "partitions"),
+        Field("loss", .list(.quantity(.percent, 0...10_000), minCount: 2), .defaultValue("['0 %', '2 %']"),
+              "message loss range"),
+        Field("load", .list(.number(0...1_000), minCount: 2), .defaultValue("[0.5, 2]"),
+              "range of the factor on every participant's rates"),
+    ]
+
     public static let workload: [Field] = [
         Field("invalid_share", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
               "share of submitted transactions sent with a corrupted signature, to exercise rejection"),
@@ -213,6 +256,8 @@ public enum ScenarioSchema {
         Field("grid", .object(grid), .optional, "the grid model"),
         Field("workload", .object(workload), .optional, "properties of the submitted load"),
         Field("storage", .object(storage), .optional, "validators' simulated storage"),
+        Field("load", .object(load), .optional, "how transactions arrive: rate controllers, schedules, daily profiles"),
+        Field("swarm", .object(swarm), .optional, "swarm mode: a configuration drawn from the seed"),
         Field("faults", .object(faults), .optional, "what goes wrong, and when"),
         Field("liveness", .object(liveness), .optional, "the liveness check after faults stop"),
         Field("targets", .list(.target, minCount: 0), .defaultValue("[]"),

@@ -1,3 +1,5 @@
+import GridCore
+
 /// The type of a scenario field: what YAML it accepts and how it is stored.
 public indirect enum FieldType: Sendable {
     /// A whole number within the range.
@@ -45,7 +47,6 @@ public indirect enum FieldType: Sendable {
     }
 }
 
-import GridCore
 
 /// Whether a field must be given, may be left out, or has a default.
 public enum Requirement: Sendable {

@@ -1,3 +1,4 @@
+import Foundation
 import GridCore
 import Yams
 
@@ -33,6 +34,9 @@ struct SchemaValidator {
             pairs = Array(mapping)
         case .scalar? where node?.null != nil:
             break
+        case .scalar? where node?.bool != nil && fields.contains(where: { $0.name == "enabled" }):
+            // A section with an `enabled` switch may be written as just the switch: `swarm: true`.
+            pairs = [(Yams.Node("enabled"), node!)]
         default:
             report(here, path, "expected a mapping of fields (\(fields.map(\.name).joined(separator: ", ")))")
             return ScenarioNode(value: .absent, location: here, path: path)
@@ -271,5 +275,3 @@ public struct RegionPair: Hashable, Sendable {
         second = max(a, b)
     }
 }
-
-import Foundation

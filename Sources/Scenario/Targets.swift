@@ -1,3 +1,5 @@
+import Foundation
+
 /// A comparison in a target.
 public enum TargetComparison: String, Sendable, CaseIterable {
     case lessThan = "<"
@@ -108,5 +110,3 @@ public enum TargetParseError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

@@ -1,5 +1,6 @@
 import Consensus
 import DequeModule
+import Foundation
 import Grid
 import GridCore
 import Ledger
@@ -65,6 +66,9 @@ public struct RunResult: Sendable {
     public var nodeBusyNanos: [Int64]
     public var signatureChecksComputed: Int
     public var signatureCacheHits: Int
+    /// Of `signatureChecksComputed`, those the helper thread had answered in time: a wall-clock
+    /// race, so it differs between runs and stays out of the digest.
+    public var signatureChecksAhead: Int
     public var market: MarketStatistics
     public var gridImpact: GridImpact
     /// The physical grid, sampled every `grid.sample_interval`.
@@ -74,6 +78,17 @@ public struct RunResult: Sendable {
     /// How many inter-regional lines lead `gridElementNames`.
     public var gridLineCount: Int
     public var consensus: ConsensusStatistics
+    public var load: LoadStatistics
+}
+
+/// What the load offered against what was submitted: an arrival whose participant had no
+/// confirmed funds left (every output locked by its pending transactions, or spent) submits
+/// nothing.
+public struct LoadStatistics: Sendable {
+    public var offeredOrders = 0
+    public var offeredTransfers = 0
+    public var unfundedOrders = 0
+    public var unfundedTransfers = 0
 }
 
 /// The simulator: builds the validators, the participants and the grid of a scenario, then
@@ -134,7 +149,9 @@ public final class Simulator {
     private var faultActions: [FaultAction] = []
     private var livenessBaseline = 0
     private var consensusStatistics = ConsensusStatistics()
+    private var loadStatistics = LoadStatistics()
     private var evidenceSeen: Set<Digest32> = []
+    private var closedLoopInFlight: Set<TransactionID> = []
     private var network: Network
     private var workload: Workload
     private var physicalGrid: PhysicalGrid
@@ -152,14 +169,21 @@ public final class Simulator {
     private var impact: GridImpact
     private var gridSamples: [GridSample] = []
 
+    /// Whether real ed25519 checks run ahead on a helper thread by default: when there is a
+    /// second core to run it.
+    public static var verifiesAheadByDefault: Bool { ProcessInfo.processInfo.activeProcessorCount > 1 }
+
     /// Prepares a run of `scenario` under `seed` (which takes the place of `run.seed`), with the
-    /// real protocol or a deliberately broken `mutation` of it.
-    public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile, mutation: ConsensusMutation? = nil) {
+    /// real protocol or a deliberately broken `mutation` of it. With `verifyingAhead`, ed25519
+    /// signatures are checked ahead on a helper thread; the outcome is the same either way.
+    public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile, mutation: ConsensusMutation? = nil,
+                verifyingAhead: Bool = Simulator.verifiesAheadByDefault) {
         self.scenario = scenario
         self.seed = seed
         self.costProfile = costProfile
         self.mutation = mutation
-        verifier = SignatureVerifier(scheme: scenario.consensus.signatureScheme)
+        verifier = SignatureVerifier(scheme: scenario.consensus.signatureScheme,
+                                     verifyingAhead: verifyingAhead && scenario.consensus.signatureScheme == .ed25519)
         let keys = RandomStream(masterSeed: seed, name: "keys/validators")
         var members: [Validator] = []
         var keyPairs: [KeyPair] = []
@@ -167,7 +191,7 @@ public final class Simulator {
             let keyPair = KeyPair(drawingFrom: keys)
             keyPairs.append(keyPair)
             members.append(Validator(id: NodeID(index), publicKey: keyPair.publicKey,
-                                     stake: scenario.validators.stake.rawValue,
+                                     stake: scenario.validators.stake(ofValidator: index).rawValue,
                                      region: scenario.validators.region(ofValidator: index)))
         }
         validators = ValidatorSet(members)
@@ -223,8 +247,10 @@ public final class Simulator {
                           grid: GridState(network: gridNetwork, slotLength: market.slot), genesis: workload.genesis)
     }
 
-    /// Runs to the scenario's duration, or until an invariant breaks.
-    public func run() -> RunResult {
+    /// Runs to the scenario's duration, or until an invariant breaks. `progress`, when given, is
+    /// called every 65,536 events with the simulated time and the events handled so far (the
+    /// command line turns that into a progress line; the simulation reads no clock).
+    public func run(progress: ((SimTime, UInt64) -> Void)? = nil) -> RunResult {
         for index in runtimes.indices {
             effects.removeAll(keepingCapacity: true)
             runtimes[index].node.start(at: .zero + runtimes[index].skew, effects: &effects)
@@ -232,14 +258,7 @@ public final class Simulator {
         }
         scheduleFaults()
         workload.drawInitialConditions()
-        for classIndex in workload.classes.indices {
-            if let gap = workload.nextGap(ofClass: classIndex, transfers: false) {
-                loop.schedule(.orderArrival(participantClass: Int32(classIndex)), at: .zero + gap)
-            }
-            if let gap = workload.nextGap(ofClass: classIndex, transfers: true) {
-                loop.schedule(.transferArrival(participantClass: Int32(classIndex)), at: .zero + gap)
-            }
-        }
+        scheduleLoad()
         loop.schedule(.meterReading, at: .zero + scenario.market.mintInterval)
         loop.schedule(.gridSample, at: .zero)
         let limit = RunLimit(endTime: .zero + scenario.run.duration)
@@ -250,6 +269,7 @@ public final class Simulator {
                 stopReason = .stopCondition
                 break
             }
+            if let progress, loop.processedEvents & 0xFFFF == 0 { progress(loop.now, loop.processedEvents) }
         }
         if violations.isEmpty { stopReason = loop.stopReason(for: limit) }
         return RunResult(
@@ -257,9 +277,10 @@ public final class Simulator {
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,
             blocks: blocks, violations: violations, costProfile: costProfile,
             nodeBusyNanos: runtimes.map(\.busyNanos), signatureChecksComputed: verifier.computedVerifications,
-            signatureCacheHits: verifier.cacheHits, market: market, gridImpact: impact, gridSamples: gridSamples,
+            signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead, market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
-            gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics())
+            gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics(),
+            load: loadStatistics)
     }
 
     private func finalConsensusStatistics() -> ConsensusStatistics {
@@ -363,20 +384,16 @@ public final class Simulator {
         let now = loop.now
         switch event {
         case .orderArrival(let participantClass):
-            let index = Int(participantClass)
-            if let (transaction, agent) = workload.makeOrder(ofClass: index, at: now) {
-                submit(transaction, by: agent, kind: .order)
-            }
-            if let gap = workload.nextGap(ofClass: index, transfers: false) {
-                loop.schedule(.orderArrival(participantClass: participantClass), at: now + gap)
+            submitFromLoad(ofClass: Int(participantClass), transfer: false)
+            if scenario.load.controller.isTimed,
+               let next = workload.nextArrival(ofClass: Int(participantClass), transfers: false, after: now) {
+                loop.schedule(.orderArrival(participantClass: participantClass), at: next)
             }
         case .transferArrival(let participantClass):
-            let index = Int(participantClass)
-            if let (transaction, agent) = workload.makeTransfer(ofClass: index, at: now) {
-                submit(transaction, by: agent, kind: .transfer)
-            }
-            if let gap = workload.nextGap(ofClass: index, transfers: true) {
-                loop.schedule(.transferArrival(participantClass: participantClass), at: now + gap)
+            submitFromLoad(ofClass: Int(participantClass), transfer: true)
+            if scenario.load.controller.isTimed,
+               let next = workload.nextArrival(ofClass: Int(participantClass), transfers: true, after: now) {
+                loop.schedule(.transferArrival(participantClass: participantClass), at: next)
             }
         case .meterReading:
             for (transaction, agent) in workload.readMeters(at: now, interval: scenario.market.mintInterval) {
@@ -404,11 +421,69 @@ public final class Simulator {
         }
     }
 
+    /// Starts the load: timed arrivals per class, the closed loop's first `outstanding`
+    /// transactions, or every row of the trace.
+    private func scheduleLoad() {
+        switch scenario.load.controller {
+        case .poisson, .fixed:
+            for classIndex in workload.classes.indices {
+                if let first = workload.nextArrival(ofClass: classIndex, transfers: false, after: .zero) {
+                    loop.schedule(.orderArrival(participantClass: Int32(classIndex)), at: first)
+                }
+                if let first = workload.nextArrival(ofClass: classIndex, transfers: true, after: .zero) {
+                    loop.schedule(.transferArrival(participantClass: Int32(classIndex)), at: first)
+                }
+            }
+        case .closedLoop:
+            for _ in 0..<scenario.load.outstanding { scheduleClosedLoopArrival(at: .zero) }
+        case .trace:
+            for row in scenario.load.trace where row.time <= .zero + scenario.run.duration {
+                let participantClass = Int32(workload.drawClass(ofEntry: row.entry))
+                loop.schedule(row.transfer ? .transferArrival(participantClass: participantClass)
+                                           : .orderArrival(participantClass: participantClass), at: row.time)
+            }
+        }
+    }
+
+    private func scheduleClosedLoopArrival(at time: SimTime) {
+        guard let (participantClass, transfer) = workload.drawClosedLoopArrival() else { return }
+        loop.schedule(transfer ? .transferArrival(participantClass: Int32(participantClass))
+                               : .orderArrival(participantClass: Int32(participantClass)), at: time)
+    }
+
+    /// An order or transfer from the load; under the closed loop, one that could not be funded
+    /// is replaced at once so the number in flight stays the same.
+    private func submitFromLoad(ofClass index: Int, transfer: Bool) {
+        let now = loop.now
+        let made = transfer ? workload.makeTransfer(ofClass: index, at: now) : workload.makeOrder(ofClass: index, at: now)
+        if transfer { loadStatistics.offeredTransfers += 1 } else { loadStatistics.offeredOrders += 1 }
+        if made == nil {
+            if transfer { loadStatistics.unfundedTransfers += 1 } else { loadStatistics.unfundedOrders += 1 }
+        }
+        if let (transaction, agent) = made {
+            submit(transaction, by: agent, kind: transfer ? .transfer : .order)
+            if scenario.load.controller == .closedLoop { closedLoopInFlight.insert(transaction.id) }
+        } else if scenario.load.controller == .closedLoop {
+            scheduleClosedLoopArrival(at: now + .milliseconds(100))
+        }
+    }
+
+    /// A closed-loop transaction finished (finalized or rejected) at `time`, when the node that
+    /// finished it is done processing: the next one starts then.
+    private func completed(_ id: TransactionID, at time: SimTime) {
+        guard closedLoopInFlight.remove(id) != nil else { return }
+        scheduleClosedLoopArrival(at: time)
+    }
+
     private func submit(_ transaction: Transaction, by agent: Int, kind: SubmissionKind) {
         let now = loop.now
         let participant = workload.agents[agent]
         tracker.submitted(transaction.id, participantClass: participant.participantClass, kind: kind.name, at: now)
         pending[transaction.id] = (transaction, agent)
+        verifier.prefetch(transaction.signature, of: transaction.id, by: transaction.signer)
+        if case .mint(let attestation) = transaction.kind {
+            verifier.prefetch(attestation.signature, of: attestation.digest, by: attestation.gridOperator)
+        }
         let arrival = network.clientArrival(from: participant.location.region, to: participant.entryNode, sentAt: now)
         loop.schedule(.clientDelivery(node: participant.entryNode, transaction: transaction), at: arrival)
     }
@@ -430,14 +505,15 @@ public final class Simulator {
     /// Hands `input` to the node now if a core is free and nothing is queued; otherwise queues it.
     /// A crashed node loses it; a paused one keeps it queued until it resumes.
     private func deliver(_ input: NodeInput, to node: NodeID) {
+        // Fields are read in place: copying the runtime would share the inbox's buffer and make
+        // the next append copy the whole queue.
         let now = loop.now
-        let runtime = runtimes[node.index]
-        guard runtime.up else { return }
-        if runtime.pausedUntil != nil {
+        guard runtimes[node.index].up else { return }
+        if runtimes[node.index].pausedUntil != nil {
             runtimes[node.index].inbox.append(input)
             return
         }
-        if runtime.inbox.isEmpty, runtime.coreFreeAt[runtime.earliestFreeCore] <= now {
+        if runtimes[node.index].inbox.isEmpty, freeCoreTime(node) <= now {
             process(input, on: node, at: now)
         } else {
             runtimes[node.index].inbox.append(input)
@@ -449,8 +525,7 @@ public final class Simulator {
         let now = loop.now
         guard runtimes[node.index].up, runtimes[node.index].pausedUntil == nil else { return }
         while !runtimes[node.index].inbox.isEmpty {
-            let runtime = runtimes[node.index]
-            guard runtime.coreFreeAt[runtime.earliestFreeCore] <= now else { break }
+            guard freeCoreTime(node) <= now else { break }
             let input = runtimes[node.index].inbox.removeFirst()
             process(input, on: node, at: now)
         }
@@ -460,8 +535,12 @@ public final class Simulator {
     private func scheduleReady(_ node: NodeID) {
         guard !runtimes[node.index].readyScheduled else { return }
         runtimes[node.index].readyScheduled = true
-        let runtime = runtimes[node.index]
-        loop.schedule(.nodeReady(node: node), at: max(loop.now, runtime.coreFreeAt[runtime.earliestFreeCore]))
+        loop.schedule(.nodeReady(node: node), at: max(loop.now, freeCoreTime(node)))
+    }
+
+    /// When the node's earliest core is free.
+    private func freeCoreTime(_ node: NodeID) -> SimTime {
+        runtimes[node.index].coreFreeAt.min()!
     }
 
     /// Runs the node's state machine on a free core; its effects take place when the work is done.
@@ -487,14 +566,14 @@ public final class Simulator {
             case .gossip(let transaction):
                 send(.transaction(transaction), from: node, to: network.gossipTargets(from: node), at: time)
             case .setTimer(let timer, let at):
-                let runtime = runtimes[node.index]
-                loop.schedule(.timer(node: node, incarnation: runtime.incarnation, timer: timer),
-                              at: max(at - runtime.skew, time))
+                loop.schedule(.timer(node: node, incarnation: runtimes[node.index].incarnation, timer: timer),
+                              at: max(at - runtimes[node.index].skew, time))
             case .admitted(let id):
                 tracker.admitted(id, at: time)
             case .rejected(let id, let reason):
                 if tracker.rejected(id, reason), let (transaction, agent) = pending.removeValue(forKey: id) {
                     workload.release(transaction, agent: agent)
+                    completed(id, at: time)
                 }
             case .proposed(let block):
                 for transaction in block.transactions {
@@ -518,11 +597,24 @@ public final class Simulator {
     }
 
     private func send(_ message: NodeMessage, from node: NodeID, to targets: [NodeID], at time: SimTime) {
+        announceSignature(of: message)
         let bytes = message.encodedSize
         for target in targets where target != node {
             for arrival in network.arrivals(from: node, to: target, sentAt: time, bytes: bytes) {
                 loop.schedule(.delivery(to: target, from: node, message: message), at: arrival)
             }
+        }
+    }
+
+    /// Lets the verifier start on a consensus message's signature while the message is in flight.
+    private func announceSignature(of message: NodeMessage) {
+        switch message {
+        case .vote(let vote) where vote.voter.index < validators.count:
+            verifier.prefetch(vote.signature, of: vote.signedDigest, by: validators[vote.voter].publicKey)
+        case .proposal(let proposal) where proposal.proposer.index < validators.count:
+            verifier.prefetch(proposal.signature, of: proposal.signedDigest, by: validators[proposal.proposer].publicKey)
+        default:
+            break
         }
     }
 
@@ -561,6 +653,7 @@ public final class Simulator {
         for transaction in block.transactions {
             tracker.finalized(transaction.id, height: block.height, at: time)
             pending[transaction.id] = nil
+            completed(transaction.id, at: time)
             for input in transaction.inputs where !spentOutPoints.insert(input).inserted {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "no-double-spend", height: block.height, nodes: [node], time: time,
@@ -584,4 +677,9 @@ public final class Simulator {
             }
         }
     }
+}
+
+extension LoadSettings.Controller {
+    /// Whether arrivals come from timed processes (rather than completions or a trace).
+    var isTimed: Bool { self == .poisson || self == .fixed }
 }

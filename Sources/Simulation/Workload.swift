@@ -1,3 +1,4 @@
+import Foundation
 import GridCore
 import Ledger
 import Market
@@ -89,8 +90,8 @@ struct Workload {
     private(set) var operatorAgents: [Int] = []
     private var classStart: [Int] = []
     private var agentByKey: [PublicKey: Int] = [:]
-    private let orderStreams: [RandomStream]
-    private let transferStreams: [RandomStream]
+    private let orderArrivals: [ArrivalProcess]
+    private let transferArrivals: [ArrivalProcess]
     private let choice: RandomStream
     private let amounts: RandomStream
     private let prices: RandomStream
@@ -112,8 +113,17 @@ struct Workload {
         pricing = PricingModel(base: market.basePrice, peakPremium: market.peakPremium, peakWindows: market.peakWindows,
                                renewablePremium: market.renewablePremium, locationSpread: market.locationSpread,
                                carbonAdder: market.carbonAdder, calendar: calendar)
-        orderStreams = classes.indices.map { RandomStream(masterSeed: seed, name: "workload/orders/\($0)-\(scenario.participants[$0].kind)") }
-        transferStreams = classes.indices.map { RandomStream(masterSeed: seed, name: "workload/transfers/\($0)-\(scenario.participants[$0].kind)") }
+        let end = SimTime.zero + scenario.run.duration
+        orderArrivals = scenario.participants.enumerated().map { index, participants in
+            ArrivalProcess(participants: participants, perParticipantRate: participants.orderRatePerSecond,
+                           load: scenario.load, calendar: calendar, end: end,
+                           stream: RandomStream(masterSeed: seed, name: "workload/orders/\(index)-\(participants.kind)"))
+        }
+        transferArrivals = scenario.participants.enumerated().map { index, participants in
+            ArrivalProcess(participants: participants, perParticipantRate: participants.transferRatePerSecond,
+                           load: scenario.load, calendar: calendar, end: end,
+                           stream: RandomStream(masterSeed: seed, name: "workload/transfers/\(index)-\(participants.kind)"))
+        }
         choice = RandomStream(masterSeed: seed, name: "workload/choice")
         amounts = RandomStream(masterSeed: seed, name: "workload/amounts")
         prices = RandomStream(masterSeed: seed, name: "workload/prices")
@@ -176,11 +186,16 @@ struct Workload {
 
     private mutating func fundGenesis() {
         for index in agents.indices where agents[index].participantClass >= 0 {
-            let balance = classes[Int(agents[index].participantClass)].balance
-            guard balance > .zero else { continue }
-            let output = TxOutput(owner: agents[index].keyPair.publicKey, asset: .payment, amount: balance.rawValue)
-            agents[index].wallet.receive(OutPoint(transaction: genesisOrigin, index: UInt32(genesis.count)), output)
-            genesis.append(output)
+            let participants = classes[Int(agents[index].participantClass)]
+            let balance = participants.balance.rawValue
+            let coins = Int64(min(participants.coins, max(1, Int(balance))))
+            guard balance > 0 else { continue }
+            for coin in 0..<coins {
+                let amount = balance / coins + (coin < balance % coins ? 1 : 0)
+                let output = TxOutput(owner: agents[index].keyPair.publicKey, asset: .payment, amount: amount)
+                agents[index].wallet.receive(OutPoint(transaction: genesisOrigin, index: UInt32(genesis.count)), output)
+                genesis.append(output)
+            }
         }
     }
 
@@ -191,13 +206,39 @@ struct Workload {
 
     // MARK: Arrivals
 
-    /// The gap to the next order (or transfer) of class `index`; `nil` when it places none.
-    func nextGap(ofClass index: Int, transfers: Bool) -> SimDuration? {
-        let perParticipant = transfers ? classes[index].transferRatePerSecond : classes[index].orderRatePerSecond
-        let rate = Double(classes[index].count) * perParticipant
-        guard rate > 0 else { return nil }
-        let stream = transfers ? transferStreams[index] : orderStreams[index]
-        return SimDuration(seconds: stream.exponential(mean: 1 / rate))
+    /// The next order (or transfer) of class `index` after `now`; `nil` when there is none.
+    func nextArrival(ofClass index: Int, transfers: Bool, after now: SimTime) -> SimTime? {
+        (transfers ? transferArrivals : orderArrivals)[index].next(after: now)
+    }
+
+    /// A class and kind drawn in proportion to their rates (closed-loop load).
+    func drawClosedLoopArrival() -> (participantClass: Int, transfer: Bool)? {
+        var weights: [(Int, Bool, Double)] = []
+        for (index, participants) in classes.enumerated() {
+            weights.append((index, false, Double(participants.count) * participants.orderRatePerSecond))
+            weights.append((index, true, Double(participants.count) * participants.transferRatePerSecond))
+        }
+        let total = weights.reduce(0) { $0 + $1.2 }
+        guard total > 0 else { return nil }
+        var point = choice.uniform() * total
+        for (index, transfer, weight) in weights where weight > 0 {
+            if point < weight { return (index, transfer) }
+            point -= weight
+        }
+        return weights.last { $0.2 > 0 }.map { ($0.0, $0.1) }
+    }
+
+    /// One of the classes the scenario's `participants[entry]` became, drawn in proportion to
+    /// their counts (an entry with `regions` is one class per region).
+    func drawClass(ofEntry entry: Int) -> Int {
+        let candidates = classes.indices.filter { classes[$0].entry == entry }
+        precondition(!candidates.isEmpty, "participants[\(entry)] has no class")
+        var point = choice.uniformInt(below: candidates.reduce(0) { $0 + classes[$1].count })
+        for index in candidates {
+            if point < classes[index].count { return index }
+            point -= classes[index].count
+        }
+        preconditionFailure("the draw is below the total count")
     }
 
     private func randomMember(ofClass index: Int) -> Int {
@@ -217,9 +258,9 @@ struct Workload {
         let spread = classes[index].priceSpread.fraction
         let fee = market.minimumFee
         switch agent.role {
-        case .producer:
+        case .producer, .gridOperator:
             let available = agents[agentIndex].wallet.available(.energy)
-            guard available > 0, let energy = agents[agentIndex].wallet.reserve(.energy, atLeast: available) else {
+            guard Self.generates(agent), available > 0, let energy = agents[agentIndex].wallet.reserve(.energy, atLeast: available) else {
                 return nil
             }
             guard let feeInputs = agents[agentIndex].wallet.reserve(.payment, atLeast: fee.rawValue) else {
@@ -255,9 +296,13 @@ struct Workload {
                 ? [TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: changeAmount)] : []
             return (sign(.placeOrder(terms, inputs: funds.inputs, change: change), fee: fee, by: agentIndex, at: now),
                     agentIndex)
-        case .gridOperator:
-            return nil
         }
+    }
+
+    /// Whether an agent generates energy it mints and sells: producers, and operators with
+    /// conventional supply.
+    private static func generates(_ agent: Agent) -> Bool {
+        agent.role == .producer || (agent.role == .gridOperator && agent.capacityWatts > 0)
     }
 
     /// A payment from a random member of class `index` to a random participant.
@@ -280,7 +325,7 @@ struct Workload {
     mutating func readMeters(at now: SimTime, interval: SimDuration) -> [(Transaction, agent: Int)] {
         var mints: [(Transaction, agent: Int)] = []
         let hour = calendar.hourOfDay(at: now - SimDuration(nanoseconds: interval.nanoseconds / 2))
-        for index in agents.indices where agents[index].role == .producer {
+        for index in agents.indices where Self.generates(agents[index]) {
             let agent = agents[index]
             let share = GenerationModel.availability(agent.source, hour: hour, condition: agent.condition)
             let energy = Int64(agent.capacityWatts * share * interval.seconds / 3_600)
@@ -298,7 +343,7 @@ struct Workload {
 
     /// The first conditions of every producer, drawn at the start.
     mutating func drawInitialConditions() {
-        for index in agents.indices where agents[index].role == .producer {
+        for index in agents.indices where Self.generates(agents[index]) {
             agents[index].condition = GenerationModel.drawCondition(agents[index].source, conditions)
         }
     }
@@ -343,7 +388,8 @@ struct Workload {
         agents[agent].wallet.release(transaction.inputs)
     }
 
-    /// Producers' generation and forecast at `time`, W per zone.
+    /// Renewable producers' generation and forecast at `time`, W per zone (conventional supply
+    /// is dispatched to the schedule and adds no imbalance).
     func zoneActivity(at time: SimTime, zones: Int, zoneIndex: (GridLocation) -> Int) -> ([Double], [Double]) {
         var generation = [Double](repeating: 0, count: zones)
         var forecast = [Double](repeating: 0, count: zones)
@@ -356,5 +402,3 @@ struct Workload {
         return (generation, forecast)
     }
 }
-
-import Foundation

@@ -9,7 +9,7 @@ struct Gridsim: ParsableCommand {
         commandName: "gridsim",
         abstract: "Deterministic simulation and benchmarking harness for the GridTokenX energy-trading blockchain.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, MatchCommand.self, GridExportCommand.self,
+        subcommands: [RunCommand.self, ValidateCommand.self, SchemaCommand.self, MatchCommand.self, GridExportCommand.self,
                       CalibrateCommand.self])
 
     /// Parses and runs, mapping argument errors to exit code 2 ("bad input") instead of

@@ -31,10 +31,18 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only the report path.")
     var quiet = false
 
+    @Flag(name: .shortAndLong, help: "Print every value derived from the seed before the run.")
+    var verbose = false
+
     func run() throws {
-        let scenario = try loadScenario(scenario, overrides: overrides)
-        let profile = try loadCostProfile(explicit: costProfile, scenario: scenario)
-        let seed = self.seed ?? scenario.run.seed
+        let loaded = try loadScenario(scenario, overrides: overrides)
+        let profile = try loadCostProfile(explicit: costProfile, scenario: loaded)
+        let seed = self.seed ?? loaded.run.seed
+        let (scenario, swarm) = SwarmDraw.apply(to: loaded, seed: seed)
+        if verbose {
+            printError("seed \(seed): scenario \(scenario.name), derived streams seeded from (\(seed), name)")
+            for (name, value) in swarm { printError("swarm \(name) = \(value)") }
+        }
         var broken: ConsensusMutation?
         if let mutation {
             guard let known = ConsensusMutation(rawValue: mutation) else {
@@ -45,14 +53,17 @@ struct RunCommand: ParsableCommand {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let result = Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: broken).run()
+        let simulator = Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: broken)
+        let meter = isatty(STDERR_FILENO) == 1 && !quiet ? ProgressLine(total: scenario.run.duration) : nil
+        let result = simulator.run(progress: meter.map { meter in { meter.update(simulated: $0, events: $1) } })
+        meter?.finish()
         let wall = started.duration(to: clock.now)
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let harness = HarnessFigures(
             events: result.events, wallSeconds: wallSeconds, simulatedSeconds: result.endTime.seconds,
             peakRssBytes: peakResidentBytes(), signatureChecksComputed: result.signatureChecksComputed,
-            signatureCacheHits: result.signatureCacheHits)
-        let report = Report(result: result, harness: harness)
+            signatureCacheHits: result.signatureCacheHits, signatureChecksAhead: result.signatureChecksAhead)
+        let report = Report(result: result, harness: harness, swarm: swarm)
         let directory = out ?? "Reports/\(sanitized(scenario.name))-seed\(seed)"
         try ReportWriter.write(report, result: result, to: directory)
         if quiet {

@@ -13,7 +13,8 @@ enum RunSummary {
             "tps      \(format(report.throughput.tps))   finality p50 \(format(f.p50Ms)) ms  p99 \(format(f.p99Ms)) ms   height \(report.consensus.height)",
         ]
         for target in report.targets {
-            lines.append("target   \(target.met ? "met   " : "MISSED") \(target.target)  (measured \(format(target.measured)) \(target.unit))")
+            let measured = target.measured.isNaN ? "no samples" : "measured \(format(target.measured)) \(target.unit)"
+            lines.append("target   \(target.met ? "met   " : "MISSED") \(target.target)  (\(measured))")
         }
         lines.append("harness  \(report.harness.events) events in \(format(report.harness.wallSeconds)) s (\(format(report.harness.simToWallRatio))× real time)")
         lines.append("report   \(directory)/report.md")

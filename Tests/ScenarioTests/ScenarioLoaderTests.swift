@@ -215,6 +215,39 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(abs(value - stored) < 1e-9 * max(1, abs(stored)))
     }
 
+    /// Every unit of every dimension, with its factor to the stored unit written out here rather
+    /// than read from the table under test. A unit added without a line here fails.
+    @Test func everyUnitOfEveryDimension() throws {
+        let expected: [QuantityKind: [String: Double]] = [
+            .duration: ["ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9, "min": 6e10, "h": 3.6e12, "d": 8.64e13],
+            .rate: ["/s": 1, "/min": 1.0 / 60, "/h": 1.0 / 3_600, "/d": 1.0 / 86_400],
+            .percent: ["%": 100],
+            .energy: ["Wh": 1, "kWh": 1e3, "MWh": 1e6, "GWh": 1e9],
+            .power: ["W": 1, "kW": 1e3, "MW": 1e6, "GW": 1e9],
+            .price: ["tokens/kWh": 1e6, "token/kWh": 1e6],
+            .tokens: ["tokens": 1e6, "token": 1e6],
+            .bytes: ["B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1_024, "MiB": 1_048_576, "GiB": 1_073_741_824],
+            .mass: ["g": 1, "kg": 1e3, "t": 1e6],
+            .frequency: ["mHz": 1, "Hz": 1e3],
+            .voltage: ["V": 1e3, "kV": 1e6],
+            .length: ["m": 1, "km": 1e3],
+            .emission: ["g/kWh": 1e3, "kg/kWh": 1e6],
+            .bandwidth: ["B/s": 1, "KB/s": 1e3, "MB/s": 1e6, "GB/s": 1e9, "Mbit/s": 1.25e5, "Gbit/s": 1.25e8],
+        ]
+        for dimension in QuantityKind.allCases {
+            let units = try #require(expected[dimension], "\(dimension) has no expected units")
+            #expect(Set(dimension.unitList.components(separatedBy: ", ")) == Set(units.keys), "\(dimension)")
+            for (unit, factor) in units {
+                let value = try dimension.parse("2.5 \(unit)").get()
+                let stored = dimension == .rate ? 2.5 * factor : (2.5 * factor).rounded()
+                #expect(abs(value - stored) <= 1e-12 * max(1, abs(stored)), "2.5 \(unit) = \(value), expected \(stored)")
+                #expect(try dimension.parse("2.5\(unit)").get() == value, "the space is optional")
+            }
+        }
+        #expect(try QuantityKind.rate.parse("3000 tx/s").get() == 3_000)
+        #expect(try QuantityKind.rate.parse("6 orders/min").get() == 0.1)
+    }
+
     @Test func rejectsMissingAndWrongUnits() {
         #expect(throws: QuantityError.self) { try QuantityKind.duration.parse("10").get() }
         #expect(throws: QuantityError.self) { try QuantityKind.energy.parse("10 ms").get() }

@@ -36,9 +36,10 @@ workload:
   invalid_share: 5 %
 """
 
-func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile = .reference) throws -> RunResult {
+func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile = .reference,
+              verifyingAhead: Bool = Simulator.verifiesAheadByDefault) throws -> RunResult {
     let scenario = try ScenarioLoader.parse(smallScenario, path: scenarioPath("small.yaml"), overrides: overrides)
-    return Simulator(scenario: scenario, seed: seed, costProfile: profile).run()
+    return Simulator(scenario: scenario, seed: seed, costProfile: profile, verifyingAhead: verifyingAhead).run()
 }
 
 @Suite struct SimulatorTests {
@@ -71,6 +72,18 @@ func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile =
         #expect(first.digest == second.digest)
         #expect(first.events == second.events)
         #expect(first.digest != other.digest)
+    }
+
+    @Test func verifyingAheadOnAHelperThreadChangesNothing() throws {
+        let alone = try runSmall(seed: 5, verifyingAhead: false)
+        let helped = try runSmall(seed: 5, verifyingAhead: true)
+        #expect(alone.signatureChecksAhead == 0)
+        // Thousands of signatures are announced before they are checked; the helper thread
+        // answers some of them in time even when it shares one core with the simulation.
+        #expect(helped.signatureChecksAhead > 0)
+        #expect(helped.digest == alone.digest)
+        #expect(helped.events == alone.events)
+        #expect(helped.signatureChecksComputed == alone.signatureChecksComputed)
     }
 
     @Test func latenciesRespectCausality() throws {

@@ -1,0 +1,106 @@
+import Dispatch
+import Synchronization
+
+/// One signature check: `signature` is `key`'s signature of `digest`.
+struct SignatureClaim: Hashable, Sendable {
+    var key: PublicKey
+    var digest: Digest32
+    var signature: Signature
+}
+
+/// Checks signatures on a helper thread before the simulation thread asks for them.
+///
+/// The simulation stays on one thread: it hands claims over as soon as it knows them (a vote when
+/// it is sent, a transaction when it is submitted) and takes the answers back, in its own order,
+/// when a node checks the signature. An answer is the pure function ed25519 verification is, so
+/// whether the helper or the simulation thread computes it cannot change any outcome; the helper
+/// only moves libsodium's work onto a second core.
+///
+/// The simulation thread needs claims roughly in the order it submitted them, so the helper works
+/// from the newest end: when the simulation thread catches up with a claim the helper has not
+/// reached, it verifies that one itself and the two meet in the middle instead of racing for the
+/// same claim. At most `capacity` claims are held; beyond that `submit` declines and the
+/// simulation thread verifies as it would without a helper.
+final class VerificationAhead: Sendable {
+    private enum Progress: Sendable {
+        case queued
+        case running
+        case done(Bool)
+    }
+
+    private struct Shared: Sendable {
+        var claims: [SignatureClaim: Progress] = [:]
+        /// Submitted claims, newest last; the helper pops from the end and skips taken ones.
+        var stack: [SignatureClaim] = []
+        var finished = 0
+        var stopped = false
+    }
+
+    private let shared = Mutex(Shared())
+    private let submitted = DispatchSemaphore(value: 0)
+    private let scheme: SignatureScheme
+    private let capacity: Int
+
+    init(scheme: SignatureScheme, capacity: Int) {
+        precondition(capacity > 0)
+        self.scheme = scheme
+        self.capacity = capacity
+        DispatchQueue(label: "gridsim.verification-ahead").async { [self] in work() }
+    }
+
+    /// Queues `claim` for the helper; `false` if it is queued already or `capacity` claims are held.
+    func submit(_ claim: SignatureClaim) -> Bool {
+        let accepted = shared.withLock { state -> Bool in
+            if state.claims[claim] != nil { return false }
+            if state.claims.count >= capacity {
+                guard state.finished > 0 else { return false }
+                state.claims = state.claims.filter { if case .done = $0.value { false } else { true } }
+                state.finished = 0
+            }
+            state.claims[claim] = .queued
+            state.stack.append(claim)
+            return true
+        }
+        if accepted { submitted.signal() }
+        return accepted
+    }
+
+    /// The helper's answer for `claim` if it has one, and forgets the claim; `nil` if the caller
+    /// must verify it (not submitted, not reached yet, or being verified right now).
+    func take(_ claim: SignatureClaim) -> Bool? {
+        shared.withLock { state -> Bool? in
+            guard let progress = state.claims.removeValue(forKey: claim) else { return nil }
+            guard case .done(let valid) = progress else { return nil }
+            state.finished -= 1
+            return valid
+        }
+    }
+
+    /// Stops the helper after the claim in hand.
+    func stop() {
+        shared.withLock { $0.stopped = true }
+        submitted.signal()
+    }
+
+    private func work() {
+        while true {
+            submitted.wait()
+            let next = shared.withLock { state -> SignatureClaim?? in
+                if state.stopped { return .some(nil) }
+                guard let claim = state.stack.popLast() else { return nil }
+                guard case .queued = state.claims[claim] else { return nil }
+                state.claims[claim] = .running
+                return claim
+            }
+            guard let next else { continue }
+            guard let claim = next else { return }
+            let valid = Ed25519.verify(claim.signature, of: claim.digest, by: claim.key, scheme: scheme)
+            shared.withLock { state in
+                // The simulation thread may have taken the claim meanwhile and verified it itself.
+                guard case .running = state.claims[claim] else { return }
+                state.claims[claim] = .done(valid)
+                state.finished += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import GridCore
+import Scenario
+import Testing
+
+/// The scenario files in `Scenarios/`.
+let libraryScenarios: [String] = {
+    let folder = URL(fileURLWithPath: scenarioPath(""))
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.filter { $0.hasSuffix(".yaml") }.sorted()
+}()
+
+/// Total participants per class over all entries (an entry with `regions` is one class per region).
+func population(_ scenario: Scenario) -> [String: Int] {
+    scenario.participants.reduce(into: [:]) { $0[$1.kind, default: 0] += $1.count }
+}
+
+@Suite struct ScenarioLibraryTests {
+    @Test func theLibraryHoldsTheNamedScenarios() {
+        for name in ["smoke.yaml", "thai-national-day.yaml", "bangkok-peak-hour.yaml", "seed-targets.yaml",
+                     "consensus-partition.yaml", "byzantine-equivocation.yaml", "crash-restart.yaml", "swarm.yaml"] {
+            #expect(libraryScenarios.contains(name), "Scenarios/\(name)")
+        }
+    }
+
+    @Test(arguments: libraryScenarios)
+    func validatesAndIsDocumentedAtItsTop(name: String) throws {
+        let path = scenarioPath(name)
+        let scenario = try ScenarioLoader.load(path: path)
+        #expect(scenario.name + ".yaml" == name)
+        #expect(!scenario.description.isEmpty)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("# \(name) — ") == true, "the first line names the file and says what it is")
+        #expect(lines.prefix { $0.hasPrefix("#") }.count >= 4, "a header comment documents it")
+    }
+
+    @Test func seedTargetsTakesTheSeedsFiguresAsWritten() throws {
+        let scenario = try ScenarioLoader.load(path: scenarioPath("seed-targets.yaml"))
+        #expect(scenario.validators.count == 50)
+        #expect(scenario.consensus.blockInterval == .milliseconds(9_800))
+        #expect(scenario.consensus.maxBlockTransactions == 1_000)
+        #expect(scenario.targets.map(\.text) == ["tps >= 1000", "admission.p99 < 50 ms"])
+        let offered = scenario.participants.reduce(0.0) {
+            $0 + Double($1.count) * ($1.orderRatePerSecond + $1.transferRatePerSecond)
+        }
+        #expect(abs(offered - 1_000) < 1e-9, "1,000 transactions a second offered")
+    }
+
+    @Test func theNationalDayIsTheSeedsPopulationForADay() throws {
+        let scenario = try ScenarioLoader.load(path: scenarioPath("thai-national-day.yaml"))
+        #expect(population(scenario) == ["solar": 1_247, "wind": 523, "industrial": 2_156, "residential": 15_678,
+                                         "operator": 12])
+        #expect(scenario.run.duration == .seconds(86_400))
+        #expect(scenario.consensus.blockInterval == .milliseconds(9_800))
+        #expect(Set(scenario.participants.map(\.region)) == Set(Region.allCases))
+    }
+
+    @Test func swarmTrueIsShortForEnabledWithTheDefaultRanges() throws {
+        let scenario = try ScenarioLoader.parse(minimalScenario + "\nswarm: true\n", path: scenarioPath("s.yaml"))
+        #expect(scenario.swarm.enabled)
+        #expect(scenario.swarm.validators == 4...10)
+        let off = try ScenarioLoader.parse(minimalScenario + "\nswarm: false\n", path: scenarioPath("s.yaml"))
+        #expect(!off.swarm.enabled)
+    }
+}
+
+@Suite struct RegionSpreadTests {
+    @Test func regionsSpreadACountInProportionToPeakLoad() throws {
+        let text = minimalScenario.replacingOccurrences(
+            of: "    region: bangkok\n", with: "    regions: [bangkok, north, south]\n")
+            .replacingOccurrences(of: "count: 5", with: "count: 1000")
+        let scenario = try ScenarioLoader.parse(text, path: scenarioPath("spread.yaml"))
+        #expect(scenario.participants.map(\.region) == [.bangkok, .north, .south])
+        #expect(scenario.participants.map(\.count).reduce(0, +) == 1_000)
+        #expect(scenario.participants.allSatisfy { $0.entry == 0 && $0.kind == "solar" })
+        let peaks = [Region.bangkok, .north, .south].map { scenario.grid.topology[$0].peakLoadMW }
+        for (participants, peak) in zip(scenario.participants, peaks) {
+            let exact = 1_000 * peak / peaks.reduce(0, +)
+            #expect(abs(Double(participants.count) - exact) < 1, "\(participants.region): \(participants.count) vs \(exact)")
+        }
+    }
+
+    @Test func largestRemainderKeepsTheTotal() {
+        #expect(Scenario.apportion(10, weights: [1, 1, 1]) == [4, 3, 3])
+        #expect(Scenario.apportion(7, weights: [0, 2, 5]) == [0, 2, 5])
+        #expect(Scenario.apportion(1, weights: [1, 3]) == [0, 1])
+    }
+}
+
+@Suite struct ValidationErrorTests {
+    /// A scenario problem: text appended to the minimal scenario, the field and line the message
+    /// must name, and a fragment of the message.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var appended: String
+        var field: String
+        var line: Int
+        var message: String
+        var testDescription: String { field + ": " + message }
+    }
+
+    // minimalScenario has 10 lines; appended text starts on line 12.
+    static let cases: [Case] = [
+        Case(appended: "consensus:\n  max_block_txs: many", field: "consensus.max_block_txs", line: 13,
+             message: "expected a whole number"),
+        Case(appended: "consensus:\n  max_block_txs: 0", field: "consensus.max_block_txs", line: 13,
+             message: "out of range"),
+        Case(appended: "load:\n  daily_profiles: sometimes", field: "load.daily_profiles", line: 13,
+             message: "true or false"),
+        Case(appended: "load:\n  controler: fixed", field: "load.controler", line: 13, message: "did you mean 'controller'"),
+        Case(appended: "load:\n  controller: bursty", field: "load.controller", line: 13, message: "one of poisson"),
+        Case(appended: "load:\n  schedule:\n    - { at: 5, factor: 2 }", field: "load.schedule[0].at", line: 14,
+             message: "needs a unit"),
+        Case(appended: "load:\n  schedule:\n    - { at: 5 s, factor: 2 }\n    - { at: 2 s, factor: 1 }",
+             field: "load.schedule", line: 14, message: "in time order"),
+        Case(appended: "load:\n  controller: trace", field: "load.trace", line: 13, message: "needs a `trace` file"),
+        Case(appended: "swarm:\n  validators: [10, 4]", field: "swarm.validators", line: 13,
+             message: "a range is [low, high]"),
+        Case(appended: "swarm:\n  loss: [1 %, 2 GB]", field: "swarm.loss[1]", line: 13, message: "not a unit of percent"),
+        Case(appended: "swarm: maybe", field: "swarm", line: 12, message: "expected a mapping"),
+        Case(appended: "network:\n  bandwidth: 100 Mbit", field: "network.bandwidth", line: 13,
+             message: "not a unit of bandwidth"),
+        Case(appended: "validators:\n  count: 2", field: "", line: 4, message: "duplicated key(s) validators"),
+        Case(appended: "grid:\n  load_noise: 60 %", field: "grid.load_noise", line: 13, message: "out of range"),
+        Case(appended: "faults:\n  crashes:\n    - { node: 7, at: 1 s }", field: "faults.crashes[0].node", line: 14,
+             message: "validator 7 does not exist"),
+        Case(appended: "targets:\n  - latency < 5 ms", field: "targets[0]", line: 13, message: "unknown metric"),
+    ]
+
+    @Test(arguments: cases)
+    func namesTheFileLineAndField(_ problem: Case) throws {
+        let found = diagnostics(of: minimalScenario + "\n\n" + problem.appended + "\n")
+        let diagnostic = try #require(found.first { $0.field == problem.field }, "\(found)")
+        #expect(diagnostic.location.file.hasSuffix("test.yaml"))
+        #expect(diagnostic.location.line == problem.line, "\(diagnostic)")
+        #expect(diagnostic.message.contains(problem.message), "\(diagnostic.message)")
+    }
+
+    @Test func participantProblems() throws {
+        let both = diagnostics(of: minimalScenario + "\n    regions: [north]\n")
+        #expect(both.contains { $0.field == "participants[0]" && $0.message.contains("either `region` or `regions`") })
+        let coins = diagnostics(of: minimalScenario + "\n    coins: 0\n")
+        #expect(coins.contains { $0.field == "participants[0].coins" && $0.location.line == 11 })
+        let stakes = diagnostics(of: minimalScenario.replacingOccurrences(
+            of: "  count: 3\n", with: "  count: 3\n  stakes: [1 tokens, 2 tokens]\n"))
+        #expect(stakes.contains { $0.field == "validators.stakes" && $0.message == "2 stakes for 3 validators" })
+    }
+}
+
+@Suite struct SwarmDrawTests {
+    static let ranges = """
+
+    swarm:
+      enabled: true
+      validators: [4, 13]
+      stake_skew: [1, 5]
+      regions: [2, 4]
+      byzantine: [0, 3]
+      crashes: [0, 2]
+      partitions: [0, 2]
+      loss: ["0 %", "3 %"]
+      load: [0.5, 3]
+    """
+
+    func drawn(seed: UInt64) throws -> (Scenario, [String: String]) {
+        let scenario = try ScenarioLoader.parse(minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges,
+                                                path: scenarioPath("swarm.yaml"))
+        let (result, values) = SwarmDraw.apply(to: scenario, seed: seed)
+        return (result, Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) }))
+    }
+
+    @Test func theSameSeedDrawsTheSameConfiguration() throws {
+        let (_, first) = try drawn(seed: 9)
+        let (_, second) = try drawn(seed: 9)
+        #expect(first == second)
+        #expect(Set(first.keys) == ["validators.count", "validators.regions", "validators.stake_skew",
+                                     "faults.byzantine", "faults.crashes", "faults.partitions", "network.loss",
+                                     "load.factor"])
+        let counts = try Set((1...30).map { try drawn(seed: $0).1["validators.count"]! })
+        #expect(counts.count > 5, "different seeds draw different configurations")
+    }
+
+    @Test func drawsStayWithinTheirRangesAndKeepByzantineStakeUnderAThird() throws {
+        for seed in UInt64(1)...200 {
+            let (scenario, values) = try drawn(seed: seed)
+            let count = scenario.validators.count
+            #expect((4...13).contains(count))
+            #expect((2...4).contains(scenario.validators.regions.count))
+            let stakes = (0..<count).map { scenario.validators.stake(ofValidator: $0).rawValue }
+            let skew = Double(stakes.max()!) / Double(stakes.min()!)
+            #expect(skew >= 1 - 1e-9 && skew <= 5 + 1e-6, "seed \(seed) skew \(skew)")
+            let byzantine = scenario.faults.byzantine.reduce(Int64(0)) { $0 + stakes[$1.node] }
+            #expect(3 * byzantine < stakes.reduce(0, +), "seed \(seed)")
+            #expect(scenario.faults.byzantine.count <= 3)
+            #expect((0...2).contains(scenario.faults.crashes.count))
+            #expect(scenario.faults.crashes.allSatisfy { $0.node < count && $0.restart! > $0.at })
+            #expect(scenario.faults.partitions.allSatisfy { $0.groups.joined().sorted() == Array(0..<count) })
+            #expect((0...300).contains(scenario.network.loss.rawValue))
+            let factor = try #require(Double(values["load.factor"]!))
+            #expect(factor >= 0.5 - 0.005 && factor <= 3 + 0.005)
+            #expect(abs(scenario.participants[0].transferRatePerSecond - factor) < 0.01)
+        }
+    }
+
+    @Test func aDisabledSwarmChangesNothing() throws {
+        let scenario = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"))
+        let (result, values) = SwarmDraw.apply(to: scenario, seed: 3)
+        #expect(values.isEmpty)
+        #expect(result.validators.count == scenario.validators.count)
+    }
+}
+
+@Suite struct LoadTraceTests {
+    func traceFile(_ text: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("trace.csv")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func scenario(trace path: String) -> String {
+        minimalScenario + "\n  - { class: residential, count: 4, region: north }\nload:\n  controller: trace\n  trace: \(path)\n"
+    }
+
+    @Test func rowsAreReadInTimeOrderByIndexOrClassName() throws {
+        let path = try traceFile("time_s,class,kind\n2.5,residential,order\n1,0,transfer\n2.5,1,transfer\n")
+        let loaded = try ScenarioLoader.parse(scenario(trace: path), path: scenarioPath("t.yaml"))
+        #expect(loaded.load.trace == [
+            TraceRow(time: .zero + .seconds(1), entry: 0, transfer: true),
+            TraceRow(time: .zero + .milliseconds(2_500), entry: 1, transfer: false),
+            TraceRow(time: .zero + .milliseconds(2_500), entry: 1, transfer: true),
+        ])
+    }
+
+    @Test func aBadRowNamesTheTraceFileLineAndColumn() throws {
+        let path = try traceFile("time_s,class,kind\n1,0,transfer\n2,wind,order\n")
+        let found = diagnostics(of: scenario(trace: path))
+        let problem = try #require(found.first)
+        #expect(problem.location.file == path)
+        #expect(problem.location.line == 3 && problem.location.column == 3)
+        #expect(problem.field == "load.trace")
+        #expect(problem.message.contains("class 'wind'"))
+        let kind = diagnostics(of: scenario(trace: try traceFile("time_s,class,kind\n1,0,swap\n")))
+        #expect(kind.first?.location.column == 5 && kind.first?.message.contains("kind 'swap'") == true)
+        let header = diagnostics(of: scenario(trace: try traceFile("t,c,k\n1,0,order\n")))
+        #expect(header.first?.location.line == 1)
+        let missing = diagnostics(of: scenario(trace: "/nonexistent/trace.csv"))
+        #expect(missing.first?.message == "cannot read the trace file")
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GridCore
+import Scenario
+import Simulation
+import Testing
+
+/// Fifty households sending payments (10 a second in all) to each other on four validators,
+/// with enough coins that no arrival goes unfunded; `load` is the scenario's load section.
+func loadTestScenario(duration: String = "300 s", start: String = "12:00", rate: String = "0.2 /s",
+                  load: String) -> String {
+    """
+    name: load
+    run:
+      duration: \(duration)
+      start: "\(start)"
+    validators:
+      count: 4
+      regions: [bangkok, north, east, south]
+    consensus:
+      block_interval: 1 s
+    participants:
+      - { class: residential, count: 50, region: bangkok, tx_rate: \(rate), coins: 400 }
+      - { class: operator, count: 1, region: bangkok }
+    load:
+    \(load.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+    """
+}
+
+func runLoad(_ text: String, seed: UInt64 = 1) throws -> RunResult {
+    let scenario = try ScenarioLoader.parse(text, path: scenarioPath("load.yaml"))
+    return Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
+}
+
+/// Submission times of the run's transfers, in seconds, in order.
+func transferTimes(_ result: RunResult) -> [Double] {
+    let tracker = result.transactions
+    return (0..<tracker.count).filter { tracker.kinds[$0] == "transfer" }
+        .map { Double(tracker.submittedNanos[$0]) / 1e9 }.sorted()
+}
+
+func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(range.contains).count }
+
+@Suite struct LoadControlTests {
+    @Test func poissonArrivalsHaveTheRateAndThePoissonDispersion() throws {
+        let result = try runLoad(loadTestScenario(load: "controller: poisson\ndaily_profiles: false"))
+        let times = transferTimes(result)
+        #expect(result.load.unfundedTransfers == 0)
+        #expect(result.load.offeredTransfers == times.count)
+        // 10 a second for 300 s: 3,000 expected, standard deviation 55.
+        #expect(abs(times.count - 3_000) < 220, "\(times.count)")
+        let windows = (0..<30).map { count(times, in: Double($0) * 10..<Double($0 + 1) * 10) }
+        let mean = Double(windows.reduce(0, +)) / 30
+        let variance = windows.map { pow(Double($0) - mean, 2) }.reduce(0, +) / 29
+        #expect(variance / mean > 0.5 && variance / mean < 1.6, "index of dispersion \(variance / mean)")
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        let gapMean = gaps.reduce(0, +) / Double(gaps.count)
+        let gapSD = sqrt(gaps.map { pow($0 - gapMean, 2) }.reduce(0, +) / Double(gaps.count - 1))
+        #expect(abs(gapSD / gapMean - 1) < 0.1, "exponential gaps have a coefficient of variation of 1")
+    }
+
+    @Test func fixedArrivalsAreEvenlySpaced() throws {
+        let times = transferTimes(try runLoad(loadTestScenario(load: "controller: fixed\ndaily_profiles: false")))
+        #expect(abs(times.count - 3_000) <= 1)
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        #expect(gaps.allSatisfy { abs($0 - 0.1) < 1e-6 }, "\(gaps.min()!)...\(gaps.max()!)")
+    }
+
+    @Test func aStepMultipliesTheRateFromItsTime() throws {
+        let times = transferTimes(try runLoad(loadTestScenario(
+            load: "controller: fixed\ndaily_profiles: false\nschedule:\n  - { at: 150 s, factor: 3 }")))
+        #expect(abs(count(times, in: 0..<150) - 1_500) <= 1)
+        #expect(abs(count(times, in: 150..<300) - 4_500) <= 2)
+    }
+
+    @Test func aRampReachesItsFactorLinearly() throws {
+        let times = transferTimes(try runLoad(loadTestScenario(
+            load: "controller: fixed\ndaily_profiles: false\nschedule:\n  - { at: 0 s, factor: 3, ramp: 300 s }")))
+        // Rate 10 × (1 + 2t/300): 2,250 in the first half, 3,750 in the second.
+        #expect(abs(Double(count(times, in: 0..<150)) / 2_250 - 1) < 0.01)
+        #expect(abs(Double(count(times, in: 150..<300)) / 3_750 - 1) < 0.01)
+    }
+
+    @Test func householdsFollowTheEveningPeakOfTheirDailyCurve() throws {
+        let evening = transferTimes(try runLoad(loadTestScenario(duration: "600 s", start: "20:00", rate: "0.1 /s",
+                                                             load: "controller: fixed")))
+        let night = transferTimes(try runLoad(loadTestScenario(duration: "600 s", start: "03:00", rate: "0.1 /s",
+                                                           load: "controller: fixed")))
+        // The residential curve is 2.1 at 20:00 and 0.35 at 03:00 (mean 0.96875 over the day).
+        let expectedEvening: Double = 5 * 600 * 2.1 / 0.96875
+        #expect(abs(Double(evening.count) / expectedEvening - 1) < 0.01, "\(evening.count)")
+        #expect(abs(Double(evening.count) / Double(night.count) - 6) < 0.1)
+    }
+
+    @Test func theClosedLoopKeepsItsOutstandingTransactionsInFlight() throws {
+        let result = try runLoad(loadTestScenario(duration: "120 s", load: "controller: closed-loop\noutstanding: 5"))
+        let tracker = result.transactions
+        var changes: [(Int64, Int)] = []
+        for index in 0..<tracker.count where tracker.kinds[index] == "transfer" {
+            changes.append((tracker.submittedNanos[index], 1))
+            if case .accepted = tracker.outcome(at: index) { changes.append((tracker.finalizedNanos[index], -1)) }
+        }
+        var inFlight = 0, most = 0
+        for (_, change) in changes.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+            inFlight += change
+            most = max(most, inFlight)
+        }
+        #expect(most == 5)
+        #expect(tracker.count > 100, "each finalization starts the next transaction")
+        #expect(result.transactions.count - tracker.finalizedNanos.filter { $0 >= 0 }.count <= 5)
+    }
+
+    @Test func aTraceIsReplayedRowByRow() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let trace = folder.appendingPathComponent("trace.csv")
+        try "time_s,class,kind\n1.5,residential,transfer\n4,0,transfer\n4,0,transfer\n9.25,residential,transfer\n400,0,transfer\n"
+            .write(to: trace, atomically: true, encoding: .utf8)
+        let result = try runLoad(loadTestScenario(duration: "20 s", load: "controller: trace\ntrace: \(trace.path)"))
+        #expect(transferTimes(result) == [1.5, 4, 4, 9.25], "rows after the run's end are not replayed")
+        #expect(result.transactions.participantClasses.allSatisfy { $0 == 0 })
+    }
+}
