@@ -8,7 +8,7 @@ APT_PACKAGES := libsodium-dev libgsl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GRIDSIM := .build/$(CONFIG)/gridsim
 
-.PHONY: deps build run test bench calibrate clean
+.PHONY: deps deps-browser build run test bench calibrate report-check clean
 
 ## deps: install libsodium, GSL and pkg-config with apt-get when pkg-config cannot find them
 deps:
@@ -23,6 +23,18 @@ deps:
 		exit 1; \
 	fi
 
+## deps-browser: Debian's chromium for the HTML report checks (tests and report-check)
+deps-browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "deps-browser: $$(chromium --version 2>/dev/null | head -1) found"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "deps-browser: installing chromium with apt-get"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; \
+	else \
+		echo "deps-browser: chromium is missing and there is no apt-get here; install Chromium to check HTML reports."; \
+		exit 1; \
+	fi
+
 ## build: release build of the gridsim tool
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product gridsim
@@ -32,7 +44,7 @@ run: build
 	$(GRIDSIM) run $(SCENARIO) --seed $(SEED) --out $(REPORT_DIR)
 
 ## test: the whole test suite (release build, so end-to-end runs are quick)
-test: deps
+test: deps deps-browser
 	$(SWIFT) build -c $(CONFIG) --product gridsim
 	$(SWIFT) test -c $(CONFIG)
 
@@ -43,6 +55,12 @@ bench: deps
 ## calibrate: measure this host's operation costs into a cost profile
 calibrate: build
 	$(GRIDSIM) calibrate --out Reports/cost-profile.json
+
+## report-check: the smoke and national reports opened in headless Chromium; screenshots beside them
+report-check: build deps-browser
+	$(GRIDSIM) run Scenarios/smoke.yaml --out Reports/report-check/smoke --quiet
+	$(GRIDSIM) run Scenarios/thai-national-day.yaml --out Reports/report-check/national --quiet
+	scripts/report-check.sh Reports/report-check/smoke Reports/report-check/national
 
 clean:
 	rm -rf .build Benchmarks/.build

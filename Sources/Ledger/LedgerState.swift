@@ -53,6 +53,9 @@ public struct LedgerState: Sendable {
     /// Whether a transaction with this id was committed and is still inside its replay window.
     public func isCommitted(_ id: TransactionID) -> Bool { committedIDs[id] != nil }
 
+    /// Committed transaction ids remembered against replay.
+    public var rememberedTransactionCount: Int { committedIDs.count }
+
     public func isAttestationUsed(_ digest: Digest32) -> Bool { usedAttestations.contains(digest) }
 
     /// The mark to pass to ``rollback(to:)``.

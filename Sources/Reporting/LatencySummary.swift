@@ -10,9 +10,23 @@ public struct LatencySummary: Codable, Hashable, Sendable {
     public var p999Ms: Double
     public var maxMs: Double
     public var meanMs: Double
+    /// The distribution as (percentile, ms) points from 0 to 100, when asked for.
+    public var cdf: [CDFPoint]?
 
-    /// Summarises `nanoseconds` (each ≥ 0). All figures are zero when there are none.
-    public init(nanoseconds: [Int64]) {
+    /// One point of a cumulative distribution: `percentile` % of samples are at most `ms`.
+    public struct CDFPoint: Codable, Hashable, Sendable {
+        public var percentile: Double
+        public var ms: Double
+    }
+
+    /// The percentiles a CDF is drawn through: dense in the tail, where latency targets live.
+    static let cdfPercentiles: [Double] = Array(stride(from: 0.0, through: 95, by: 5)) + [97.5, 99, 99.5, 99.9, 99.99, 100]
+
+    /// Summarises `nanoseconds` (each ≥ 0), with its CDF if `withCDF`. All figures are zero
+    /// when there are none.
+    ///
+    /// Complexity: O(n) to record, O(buckets) per percentile.
+    public init(nanoseconds: [Int64], withCDF: Bool = false) {
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 1 << 50,
                                           numberOfSignificantValueDigits: .three)
         histogram.autoResize = true
@@ -32,6 +46,12 @@ public struct LatencySummary: Codable, Hashable, Sendable {
         p999Ms = milliseconds(histogram.valueAtPercentile(99.9))
         maxMs = milliseconds(histogram.max)
         meanMs = histogram.mean / 1e6
+        if withCDF {
+            cdf = Self.cdfPercentiles.map { percentile in
+                CDFPoint(percentile: percentile,
+                         ms: milliseconds(percentile == 100 ? histogram.max : histogram.valueAtPercentile(percentile)))
+            }
+        }
     }
 
     /// The named statistic (`p50`, `p90`, `p99`, `p999`, `max`) in milliseconds.

@@ -35,13 +35,17 @@ public enum MarkdownReport {
             lines.append("")
             lines.append("## Targets")
             lines.append("")
-            lines.append("| target | measured | verdict |")
-            lines.append("|---|---:|---|")
+            lines.append("| target | measured | verdict | why |")
+            lines.append("|---|---:|---|---|")
             for target in report.targets {
                 let measured = target.measured.isNaN ? "no samples" : "\(format(target.measured)) \(target.unit)"
-                lines.append("| `\(target.target)` | \(measured) | \(target.met ? "met" : "**missed**") |")
+                let verdict = target.met ? "met" : target.reachable ? "**missed**" : "**missed (out of reach)**"
+                lines.append("| `\(target.target)` | \(measured) | \(verdict) | \(target.reason) |")
             }
         }
+        let capacity = report.capacity
+        lines.append("")
+        lines.append("Capacity of this configuration: throughput at most \(capacity.tpsArithmetic); admission at least \(capacity.admissionArithmetic); finality at least \(capacity.finalityArithmetic).")
         let transactions = report.transactions
         lines.append("")
         lines.append("## Transactions")
@@ -73,12 +77,19 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("| stage | count | p50 | p90 | p99 | p99.9 | max |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
-        for (name, summary) in [("admission", report.latency.admission), ("inclusion", report.latency.inclusion),
-                                ("finality", report.latency.finality)] {
-            if summary.count == 0 {
-                lines.append("| \(name) | 0 | – | – | – | – | – |")
-            } else {
-                lines.append("| \(name) | \(summary.count) | \(format(summary.p50Ms)) | \(format(summary.p90Ms)) | \(format(summary.p99Ms)) | \(format(summary.p999Ms)) | \(format(summary.maxMs)) |")
+        for (name, summary) in stageRows(report.latency.stages) {
+            lines.append(latencyRow(name, summary))
+        }
+        if report.latency.byRegion.count > 1 {
+            lines.append("")
+            lines.append("By the submitter's region:")
+            lines.append("")
+            lines.append("| region · stage | count | p50 | p90 | p99 | p99.9 | max |")
+            lines.append("|---|---:|---:|---:|---:|---:|---:|")
+            for (region, stages) in report.latency.byRegion.sorted(by: { $0.key < $1.key }) {
+                for (name, summary) in stageRows(stages) where name == "admission" || name == "finality" {
+                    lines.append(latencyRow("\(region) · \(name)", summary))
+                }
             }
         }
         let market = report.market
@@ -108,6 +119,24 @@ public enum MarkdownReport {
         lines.append("Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · mean block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)), max \(consensus.roundsMax) · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
         lines.append("")
         lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)" + (consensus.mutation.map { " · **mutation `\($0)`** (a deliberately broken protocol)" } ?? ""))
+        lines.append("")
+        lines.append("| shard | regions | validators | tps | admission p99 | finality p99 | CPU | memory peak (model) |")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")
+        for shard in report.shards {
+            lines.append("| \(shard.id) | \(shard.regions.joined(separator: ", ")) | \(shard.validators) | \(format(shard.tps)) | \(shard.admission.count == 0 ? "–" : format(shard.admission.p99Ms)) ms | \(shard.finality.count == 0 ? "–" : format(shard.finality.p99Ms)) ms | \(format(Double(shard.cpuUtilisationBp) / 100)) % | \(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB |")
+        }
+        if let busiest = report.resources.max(by: { $0.cpuBusyBp < $1.cpuBusyBp }) {
+            lines.append("")
+            lines.append("Busiest validator: node \(busiest.node) (\(busiest.region)), CPU \(format(Double(busiest.cpuBusyBp) / 100)) % of its cores (\(format(busiest.cpuBusySeconds)) s simulated).")
+        }
+        lines.append("")
+        lines.append("## Against the seed's dashboard")
+        lines.append("")
+        lines.append("| seed figure | seed | this run | compared to |")
+        lines.append("|---|---:|---:|---|")
+        for row in report.seedDashboard {
+            lines.append("| \(row.figure) | \(row.seed) | \(Report.figure(row.measured)) \(row.unit) | `\(row.comparedTo)` |")
+        }
         let harness = report.harness
         lines.append("")
         lines.append("## Harness (wall clock, not part of the digest)")
@@ -115,6 +144,16 @@ public enum MarkdownReport {
         lines.append("\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB · signatures verified \(harness.signatureChecksComputed) (\(harness.signatureChecksAhead) on the helper thread), cache hits \(harness.signatureCacheHits)")
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    static func stageRows(_ stages: Report.LatencyStages) -> [(String, LatencySummary)] {
+        [("admission", stages.admission), ("inclusion", stages.inclusion), ("finality", stages.finality),
+         ("match", stages.match), ("settlement", stages.settlement)]
+    }
+
+    private static func latencyRow(_ name: String, _ summary: LatencySummary) -> String {
+        guard summary.count > 0 else { return "| \(name) | 0 | – | – | – | – | – |" }
+        return "| \(name) | \(summary.count) | \(format(summary.p50Ms)) | \(format(summary.p90Ms)) | \(format(summary.p99Ms)) | \(format(summary.p999Ms)) | \(format(summary.maxMs)) |"
     }
 
     /// A number with sensible precision for a table.

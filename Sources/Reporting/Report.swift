@@ -128,10 +128,109 @@ public struct Report: Codable, Sendable {
         public var measuredSeconds: Double
     }
 
+    /// The five latency stages of DESIGN.md's taxonomy.
+    public struct LatencyStages: Codable, Sendable {
+        public var admission: LatencySummary
+        public var inclusion: LatencySummary
+        public var finality: LatencySummary
+        /// Orders: submit to the first block in which they traded.
+        public var match: LatencySummary
+        /// Orders: submit to the first settlement of one of their trades.
+        public var settlement: LatencySummary
+
+        init(admission: LatencySummary, inclusion: LatencySummary, finality: LatencySummary, match: LatencySummary,
+             settlement: LatencySummary) {
+            self.admission = admission
+            self.inclusion = inclusion
+            self.finality = finality
+            self.match = match
+            self.settlement = settlement
+        }
+
+        init(_ tracker: TransactionTracker, since: SimTime, region: Region? = nil, withCDF: Bool = false) {
+            func summary(_ stage: LatencyStage) -> LatencySummary {
+                LatencySummary(nanoseconds: tracker.latencies(of: stage, submittedSince: since, region: region),
+                               withCDF: withCDF)
+            }
+            admission = summary(.admission)
+            inclusion = summary(.inclusion)
+            finality = summary(.finality)
+            match = summary(.match)
+            settlement = summary(.settlement)
+        }
+
+        /// The stage named `stage`, if there is one.
+        public func summary(of stage: String) -> LatencySummary? {
+            switch stage {
+            case "admission": admission
+            case "inclusion": inclusion
+            case "finality": finality
+            case "match": match
+            case "settlement": settlement
+            default: nil
+            }
+        }
+    }
+
     public struct Latency: Codable, Sendable {
         public var admission: LatencySummary
         public var inclusion: LatencySummary
         public var finality: LatencySummary
+        public var match: LatencySummary
+        public var settlement: LatencySummary
+        /// The same stages for transactions submitted by participants in each region.
+        public var byRegion: [String: LatencyStages]
+
+        public var stages: LatencyStages {
+            LatencyStages(admission: admission, inclusion: inclusion, finality: finality, match: match,
+                          settlement: settlement)
+        }
+    }
+
+    /// Figures per time bucket, for charts and pandas.
+    public struct Series: Codable, Sendable {
+        public var bucketSeconds: Double
+        /// Start of each bucket, simulated seconds.
+        public var startSeconds: [Double]
+        public var submitted: [Int]
+        public var finalized: [Int]
+        /// Finalized per second in the bucket.
+        public var tps: [Double]
+        /// Energy and value of trades finalized in the bucket, and their average price (0: none).
+        public var tradedWh: [Int64]
+        public var tradedValueMicro: [Int64]
+        public var averagePriceMicroPerKwh: [Int64]
+        /// Grid samples: time and frequency.
+        public var gridTimeSeconds: [Double]
+        public var frequencyHz: [Double]
+    }
+
+    /// One consensus instance and the regions it serves (a run without sharding has one).
+    public struct Shard: Codable, Sendable {
+        public var id: Int
+        public var regions: [String]
+        public var validators: Int
+        public var tps: Double
+        public var finalized: Int
+        public var admission: LatencySummary
+        public var finality: LatencySummary
+        /// Transactions finalized per bucket of `series`.
+        public var finalizedPerBucket: [Int]
+        /// Mean share of its validators' simulated core-time spent busy.
+        public var cpuUtilisationBp: Int64
+        /// The largest memory-model peak among its validators.
+        public var memoryPeakBytes: Int64
+    }
+
+    /// The resource model: what each validator's work cost in simulated CPU time.
+    public struct NodeResources: Codable, Sendable {
+        public var node: Int
+        public var region: String
+        /// Share of this node's simulated core-time spent busy.
+        public var cpuBusyBp: Int64
+        public var cpuBusySeconds: Double
+        /// Peak of the memory model (see `ValidatorNode.modelledMemoryBytes`).
+        public var memoryPeakBytes: Int64
     }
 
     public struct Consensus: Codable, Sendable {
@@ -170,6 +269,10 @@ public struct Report: Codable, Sendable {
         public var threshold: Double
         public var unit: String
         public var met: Bool
+        /// Why: the comparison, and for a miss what stood in the way.
+        public var reason: String
+        /// `false` when the configuration cannot reach the threshold at all (see `capacity`).
+        public var reachable: Bool
     }
 
     public struct Violation: Codable, Sendable {
@@ -189,11 +292,20 @@ public struct Report: Codable, Sendable {
     public var market: Market
     public var grid: Grid
     public var targets: [TargetVerdict]
+    public var capacity: CapacityCheck
+    public var seedDashboard: [SeedComparison]
+    public var series: Series
+    public var shards: [Shard]
+    public var resources: [NodeResources]
     public var violations: [Violation]
     public var harness: HarnessFigures
 
     /// Builds the report of `result`.
-    public init(result: RunResult, harness: HarnessFigures, swarm: [(name: String, value: String)] = []) {
+    ///
+    /// - Parameter bucketSeconds: the time series' bucket; by default the smallest of 1 s, 5 s,
+    ///   10 s, 30 s, 1 min, 5 min, 10 min, 15 min or 1 h that keeps the run within 1,500 buckets.
+    public init(result: RunResult, harness: HarnessFigures, swarm: [(name: String, value: String)] = [],
+                bucketSeconds: Double? = nil) {
         let scenario = result.scenario
         manifest = Manifest(
             version: Report.toolVersion, schemaVersion: Report.schemaVersion, scenario: scenario.name,
@@ -235,15 +347,19 @@ public struct Report: Codable, Sendable {
         throughput = Throughput(tps: measuredSeconds > 0 ? Double(finalizedAfterWarmup) / measuredSeconds : 0,
                                 finalizedAfterWarmup: finalizedAfterWarmup, measuredSeconds: measuredSeconds)
 
-        latency = Latency(
-            admission: LatencySummary(nanoseconds: tracker.latencies(of: .admission, submittedSince: warmup)),
-            inclusion: LatencySummary(nanoseconds: tracker.latencies(of: .inclusion, submittedSince: warmup)),
-            finality: LatencySummary(nanoseconds: tracker.latencies(of: .finality, submittedSince: warmup)))
+        let overall = LatencyStages(tracker, since: warmup, withCDF: true)
+        var byRegion: [String: LatencyStages] = [:]
+        for region in Region.allCases where tracker.regions.contains(region) {
+            byRegion[region.rawValue] = LatencyStages(tracker, since: warmup, region: region)
+        }
+        latency = Latency(admission: overall.admission, inclusion: overall.inclusion, finality: overall.finality,
+                          match: overall.match, settlement: overall.settlement, byRegion: byRegion)
+        series = Report.series(result, bucketSeconds: bucketSeconds ?? Report.defaultBucketSeconds(result.endTime.seconds))
 
         let blocks = result.blocks
         let intervals = zip(blocks.dropFirst(), blocks).map { ($0.committedAt - $1.committedAt).milliseconds }
         let busy = result.nodeBusyNanos.reduce(0, +)
-        let capacity = Double(result.nodeBusyNanos.count * scenario.validators.cores) * Double(result.endTime.nanoseconds)
+        let coreCapacity = Double(result.nodeBusyNanos.count * scenario.validators.cores) * Double(result.endTime.nanoseconds)
         let consensusStatistics = result.consensus
         consensus = Consensus(
             height: blocks.last?.height ?? 0, blocks: blocks.count,
@@ -258,7 +374,18 @@ public struct Report: Codable, Sendable {
             messagesDropped: consensusStatistics.messagesDropped,
             messagesDuplicated: consensusStatistics.messagesDuplicated, crashes: consensusStatistics.crashes,
             restarts: consensusStatistics.restarts, mutation: consensusStatistics.mutation,
-            cpuUtilisationBp: capacity > 0 ? Int64((Double(busy) / capacity * 10_000).rounded()) : 0)
+            cpuUtilisationBp: coreCapacity > 0 ? Int64((Double(busy) / coreCapacity * 10_000).rounded()) : 0)
+        let nodeCapacity = Double(scenario.validators.cores) * Double(result.endTime.nanoseconds)
+        resources = result.nodeBusyNanos.enumerated().map { node, busyNanos in
+            NodeResources(node: node, region: scenario.validators.region(ofValidator: node).rawValue,
+                          cpuBusyBp: nodeCapacity > 0 ? Int64((Double(busyNanos) / nodeCapacity * 10_000).rounded()) : 0,
+                          cpuBusySeconds: Double(busyNanos) / 1e9, memoryPeakBytes: result.nodeMemoryPeakBytes[node])
+        }
+        shards = [Shard(
+            id: 1, regions: Region.allCases.map(\.rawValue), validators: scenario.validators.count,
+            tps: throughput.tps, finalized: finalizedAfterWarmup, admission: overall.admission,
+            finality: overall.finality, finalizedPerBucket: series.finalized, cpuUtilisationBp: consensus.cpuUtilisationBp,
+            memoryPeakBytes: result.nodeMemoryPeakBytes.max() ?? 0)]
 
         let statistics = result.market
         market = Market(
@@ -275,8 +402,45 @@ public struct Report: Codable, Sendable {
                       nodes: $0.nodes.map(\.rawValue), timeSeconds: $0.time.seconds, detail: $0.detail)
         }
         self.harness = harness
+        capacity = CapacityCheck(scenario: scenario, profile: result.costProfile)
         targets = []
+        seedDashboard = []
         targets = scenario.targets.map(verdict)
+        seedDashboard = SeedDashboard.rows(self)
+    }
+
+    static func defaultBucketSeconds(_ simulatedSeconds: Double) -> Double {
+        [1.0, 5, 10, 30, 60, 300, 600, 900, 3600].first { simulatedSeconds / $0 <= 1_500 } ?? 3600
+    }
+
+    /// Submissions, finalizations and trades per bucket, and the grid's frequency per sample.
+    ///
+    /// Complexity: O(transactions + trades + samples).
+    private static func series(_ result: RunResult, bucketSeconds: Double) -> Series {
+        precondition(bucketSeconds > 0, "a bucket lasts a positive time")
+        let bucketNanos = Int64(bucketSeconds * 1e9)
+        let buckets = max(1, Int((result.endTime.nanoseconds + bucketNanos - 1) / bucketNanos))
+        func bucket(_ nanos: Int64) -> Int { min(buckets - 1, Int(nanos / bucketNanos)) }
+        var submitted = Array(repeating: 0, count: buckets)
+        var finalized = Array(repeating: 0, count: buckets)
+        let tracker = result.transactions
+        for index in 0..<tracker.count {
+            submitted[bucket(tracker.submittedNanos[index])] += 1
+            if tracker.finalizedNanos[index] >= 0 { finalized[bucket(tracker.finalizedNanos[index])] += 1 }
+        }
+        var energy = Array(repeating: Int64(0), count: buckets)
+        var value = Array(repeating: Int64(0), count: buckets)
+        let market = result.market
+        for index in market.tradeCommitNanos.indices {
+            energy[bucket(market.tradeCommitNanos[index])] += market.tradeEnergyWh[index]
+            value[bucket(market.tradeCommitNanos[index])] += market.tradeValueMicro[index]
+        }
+        return Series(
+            bucketSeconds: bucketSeconds, startSeconds: (0..<buckets).map { Double($0) * bucketSeconds },
+            submitted: submitted, finalized: finalized, tps: finalized.map { Double($0) / bucketSeconds },
+            tradedWh: energy, tradedValueMicro: value,
+            averagePriceMicroPerKwh: zip(value, energy).map { $1 > 0 ? mulDivFloor($0, 1_000, $1) ?? 0 : 0 },
+            gridTimeSeconds: result.gridSamples.map(\.time.seconds), frequencyHz: result.gridSamples.map(\.frequencyHz))
     }
 
     private static func gridSection(_ result: RunResult) -> Grid {
@@ -310,8 +474,41 @@ public struct Report: Codable, Sendable {
 
     private func verdict(_ target: TargetSpec) -> TargetVerdict {
         let (measured, threshold, unit) = measuredValue(target)
+        let met = target.comparison.holds(measured, threshold)
+        var reachable = true
+        var reason: String
+        let shown = "\(Report.figure(threshold)) \(unit)"
+        if measured.isNaN {
+            reason = "no samples: no transaction submitted after warm-up reached \(target.metric.split(separator: ".")[0])"
+        } else {
+            reason = "measured \(Report.figure(measured)) \(unit) against \(target.comparison.rawValue) \(shown)"
+        }
+        if let bound = capacity.bound(of: target.metric) {
+            let wantsMore = target.comparison == .greaterThan || target.comparison == .greaterOrEqual
+            if bound.isCeiling == wantsMore, !target.comparison.holds(bound.value, threshold) {
+                reachable = false
+                reason += "; out of reach by construction: at \(bound.isCeiling ? "best" : "least") \(bound.arithmetic)"
+            } else if !met {
+                reason += "; the configuration allows \(bound.isCeiling ? "up to" : "as little as") \(bound.arithmetic)"
+            }
+        }
+        if !met, target.metric == "tps" {
+            let offered = throughput.measuredSeconds > 0
+                ? Double(series.submitted.reduce(0, +)) / max(manifest.simulatedSeconds, 1e-9) : 0
+            if offered < threshold * 0.95 {
+                reason += "; the load submitted only \(Report.figure(offered)) tx/s"
+            }
+            if transactions.pending > 0 {
+                reason += "; \(transactions.pending) transactions were still pending at the end"
+            }
+        }
         return TargetVerdict(target: target.text, metric: target.metric, measured: measured, threshold: threshold,
-                             unit: unit, met: target.comparison.holds(measured, threshold))
+                             unit: unit, met: met, reason: reason, reachable: reachable)
+    }
+
+    /// A figure with three significant digits or its whole part, for sentences.
+    static func figure(_ value: Double) -> String {
+        abs(value) >= 100 ? CapacityCheck.grouped(Int(value.rounded())) : String(format: "%.3g", value)
     }
 
     /// The measured value of a target's metric and its threshold, in display units.
@@ -323,11 +520,7 @@ public struct Report: Codable, Sendable {
             return (share, target.threshold / 100, "%")
         }
         let parts = target.metric.split(separator: ".").map(String.init)
-        let summary: LatencySummary = switch parts[0] {
-        case "admission": latency.admission
-        case "inclusion": latency.inclusion
-        default: latency.finality
-        }
+        let summary = latency.stages.summary(of: parts[0]) ?? latency.finality
         // No latency samples (nothing submitted after warm-up reached the stage) is not a pass.
         guard summary.count > 0 else { return (.nan, target.threshold / 1e6, "ms") }
         return (summary.statistic(parts[1]) ?? .nan, target.threshold / 1e6, "ms")

@@ -31,11 +31,12 @@ public struct TargetMetric: Sendable {
             TargetMetric(name: "tps", dimension: nil,
                          doc: "finalized transactions per simulated second after warm-up"),
         ]
-        for stage in ["admission", "inclusion", "finality"] {
+        let stages = [("admission", "mempool"), ("inclusion", "proposed block"), ("finality", "commit"),
+                      ("match", "the order's first trade committed"), ("settlement", "the order's first settlement committed")]
+        for (stage, end) in stages {
             for statistic in ["p50", "p90", "p99", "p999", "max"] {
-                metrics.append(TargetMetric(
-                    name: "\(stage).\(statistic)", dimension: .duration,
-                    doc: "\(statistic) of \(stage) latency (submit to \(stage == "admission" ? "mempool" : stage == "inclusion" ? "proposed block" : "commit"))"))
+                metrics.append(TargetMetric(name: "\(stage).\(statistic)", dimension: .duration,
+                                            doc: "\(statistic) of \(stage) latency (submit to \(end))"))
             }
         }
         metrics.append(TargetMetric(name: "rejected_share", dimension: .percent,

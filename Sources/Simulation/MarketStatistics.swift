@@ -15,6 +15,10 @@ public struct MarketStatistics: Sendable {
     public var creditsIssued = MilliCredits.zero
     public var expiredOrders = 0
     public var gridDecisions = GridDecisionCounts()
+    /// Every finalized trade's commit time, energy and value, in commit order (for time series).
+    public private(set) var tradeCommitNanos: [Int64] = []
+    public private(set) var tradeEnergyWh: [Int64] = []
+    public private(set) var tradeValueMicro: [Int64] = []
 
     public init() {}
 
@@ -23,9 +27,12 @@ public struct MarketStatistics: Sendable {
         energyWh == 0 ? .zero : MicroTokensPerKWh(mulDivFloor(valueMicro, 1_000, energyWh) ?? 0)
     }
 
-    mutating func record(_ receipt: BlockReceipt) {
+    mutating func record(_ receipt: BlockReceipt, committedAt time: SimTime) {
         for trade in receipt.trades {
             trades += 1
+            tradeCommitNanos.append(time.nanoseconds)
+            tradeEnergyWh.append(trade.quantity.rawValue)
+            tradeValueMicro.append(trade.value.rawValue)
             energyWh += trade.quantity.rawValue
             valueMicro += trade.value.rawValue
             premiumMicro += trade.premium.rawValue

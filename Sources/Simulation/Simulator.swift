@@ -64,6 +64,9 @@ public struct RunResult: Sendable {
     public var costProfile: CostProfile
     /// Simulated CPU time each validator spent busy.
     public var nodeBusyNanos: [Int64]
+    /// Each validator's peak modelled memory (`ValidatorNode.modelledMemoryBytes`), sampled every
+    /// `grid.sample_interval`.
+    public var nodeMemoryPeakBytes: [Int64]
     public var signatureChecksComputed: Int
     public var signatureCacheHits: Int
     /// Of `signatureChecksComputed`, those the helper thread had answered in time: a wall-clock
@@ -164,10 +167,14 @@ public final class Simulator {
     /// Transactions submitted and not yet finalized or rejected, with their submitter.
     private var pending: [TransactionID: (transaction: Transaction, agent: Int)] = [:]
     private var tradesAwaitingSettlement: [Trade] = []
+    /// The two orders of each finalized trade not yet settled, for the settlement latency.
+    private var ordersOfTrade: [TradeID: (buy: TransactionID, sell: TransactionID)] = [:]
     private var spentOutPoints: Set<OutPoint> = []
     private var market = MarketStatistics()
     private var impact: GridImpact
     private var gridSamples: [GridSample] = []
+    /// The memory model's peak per validator, sampled with the grid.
+    private var nodeMemoryPeakBytes: [Int64]
 
     /// Whether real ed25519 checks run ahead on a helper thread by default: when there is a
     /// second core to run it.
@@ -195,6 +202,7 @@ public final class Simulator {
                                      region: scenario.validators.region(ofValidator: index)))
         }
         validators = ValidatorSet(members)
+        nodeMemoryPeakBytes = Array(repeating: 0, count: members.count)
         self.keyPairs = keyPairs
         let regions = members.map(\.region)
         let calendar = scenario.run.calendar
@@ -276,7 +284,8 @@ public final class Simulator {
             scenario: scenario, seed: seed, digest: RunDigest.compute(blocks: blocks, transactions: tracker),
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,
             blocks: blocks, violations: violations, costProfile: costProfile,
-            nodeBusyNanos: runtimes.map(\.busyNanos), signatureChecksComputed: verifier.computedVerifications,
+            nodeBusyNanos: runtimes.map(\.busyNanos), nodeMemoryPeakBytes: nodeMemoryPeakBytes,
+            signatureChecksComputed: verifier.computedVerifications,
             signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead, market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
             gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics(),
@@ -478,7 +487,8 @@ public final class Simulator {
     private func submit(_ transaction: Transaction, by agent: Int, kind: SubmissionKind) {
         let now = loop.now
         let participant = workload.agents[agent]
-        tracker.submitted(transaction.id, participantClass: participant.participantClass, kind: kind.name, at: now)
+        tracker.submitted(transaction.id, participantClass: participant.participantClass, kind: kind.name,
+                          region: participant.location.region, at: now)
         pending[transaction.id] = (transaction, agent)
         verifier.prefetch(transaction.signature, of: transaction.id, by: transaction.signer)
         if case .mint(let attestation) = transaction.kind {
@@ -498,6 +508,9 @@ public final class Simulator {
         let sample = physicalGrid.sample(at: time, activity: activity, bookedFlows: booked)
         impact.record(sample)
         gridSamples.append(sample)
+        for index in runtimes.indices {
+            nodeMemoryPeakBytes[index] = max(nodeMemoryPeakBytes[index], runtimes[index].node.modelledMemoryBytes)
+        }
     }
 
     // MARK: Nodes and their CPUs
@@ -661,8 +674,16 @@ public final class Simulator {
             }
         }
         workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs)
-        market.record(receipt)
+        market.record(receipt, committedAt: time)
+        for settlement in receipt.settlements {
+            guard let orders = ordersOfTrade.removeValue(forKey: settlement.trade) else { continue }
+            tracker.settled(orders.buy, at: time)
+            tracker.settled(orders.sell, at: time)
+        }
         for trade in receipt.trades {
+            tracker.matched(trade.buyOrder, at: time)
+            tracker.matched(trade.sellOrder, at: time)
+            ordersOfTrade[trade.id] = (trade.buyOrder, trade.sellOrder)
             impact.recordTrade(energy: trade.quantity, renewable: trade.source.isRenewable)
             let due = max(time, trade.deliveryEnd + scenario.market.settlementDelay)
             loop.schedule(.settlementDue(trade: Int32(tradesAwaitingSettlement.count)), at: due)

@@ -11,8 +11,9 @@ public enum TransactionOutcome: Hashable, Sendable {
 }
 
 /// The life of every submitted transaction, by submission order: when it was submitted,
-/// admitted to a mempool, included in a proposed block, and finalized — or why it was rejected.
-/// Every transaction ends in exactly one ``TransactionOutcome``.
+/// admitted to a mempool, included in a proposed block, and finalized — or why it was rejected;
+/// for orders also when they first traded and when a trade of theirs first settled. Every
+/// transaction ends in exactly one ``TransactionOutcome``.
 public struct TransactionTracker: Sendable {
     /// Marks a time that has not happened.
     static let never: Int64 = -1
@@ -22,6 +23,12 @@ public struct TransactionTracker: Sendable {
     public private(set) var includedNanos: [Int64] = []
     public private(set) var finalizedNanos: [Int64] = []
     public private(set) var finalizedHeights: [UInt64] = []
+    /// Orders: commit of the first block in which they traded.
+    public private(set) var matchedNanos: [Int64] = []
+    /// Orders: commit of the first settlement of one of their trades.
+    public private(set) var settledNanos: [Int64] = []
+    /// The region of the submitting participant.
+    public private(set) var regions: [Region] = []
     /// The participant class that submitted each transaction (−1: a grid operator the scenario
     /// did not list).
     public private(set) var participantClasses: [Int32] = []
@@ -36,7 +43,8 @@ public struct TransactionTracker: Sendable {
     /// Transactions submitted.
     public var count: Int { ids.count }
 
-    mutating func submitted(_ id: TransactionID, participantClass: Int32, kind: String, at time: SimTime) {
+    mutating func submitted(_ id: TransactionID, participantClass: Int32, kind: String, region: Region,
+                            at time: SimTime) {
         precondition(indexByID[id] == nil, "transaction submitted twice")
         indexByID[id] = ids.count
         ids.append(id)
@@ -47,6 +55,9 @@ public struct TransactionTracker: Sendable {
         includedNanos.append(Self.never)
         finalizedNanos.append(Self.never)
         finalizedHeights.append(0)
+        matchedNanos.append(Self.never)
+        settledNanos.append(Self.never)
+        regions.append(region)
         rejections.append(nil)
     }
 
@@ -77,6 +88,35 @@ public struct TransactionTracker: Sendable {
         finalizedHeights[index] = height
     }
 
+    /// Order `id` traded in a block committed at `time` (the first such time counts).
+    mutating func matched(_ id: TransactionID, at time: SimTime) {
+        guard let index = indexByID[id], matchedNanos[index] == Self.never else { return }
+        matchedNanos[index] = time.nanoseconds
+    }
+
+    /// A trade of order `id` settled in a block committed at `time` (the first such time counts).
+    mutating func settled(_ id: TransactionID, at time: SimTime) {
+        guard let index = indexByID[id], settledNanos[index] == Self.never else { return }
+        settledNanos[index] = time.nanoseconds
+    }
+
+    /// Submission-order indices of the transactions submitted at or after `since`.
+    public func indices(submittedSince since: SimTime) -> [Int] {
+        submittedNanos.indices.filter { submittedNanos[$0] >= since.nanoseconds }
+    }
+
+    /// When transaction `index` reached `stage`, or `nil` if it did not.
+    public func time(of stage: LatencyStage, at index: Int) -> Int64? {
+        let value = switch stage {
+        case .admission: admittedNanos[index]
+        case .inclusion: includedNanos[index]
+        case .finality: finalizedNanos[index]
+        case .match: matchedNanos[index]
+        case .settlement: settledNanos[index]
+        }
+        return value == Self.never ? nil : value
+    }
+
     /// The outcome of transaction `index` (submission order).
     public func outcome(at index: Int) -> TransactionOutcome {
         if finalizedNanos[index] != Self.never { return .accepted }
@@ -85,23 +125,22 @@ public struct TransactionTracker: Sendable {
     }
 
     /// Latencies from submission to `stage`, in nanoseconds, for transactions submitted at or after
-    /// `since` that reached the stage; in submission order.
-    public func latencies(of stage: LatencyStage, submittedSince since: SimTime = .zero) -> [Int64] {
-        let times: [Int64] = switch stage {
-        case .admission: admittedNanos
-        case .inclusion: includedNanos
-        case .finality: finalizedNanos
-        }
+    /// `since` (and in `region`, if given) that reached the stage; in submission order.
+    ///
+    /// Complexity: O(transactions).
+    public func latencies(of stage: LatencyStage, submittedSince since: SimTime = .zero,
+                          region: Region? = nil) -> [Int64] {
         var result: [Int64] = []
-        result.reserveCapacity(times.count)
-        for index in times.indices where times[index] != Self.never && submittedNanos[index] >= since.nanoseconds {
-            result.append(times[index] - submittedNanos[index])
+        result.reserveCapacity(count)
+        for index in 0..<count where submittedNanos[index] >= since.nanoseconds {
+            if let region, regions[index] != region { continue }
+            if let reached = time(of: stage, at: index) { result.append(reached - submittedNanos[index]) }
         }
         return result
     }
 }
 
-/// The stages of a transaction's latency (DESIGN.md's taxonomy, first three).
+/// The stages of a transaction's latency (DESIGN.md's taxonomy).
 public enum LatencyStage: String, Sendable, CaseIterable {
     /// Submit to entry into a mempool.
     case admission
@@ -109,4 +148,10 @@ public enum LatencyStage: String, Sendable, CaseIterable {
     case inclusion
     /// Submit to commit by more than 2/3 of stake.
     case finality
+    /// Orders: submit to the commit of the first block in which the order traded.
+    case match
+    /// Orders: submit to the commit of the first settlement of one of its trades (after the
+    /// delivery window and the settlement delay, so it measures the market design as much as
+    /// the chain).
+    case settlement
 }

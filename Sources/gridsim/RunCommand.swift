@@ -31,10 +31,17 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only the report path.")
     var quiet = false
 
+    @Flag(help: "Also write transactions.csv: one row per transaction, for pandas.")
+    var transactionsCsv = false
+
+    @Option(help: "Bucket of the report's time series, e.g. '10 s' or '15 min' (default: chosen to keep 1,500 buckets at most).")
+    var bucket: String?
+
     @Flag(name: .shortAndLong, help: "Print every value derived from the seed before the run.")
     var verbose = false
 
     func run() throws {
+        let bucketSeconds = try bucket.map(parseBucket)
         let loaded = try loadScenario(scenario, overrides: overrides)
         let profile = try loadCostProfile(explicit: costProfile, scenario: loaded)
         let seed = self.seed ?? loaded.run.seed
@@ -63,19 +70,30 @@ struct RunCommand: ParsableCommand {
             events: result.events, wallSeconds: wallSeconds, simulatedSeconds: result.endTime.seconds,
             peakRssBytes: peakResidentBytes(), signatureChecksComputed: result.signatureChecksComputed,
             signatureCacheHits: result.signatureCacheHits, signatureChecksAhead: result.signatureChecksAhead)
-        let report = Report(result: result, harness: harness, swarm: swarm)
+        let writing = clock.now
+        let report = Report(result: result, harness: harness, swarm: swarm, bucketSeconds: bucketSeconds)
         let directory = out ?? "Reports/\(sanitized(scenario.name))-seed\(seed)"
-        try ReportWriter.write(report, result: result, to: directory)
+        try ReportWriter.write(report, result: result, to: directory, transactionsCSV: transactionsCsv)
+        let written = writing.duration(to: clock.now)
         if quiet {
             print(directory)
         } else {
             print(RunSummary.render(report, directory: directory))
+            print("reports written in \(String(format: "%.2f", Double(written.components.attoseconds) / 1e18 + Double(written.components.seconds))) s")
         }
         if let violation = result.violations.first {
             printError("invariant broken: \(violation)")
             printError("reproduce: \(reproduceCommand(seed: seed))")
             throw (violation.kind == .safety ? ExitStatus.safety : ExitStatus.liveness).exitCode
         }
+    }
+
+    private func parseBucket(_ text: String) throws -> Double {
+        guard case .success(let nanos) = QuantityKind.duration.parse(text), nanos > 0 else {
+            printError("run: --bucket '\(text)' is not a positive duration such as '10 s' or '15 min'")
+            throw ExitStatus.badInput.exitCode
+        }
+        return nanos / 1e9
     }
 
     private func reproduceCommand(seed: UInt64) -> String {

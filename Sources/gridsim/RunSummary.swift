@@ -15,9 +15,10 @@ enum RunSummary {
         for target in report.targets {
             let measured = target.measured.isNaN ? "no samples" : "measured \(format(target.measured)) \(target.unit)"
             lines.append("target   \(target.met ? "met   " : "MISSED") \(target.target)  (\(measured))")
+            if !target.met { lines.append("         \(target.reason)") }
         }
         lines.append("harness  \(report.harness.events) events in \(format(report.harness.wallSeconds)) s (\(format(report.harness.simToWallRatio))× real time)")
-        lines.append("report   \(directory)/report.md")
+        lines.append("report   \(directory)/report.html (and report.md, report.json)")
         return lines.joined(separator: "\n")
     }
 

@@ -71,6 +71,11 @@ import Testing
     @Test func verdictsFollowTheFigures() throws {
         let report = try report(targets: ["tps >= 1", "tps >= 100000", "finality.p99 < 1 h", "finality.p50 < 1 ms"])
         #expect(report.targets.map(\.met) == [true, false, true, false])
+        #expect(report.targets.map(\.reachable) == [true, false, true, false],
+                 "1,000 tx per 1 s block caps tps; one voting round takes more than 1 ms")
+        #expect(report.targets[1].reason.contains("out of reach by construction"))
+        #expect(report.targets[3].reason.contains("out of reach by construction"))
+        #expect(report.targets[0].reason.hasPrefix("measured"))
         #expect(report.targets[0].measured == report.throughput.tps)
         #expect(report.targets[2].measured == report.latency.finality.p99Ms)
         #expect(report.targets[2].unit == "ms")
@@ -108,7 +113,8 @@ import Testing
         let report = try report(targets: ["tps >= 100000"])
         let markdown = MarkdownReport.render(report)
         #expect(markdown.contains("| `tps >= 100000` |"))
-        #expect(markdown.contains("**missed**"))
+        #expect(markdown.contains("**missed (out of reach)**"))
+        #expect(markdown.contains("1 shard × 1,000 tx/block ÷ 1.00 s = 1,000 tx/s"))
         #expect(markdown.contains(report.manifest.digest.prefix(16)))
     }
 }

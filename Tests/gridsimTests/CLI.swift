@@ -29,8 +29,13 @@ enum CLI {
 
     /// Runs `gridsim arguments…` from the package root.
     static func run(_ arguments: [String]) throws -> Output {
+        try execute(binary, arguments)
+    }
+
+    /// Runs `executable arguments…` from the package root and collects its output.
+    static func execute(_ executable: URL, _ arguments: [String]) throws -> Output {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot
         let out = Pipe(), err = Pipe()

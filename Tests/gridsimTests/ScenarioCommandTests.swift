@@ -174,7 +174,7 @@ enum SchemaCheck {
 
 @Suite struct NationalDayCalibrationTests {
     /// The seed's dashboard for a day of the national population, and the full day's report:
-    /// every figure within 10 %.
+    /// every figure within 10 %; its HTML page opens in headless Chromium with data in every chart.
     @Test func theDayLandsWithinTenPercentOfTheSeedsDashboard() throws {
         let out = try CLI.temporaryDirectory().path
         let result = try CLI.run(["run", "Scenarios/thai-national-day.yaml", "--out", out, "--quiet"])
@@ -195,5 +195,7 @@ enum SchemaCheck {
         for (name, measured, seed) in figures {
             #expect(abs(measured / seed - 1) <= 0.10, "\(name): \(measured) against the seed's \(seed)")
         }
+        let check = try checkInBrowser([out])
+        #expect(check.status == 0, "the national report opens in Chromium: \(check.stdout)\(check.stderr)")
     }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import GridCore
+import Reporting
+import Scenario
+import Simulation
+import Testing
+
+/// The smoke scenario: a minute of trading across regions, so every latency stage has samples.
+private func tradingRun() throws -> (Report, RunResult) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let scenario = try ScenarioLoader.load(path: root.appendingPathComponent("Scenarios/smoke.yaml").path)
+    let result = Simulator(scenario: scenario, seed: 2, costProfile: .reference).run()
+    let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
+                                 peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
+    return (Report(result: result, harness: harness, bucketSeconds: 5), result)
+}
+
+@Suite struct ReportContentTests {
+    @Test func everyStageOfTheTaxonomyIsMeasuredInCausalOrder() throws {
+        let (report, result) = try tradingRun()
+        let latency = report.latency
+        for (name, summary) in [("admission", latency.admission), ("inclusion", latency.inclusion),
+                                ("finality", latency.finality), ("match", latency.match),
+                                ("settlement", latency.settlement)] {
+            #expect(summary.count > 0, "\(name) has samples")
+        }
+        #expect(latency.admission.p50Ms < latency.inclusion.p50Ms)
+        #expect(latency.inclusion.p50Ms < latency.finality.p50Ms)
+        let tracker = result.transactions
+        for index in 0..<tracker.count {
+            guard let matched = tracker.time(of: .match, at: index) else { continue }
+            #expect(tracker.kinds[index] == "order")
+            let finalized = try #require(tracker.time(of: .finality, at: index))
+            #expect(finalized <= matched, "an order trades at the earliest in the block that finalizes it")
+            if let settled = tracker.time(of: .settlement, at: index) { #expect(matched < settled) }
+        }
+        #expect(latency.match.p50Ms < latency.settlement.p50Ms, "settlement waits for the delivery window")
+        #expect(Set(latency.byRegion.keys).isSuperset(of: ["bangkok", "east", "north"]), "the participants' regions")
+        let perRegion = latency.byRegion.values.reduce(0) { $0 + $1.finality.count }
+        #expect(perRegion == latency.finality.count, "every finalized transaction is in exactly one region")
+    }
+
+    @Test func theCDFRisesToTheMaximum() throws {
+        let (report, _) = try tradingRun()
+        let cdf = try #require(report.latency.finality.cdf)
+        #expect(cdf.first?.percentile == 0 && cdf.last?.percentile == 100)
+        #expect(zip(cdf, cdf.dropFirst()).allSatisfy { $0.ms <= $1.ms && $0.percentile < $1.percentile })
+        #expect(cdf.last?.ms == report.latency.finality.maxMs)
+        #expect(report.latency.byRegion["bangkok"]?.finality.cdf == nil, "only the overall stages carry a CDF")
+    }
+
+    @Test func theTimeSeriesAddsUpToTheTotals() throws {
+        let (report, result) = try tradingRun()
+        let series = report.series
+        #expect(series.bucketSeconds == 5)
+        #expect(series.startSeconds.count == 12)
+        #expect(series.submitted.reduce(0, +) == report.transactions.submitted)
+        #expect(series.finalized.reduce(0, +) == report.transactions.accepted)
+        #expect(series.tradedWh.reduce(0, +) == report.market.energyWh)
+        #expect(series.tradedValueMicro.reduce(0, +) == report.market.valueMicro)
+        #expect(series.frequencyHz.count == result.gridSamples.count)
+        #expect(report.shards.map(\.finalizedPerBucket) == [series.finalized])
+        #expect(report.resources.count == 4)
+        #expect(report.resources.allSatisfy { $0.cpuBusyBp > 0 && $0.cpuBusyBp <= 10_000 })
+        #expect(report.resources.allSatisfy { $0.memoryPeakBytes > 0 })
+        #expect(report.shards.first?.memoryPeakBytes == report.resources.map(\.memoryPeakBytes).max())
+    }
+
+    @Test func theSeedDashboardNamesWhatEachFigureIsComparedTo() throws {
+        let (report, _) = try tradingRun()
+        let rows = report.seedDashboard
+        #expect(rows.count >= 14)
+        #expect(rows.allSatisfy { !$0.comparedTo.isEmpty && !$0.seed.isEmpty })
+        let energy = try #require(rows.first { $0.figure == "daily traded energy" })
+        #expect(abs(energy.measured - Double(report.market.energyWh) / 1000 * 86_400 / 60) < 1e-6)
+        #expect(energy.comparedTo.contains("scaled to 24 h"))
+        let tps = try #require(rows.first { $0.figure == "TPS (monitoring panel)" })
+        #expect(tps.measured == report.throughput.tps && tps.seedValue == 1_250)
+    }
+
+    @Test func theHTMLPageIsSelfContainedAndEveryChartHasData() throws {
+        let (report, _) = try tradingRun()
+        let html = HTMLReport.render(report)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"), "no external resources")
+        for id in HTMLReport.chartIDs {
+            let marker = "id=\"\(id)\" data-points=\""
+            let start = try #require(html.range(of: marker), "chart \(id) is drawn")
+            let points = Int(html[start.upperBound...].prefix { $0.isNumber }) ?? 0
+            #expect(points > 0, "chart \(id) has data")
+        }
+        #expect(html.contains("tps &gt;= 8"), "the smoke scenario's target, escaped")
+    }
+
+    @Test func transactionsCSVHasOneRowPerTransactionAndTheSameOutcomes() throws {
+        let (report, result) = try tradingRun()
+        let lines = TransactionsCSV.render(result).split(separator: "\n")
+        #expect(lines.first.map(String.init) == TransactionsCSV.header)
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == report.transactions.submitted)
+        #expect(rows.allSatisfy { $0.count == 13 })
+        #expect(rows.filter { $0[10] == "accepted" }.count == report.transactions.accepted)
+        #expect(rows.filter { $0[10] == "rejected" }.count == report.transactions.rejected)
+        #expect(rows.filter { $0[10] == "pending" }.count == report.transactions.pending)
+        #expect(rows.filter { !$0[8].isEmpty }.count >= report.latency.match.count)
+    }
+}
+
+@Suite struct ReportComparisonTests {
+    @Test func anInjectedTwentyPercentRegressionIsFlaggedAndAnIdenticalPairPasses() throws {
+        let (report, _) = try tradingRun()
+        let same = ReportComparison(baseline: report, candidate: report, threshold: 0.10)
+        #expect(same.regressions.isEmpty)
+        #expect(same.rows.contains { $0.metric == "throughput.tps" })
+
+        var slower = report
+        slower.throughput.tps *= 0.8
+        slower.latency.finality.p99Ms *= 1.2
+        let regressed = ReportComparison(baseline: report, candidate: slower, threshold: 0.10)
+        #expect(Set(regressed.regressions.map(\.metric)) == ["throughput.tps", "latency.finality.p99_ms"])
+        #expect(ReportComparison(baseline: report, candidate: slower, threshold: 0.25).regressions.isEmpty)
+
+        var faster = report
+        faster.throughput.tps *= 1.2
+        #expect(ReportComparison(baseline: report, candidate: faster, threshold: 0.10).regressions.isEmpty,
+                 "an improvement is not a regression")
+    }
+}

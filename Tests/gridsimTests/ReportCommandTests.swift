@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// Opens report folders in headless Chromium (`scripts/report-check.sh`).
+func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
+    try CLI.execute(URL(fileURLWithPath: "/bin/bash"), ["scripts/report-check.sh"] + directories)
+}
+
+@Suite struct ReportCommandTests {
+    @Test func runWritesTheHTMLPageTheCSVFilesAndTheChosenBuckets() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--transactions-csv", "--bucket", "5 s"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("report.html"))
+        for file in ["report.json", "report.md", "report.html", "timeseries.csv", "transactions.csv"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+        let report = try CLI.json(out + "/report.json")
+        let series = try #require(report["series"] as? [String: Any])
+        #expect((series["bucket_seconds"] as? NSNumber)?.doubleValue == 5)
+        #expect((series["tps"] as? [Any])?.count == 12)
+        let submitted = try #require((report["transactions"] as? [String: Any])?["submitted"] as? Int)
+        let rows = try String(contentsOfFile: out + "/transactions.csv", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == submitted + 1)
+    }
+
+    @Test func aBadBucketIsBadInputAndWritesNothing() throws {
+        let out = try CLI.temporaryDirectory().appendingPathComponent("never").path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--bucket", "five"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--bucket"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func theCapacityCheckCatchesTheSeedsOwnTargets() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/seed-targets.yaml", "--set", "run.duration=3 s", "--set", "run.warmup=1 s", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("out of reach by construction"))
+        let report = try CLI.json(out + "/report.json")
+        let targets = try #require(report["targets"] as? [[String: Any]])
+        let tps = try #require(targets.first { $0["metric"] as? String == "tps" })
+        #expect(tps["met"] as? Bool == false)
+        #expect(tps["reachable"] as? Bool == false)
+        let reason = try #require(tps["reason"] as? String)
+        #expect(reason.contains("1 shard × 1,000 tx/block ÷ 9.80 s = 102 tx/s"))
+        let capacity = try #require(report["capacity"] as? [String: Any])
+        #expect(abs(((capacity["tps_max"] as? NSNumber)?.doubleValue ?? 0) - 1_000 / 9.8) < 1e-9)
+        let admission = try #require(targets.first { $0["metric"] as? String == "admission.p99" })
+        #expect(admission["reachable"] as? Bool == true)
+    }
+
+    @Test func compareFlagsAnInjectedRegressionAndPassesAnIdenticalPair() throws {
+        let out = try CLI.temporaryDirectory().path
+        #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"]).status == 0)
+        let identical = try CLI.run(["compare", out, out + "/report.json"])
+        #expect(identical.status == 0, "\(identical.stdout)\(identical.stderr)")
+        #expect(identical.stdout.contains("no regression past 10 %"))
+
+        var report = try CLI.json(out + "/report.json")
+        var throughput = try #require(report["throughput"] as? [String: Any])
+        throughput["tps"] = ((throughput["tps"] as? NSNumber)?.doubleValue ?? 0) * 0.8
+        report["throughput"] = throughput
+        let worse = try CLI.temporaryDirectory().appendingPathComponent("report.json")
+        try JSONSerialization.data(withJSONObject: report).write(to: worse)
+        let regressed = try CLI.run(["compare", out, worse.path])
+        #expect(regressed.status == 3)
+        #expect(regressed.stdout.contains("throughput.tps"))
+        #expect(regressed.stdout.contains("REGRESSED"))
+        #expect(regressed.stdout.contains("-20.0 %"))
+        #expect(try CLI.run(["compare", out, worse.path, "--threshold", "25 %"]).status == 0)
+        #expect(try CLI.run(["compare", out, "/nonexistent/report.json"]).status == 2)
+    }
+
+    @Test func theSmokeReportOpensInHeadlessChromiumWithDataInEveryChart() throws {
+        let out = try CLI.temporaryDirectory().path
+        #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"]).status == 0)
+        let check = try checkInBrowser([out])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("7 charts with data"))
+        let screenshot = try FileManager.default.attributesOfItem(atPath: out + "/report.png")
+        #expect((screenshot[.size] as? Int ?? 0) > 10_000)
+    }
+
+    @Test func theBrowserCheckRejectsAPageWithConsoleErrorsOrEmptyCharts() throws {
+        let directory = try CLI.temporaryDirectory()
+        try """
+        <!DOCTYPE html><html><body><script>console.error("broken")</script>
+        <svg class="chart" id="tps" data-points="0"></svg></body></html>
+        """.write(to: directory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
+        let check = try checkInBrowser([directory.path])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("console messages"))
+        #expect(check.stderr.contains("chart tps has no data"))
+    }
+}
