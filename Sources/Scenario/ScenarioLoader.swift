@@ -80,6 +80,26 @@ public enum ScenarioLoader {
         return ((scenarioPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
     }
 
+    /// The YAML document of scenario text (named `path` in messages) with `overrides` applied,
+    /// not yet validated: for tools that rewrite scenarios (`gridsim shrink`).
+    public static func document(_ text: String, path: String, overrides: [String] = []) throws -> Yams.Node {
+        var document = try compose(text, file: path) ?? Yams.Node([(Yams.Node, Yams.Node)]())
+        for override in overrides {
+            let location = SourceLocation(file: "--set \(override)", line: 0, column: 0)
+            switch Override.parse(override) {
+            case .failure(let error):
+                throw ScenarioError(location: location, field: "", message: error.message)
+            case .success(let parsed):
+                do {
+                    document = try parsed.apply(to: document, schema: ScenarioSchema.root)
+                } catch let error as OverrideError {
+                    throw ScenarioError(location: location, field: parsed.fieldPath, message: error.message)
+                }
+            }
+        }
+        return document
+    }
+
     private static func compose(_ text: String, file: String) throws -> Yams.Node? {
         do {
             return try Yams.compose(yaml: text)

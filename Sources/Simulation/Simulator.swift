@@ -173,6 +173,11 @@ public final class Simulator {
     private var market = MarketStatistics()
     private var impact: GridImpact
     private var gridSamples: [GridSample] = []
+    /// Receives every trace line when set (`gridsim run --trace`); costs one check when not.
+    public var tracer: ((TraceLine) -> Void)?
+    /// Receives every order and transfer arrival of the load as a load-trace row (for
+    /// `gridsim shrink`, which turns a run's arrivals into an explicit trace).
+    public var arrivalObserver: ((TraceRow) -> Void)?
     /// The memory model's peak per validator, sampled with the grid.
     private var nodeMemoryPeakBytes: [Int64]
 
@@ -280,6 +285,10 @@ public final class Simulator {
             if let progress, loop.processedEvents & 0xFFFF == 0 { progress(loop.now, loop.processedEvents) }
         }
         if violations.isEmpty { stopReason = loop.stopReason(for: limit) }
+        for violation in violations {
+            tracer?(TraceLine(time: violation.time, kind: .verdict, node: violation.nodes.first?.index ?? 0,
+                              height: violation.height, detail: "\(violation.kind.rawValue) \(violation.invariant): \(violation.detail)"))
+        }
         return RunResult(
             scenario: scenario, seed: seed, digest: RunDigest.compute(blocks: blocks, transactions: tracker),
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,
@@ -338,6 +347,16 @@ public final class Simulator {
 
     private func perform(_ action: FaultAction) {
         let now = loop.now
+        if let tracer {
+            switch action {
+            case .crash(let index): tracer(TraceLine(time: now, kind: .fault, node: index, height: 0, detail: "crash"))
+            case .restart(let index): tracer(TraceLine(time: now, kind: .fault, node: index, height: 0, detail: "restart"))
+            case .pause(let index, let until):
+                tracer(TraceLine(time: now, kind: .fault, node: index, height: 0, detail: "pause until \(until.nanoseconds)"))
+            case .resume(let index): tracer(TraceLine(time: now, kind: .fault, node: index, height: 0, detail: "resume"))
+            case .livenessBaseline, .livenessCheck: break
+            }
+        }
         switch action {
         case .crash(let index):
             guard runtimes[index].up else { return }
@@ -418,6 +437,7 @@ public final class Simulator {
         case .clientDelivery(let node, let transaction):
             deliver(.client(transaction), to: node)
         case .delivery(let to, let from, let message):
+            if let tracer { traceDelivery(message, from: from, to: to, tracer) }
             deliver(.message(from: from, message), to: to)
         case .timer(let node, let incarnation, let timer):
             guard incarnation == runtimes[node.index].incarnation else { return }
@@ -464,6 +484,7 @@ public final class Simulator {
     /// is replaced at once so the number in flight stays the same.
     private func submitFromLoad(ofClass index: Int, transfer: Bool) {
         let now = loop.now
+        arrivalObserver?(TraceRow(time: now, entry: workload.classes[index].entry, transfer: transfer))
         let made = transfer ? workload.makeTransfer(ofClass: index, at: now) : workload.makeOrder(ofClass: index, at: now)
         if transfer { loadStatistics.offeredTransfers += 1 } else { loadStatistics.offeredOrders += 1 }
         if made == nil {
@@ -611,11 +632,41 @@ public final class Simulator {
 
     private func send(_ message: NodeMessage, from node: NodeID, to targets: [NodeID], at time: SimTime) {
         announceSignature(of: message)
+        if let tracer {
+            switch message {
+            case .vote(let vote):
+                tracer(TraceLine(time: time, kind: .vote, node: node.index, height: vote.height,
+                                 detail: "\(vote.kind) r\(vote.round) \(vote.blockHash.map { String($0.hex.prefix(12)) } ?? "nil")"))
+            case .proposal(let proposal):
+                tracer(TraceLine(time: time, kind: .proposal, node: node.index, height: proposal.height,
+                                 detail: "r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) txs \(proposal.block.transactions.count)"))
+            default: break
+            }
+        }
         let bytes = message.encodedSize
         for target in targets where target != node {
             for arrival in network.arrivals(from: node, to: target, sentAt: time, bytes: bytes) {
                 loop.schedule(.delivery(to: target, from: node, message: message), at: arrival)
             }
+        }
+    }
+
+    private func traceDelivery(_ message: NodeMessage, from: NodeID, to: NodeID, _ tracer: (TraceLine) -> Void) {
+        let now = loop.now
+        switch message {
+        case .vote(let vote):
+            tracer(TraceLine(time: now, kind: .delivery, node: to.index, height: vote.height,
+                             detail: "vote \(vote.kind) r\(vote.round) from n\(from.index)"))
+        case .proposal(let proposal):
+            tracer(TraceLine(time: now, kind: .delivery, node: to.index, height: proposal.height,
+                             detail: "proposal r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) from n\(from.index)"))
+        case .syncRequest(let height):
+            tracer(TraceLine(time: now, kind: .delivery, node: to.index, height: height, detail: "sync-request from n\(from.index)"))
+        case .syncResponse(let records):
+            tracer(TraceLine(time: now, kind: .delivery, node: to.index, height: records.first?.block.height ?? 0,
+                             detail: "sync-response \(records.count) blocks from n\(from.index)"))
+        case .transaction:
+            break
         }
     }
 
@@ -635,6 +686,8 @@ public final class Simulator {
 
     private func recordCommit(_ block: Block, votes: [Vote], certifiedBy certifiers: ValidatorSet, receipt: BlockReceipt?,
                               failure: BlockFailure?, by node: NodeID, at time: SimTime) {
+        tracer?(TraceLine(time: time, kind: .commit, node: node.index, height: block.height,
+                          detail: "\(block.hash.hex.prefix(12)) txs \(block.transactions.count)"))
         // Safety is about honest validators; a Byzantine node's own view is not checked.
         guard !isByzantine(node.index) else { return }
         if let violation = safety.check(commitOf: block, votes: votes, by: node, at: time,

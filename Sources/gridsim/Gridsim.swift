@@ -10,7 +10,8 @@ struct Gridsim: ParsableCommand {
         abstract: "Deterministic simulation and benchmarking harness for the GridTokenX energy-trading blockchain.",
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, SchemaCommand.self, MatchCommand.self, GridExportCommand.self,
-                      CalibrateCommand.self, CompareCommand.self])
+                      CalibrateCommand.self, CompareCommand.self, SweepCommand.self, MergeCommand.self,
+                      ReplayCommand.self, DivergeCommand.self, ShrinkCommand.self])
 
     /// Parses and runs, mapping argument errors to exit code 2 ("bad input") instead of
     /// swift-argument-parser's 64.

@@ -31,6 +31,18 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print only the report path.")
     var quiet = false
 
+    @Option(help: "Write a trace here: one line per delivery, vote, proposal, commit, fault and checker verdict (see `replay`, `diverge`).")
+    var trace: String?
+
+    @Option(name: .customLong("trace-node"), help: "Trace only this node (repeatable).")
+    var traceNodes: [Int] = []
+
+    @Option(name: .customLong("trace-kind"), help: "Trace only these kinds, comma-separated: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var traceKinds: String?
+
+    @Option(name: .customLong("trace-heights"), help: "Trace only heights A...B.")
+    var traceHeights: String?
+
     @Flag(help: "Also write transactions.csv: one row per transaction, for pandas.")
     var transactionsCsv = false
 
@@ -50,20 +62,21 @@ struct RunCommand: ParsableCommand {
             printError("seed \(seed): scenario \(scenario.name), derived streams seeded from (\(seed), name)")
             for (name, value) in swarm { printError("swarm \(name) = \(value)") }
         }
-        var broken: ConsensusMutation?
-        if let mutation {
-            guard let known = ConsensusMutation(rawValue: mutation) else {
-                printError("run: unknown --mutation '\(mutation)'; known: \(ConsensusMutation.allCases.map(\.rawValue).joined(separator: ", "))")
-                throw ExitStatus.badInput.exitCode
-            }
-            broken = known
-        }
+        let broken = try Self.parseMutation(mutation)
+        let filter = try traceFilter()
         let clock = ContinuousClock()
         let started = clock.now
         let simulator = Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: broken)
+        let writer = try trace.map {
+            try TraceWriter(path: $0, header: TraceHeader(scenario: self.scenario, seed: seed, overrides: overrides,
+                                                          mutation: mutation, costProfile: costProfile),
+                            filter: filter)
+        }
+        if let writer { simulator.tracer = { writer.record($0) } }
         let meter = isatty(STDERR_FILENO) == 1 && !quiet ? ProgressLine(total: scenario.run.duration) : nil
         let result = simulator.run(progress: meter.map { meter in { meter.update(simulated: $0, events: $1) } })
         meter?.finish()
+        try writer?.finish(digest: result.digest.hex, events: result.events)
         let wall = started.duration(to: clock.now)
         let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let harness = HarnessFigures(
@@ -86,6 +99,44 @@ struct RunCommand: ParsableCommand {
             printError("reproduce: \(reproduceCommand(seed: seed))")
             throw (violation.kind == .safety ? ExitStatus.safety : ExitStatus.liveness).exitCode
         }
+    }
+
+    static func parseMutation(_ name: String?) throws -> ConsensusMutation? {
+        guard let name else { return nil }
+        guard let known = ConsensusMutation(rawValue: name) else {
+            printError("run: unknown --mutation '\(name)'; known: \(ConsensusMutation.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExitStatus.badInput.exitCode
+        }
+        return known
+    }
+
+    /// The digest of a run, as `run` would compute it (for `replay`).
+    static func digest(of header: TraceHeader) throws -> String {
+        let loaded = try loadScenario(header.scenario, overrides: header.overrides)
+        let profile = try loadCostProfile(explicit: header.costProfile, scenario: loaded)
+        let (scenario, _) = SwarmDraw.apply(to: loaded, seed: header.seed)
+        let simulator = Simulator(scenario: scenario, seed: header.seed, costProfile: profile,
+                                  mutation: try parseMutation(header.mutation))
+        return simulator.run().digest.hex
+    }
+
+    private func traceFilter() throws -> TraceWriter.Filter {
+        var filter = TraceWriter.Filter(nodes: Set(traceNodes))
+        for name in (traceKinds ?? "").split(separator: ",") {
+            guard let kind = TraceKind(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                printError("run: --trace-kind '\(name)' is not one of \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitStatus.badInput.exitCode
+            }
+            filter.kinds.insert(kind)
+        }
+        if let traceHeights {
+            guard let range = SweepPlan.parseSeeds(traceHeights) else {
+                printError("run: --trace-heights '\(traceHeights)' is not A...B")
+                throw ExitStatus.badInput.exitCode
+            }
+            filter.heights = range
+        }
+        return filter
     }
 
     private func parseBucket(_ text: String) throws -> Double {

@@ -116,18 +116,25 @@ enum SchemaCheck {
         "seed-targets.yaml": ["run.duration=20 s"],
     ]
 
+    /// Two processes, the same seed: the same digest, and traces that `gridsim diverge` finds
+    /// identical event for event (the determinism self-check).
     @Test(arguments: libraryScenarioNames)
-    func theSameSeedGivesTheSameDigestInTwoProcesses(name: String) throws {
-        func digest() throws -> String {
+    func theSameSeedGivesTheSameDigestAndTraceInTwoProcesses(name: String) throws {
+        func run() throws -> (digest: String, trace: String) {
             let out = try CLI.temporaryDirectory().path
-            var arguments = ["run", "Scenarios/\(name)", "--seed", "3", "--out", out, "--quiet"]
+            var arguments = ["run", "Scenarios/\(name)", "--seed", "3", "--out", out, "--quiet",
+                             "--trace", out + "/run.trace", "--trace-kind", "proposal,commit,fault,verdict"]
             for override in Self.shortened[name] ?? [] { arguments += ["--set", override] }
             let result = try CLI.run(arguments)
             #expect(result.status == 0, "\(name): \(result.stderr)")
             let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
-            return try #require(manifest["digest"] as? String)
+            return (try #require(manifest["digest"] as? String), out + "/run.trace")
         }
-        #expect(try digest() == digest())
+        let first = try run(), second = try run()
+        #expect(first.digest == second.digest)
+        let diverge = try CLI.run(["diverge", first.trace, second.trace])
+        #expect(diverge.status == 0, "\(name): \(diverge.stdout)")
+        #expect(diverge.stdout.contains("traces agree"))
     }
 }
 

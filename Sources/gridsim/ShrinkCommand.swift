@@ -1,0 +1,293 @@
+import ArgumentParser
+import Consensus
+import Foundation
+import Scenario
+import Simulation
+import Yams
+
+struct ShrinkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shrink",
+        abstract: "Make a failing run small: remove faults, participants, transactions and time while the same invariant still breaks.",
+        discussion: """
+        Runs SCENARIO with --seed (and --mutation, --set); it must break an invariant. Then tries, \
+        greedily and until nothing more can go: ending the run just after the failure, removing each \
+        fault, clearing network loss, duplication and reordering, removing participant classes, \
+        halving their counts and rates. A change is kept only if the run still breaks the same \
+        invariant. Writes the smallest scenario found to --out; `gridsim run OUT --seed N` reproduces \
+        the failure on its own.
+        """)
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "The failing seed.")
+    var seed: UInt64
+
+    @Option(help: "A deliberately broken protocol the failure needs (see `run --mutation`).")
+    var mutation: String?
+
+    @Option(name: .customLong("set"), help: "Override a scenario field: key.path=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Where to write the shrunk scenario.")
+    var out: String
+
+    func run() throws {
+        let broken = try RunCommand.parseMutation(mutation)
+        let loaded = try loadScenario(scenario, overrides: overrides)
+        guard !loaded.swarm.enabled else {
+            printError("shrink: \(scenario) is a swarm scenario; write its drawn configuration (run -v) into a file first")
+            throw ExitStatus.badInput.exitCode
+        }
+        let profile = try loadCostProfile(explicit: nil, scenario: loaded)
+        guard let text = try? String(contentsOfFile: scenario, encoding: .utf8) else {
+            printError("\(scenario):0:0: error: shrink: cannot read the scenario")
+            throw ExitStatus.badInput.exitCode
+        }
+        let document = try ScenarioLoader.document(text, path: scenario, overrides: overrides)
+        let trial = ShrinkTrial(path: scenario, seed: seed, mutation: broken, profile: profile)
+        guard let original = trial.failure(of: document) else {
+            printError("shrink: seed \(seed) of \(scenario) breaks no invariant; nothing to shrink")
+            throw ExitStatus.badInput.exitCode
+        }
+        print("shrink: seed \(seed) breaks \(original.kind) \(original.invariant) at \(String(format: "%.1f", original.time.seconds)) s")
+        var shrinker = Shrinker(trial: trial, target: original, document: document)
+        shrinker.shrink()
+        let folder = (out as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+        let arrivalsName = ((out as NSString).lastPathComponent as NSString).deletingPathExtension + ".arrivals.csv"
+        let arrivalsPath = URL(fileURLWithPath: (folder as NSString).appendingPathComponent(arrivalsName))
+            .standardizedFileURL.path
+        let arrivals = shrinker.makeArrivalsExplicit(csvPath: arrivalsPath)
+        let before = try trial.describe(document)
+        let after = try trial.describe(shrinker.document)
+        // The grid data file, named relative to where the shrunk file goes.
+        let data = URL(fileURLWithPath: loaded.grid.dataPath).standardizedFileURL.path
+        var shrunk = Shrinker.setting(["grid", "data"][...], to: Yams.Node(Self.relativePath(to: data, from: out)),
+                                      in: shrinker.document)
+        if arrivals != nil { shrunk = Shrinker.setting(["load", "trace"][...], to: Yams.Node(arrivalsName), in: shrunk) }
+        let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals from \(arrivalsName)" }
+            ?? "the failure needs the random arrival process, which stays"
+        let header = """
+        # Shrunk by `gridsim shrink \(scenario) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")`:
+        # \(original.kind) invariant `\(original.invariant)` still breaks.
+        # Before: \(before)
+        # After:  \(after); \(workload)
+        # Reproduce: gridsim run \(out) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")
+
+        """
+        try SweepReport.write(header + (try Yams.serialize(node: shrunk)), to: out)
+        print("shrink: \(shrinker.kept) of \(shrinker.tried) changes kept")
+        print("before: \(before)")
+        print("after:  \(after)")
+        print("workload: \(workload)")
+        print("wrote \(out)")
+    }
+
+    /// `file` as seen from the folder of `origin` (both made absolute).
+    static func relativePath(to file: String, from origin: String) -> String {
+        let target = URL(fileURLWithPath: file).standardizedFileURL.pathComponents
+        let base = URL(fileURLWithPath: origin).standardizedFileURL.deletingLastPathComponent().pathComponents
+        let common = zip(target, base).prefix { $0 == $1 }.count
+        return (Array(repeating: "..", count: base.count - common) + target.dropFirst(common)).joined(separator: "/")
+    }
+}
+
+/// Runs a candidate scenario document and reports its first broken invariant.
+struct ShrinkTrial {
+    var path: String
+    var seed: UInt64
+    var mutation: ConsensusMutation?
+    var profile: CostProfile
+
+    func scenario(_ document: Yams.Node) throws -> Scenario {
+        // Parsed under the original path, so the grid data file resolves the same way.
+        try ScenarioLoader.parse(try Yams.serialize(node: document), path: path)
+    }
+
+    func failure(of document: Yams.Node) -> InvariantViolation? {
+        guard let scenario = try? scenario(document) else { return nil }
+        return Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: mutation).run().violations.first
+    }
+
+    /// Simulated time, faults, participants and transactions of a document's run.
+    func describe(_ document: Yams.Node) throws -> String {
+        let scenario = try scenario(document)
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: mutation).run()
+        let faults = Shrinker.faultLists.reduce(0) { $0 + (document["faults"]?[$1]?.sequence?.count ?? 0) }
+        let participants = scenario.participants.reduce(0) { $0 + $1.count }
+        return "\(String(format: "%.0f", scenario.run.duration.seconds)) s simulated, \(faults) faults, \(scenario.validators.count) validators, \(participants) participants, \(result.transactions.count) transactions"
+    }
+}
+
+/// Greedy shrinking of a scenario document against one failure.
+struct Shrinker {
+    static let faultLists = ["byzantine", "crashes", "partitions", "pauses", "clogs", "clock_skews"]
+
+    var trial: ShrinkTrial
+    var target: InvariantViolation
+    var document: Yams.Node
+    private(set) var tried = 0
+    private(set) var kept = 0
+
+    init(trial: ShrinkTrial, target: InvariantViolation, document: Yams.Node) {
+        self.trial = trial
+        self.target = target
+        self.document = document
+    }
+
+    /// Passes of every reduction until one pass changes nothing.
+    mutating func shrink() {
+        var changed = true
+        var passes = 0
+        while changed, passes < 4 {
+            changed = false
+            passes += 1
+            changed = shortenRun() || changed
+            for list in Self.faultLists { changed = removeItems(["faults", list]) || changed }
+            for (field, none) in [("loss", "0 %"), ("duplication", "0 %"), ("reordering", "0 ms")]
+            where node(at: ["network", field]) != nil && node(at: ["network", field])?.string != none {
+                changed = attempt(Self.setting(["network", field][...], to: Yams.Node(none), in: document)) || changed
+            }
+            changed = removeItems(["participants"]) || changed
+            changed = halveParticipants() || changed
+        }
+    }
+
+    /// Keeps `candidate` if the same invariant still breaks there.
+    private mutating func attempt(_ candidate: Yams.Node) -> Bool {
+        guard candidate != document else { return false }
+        guard let failure = stillFails(candidate) else { return false }
+        document = candidate
+        target = failure
+        kept += 1
+        return true
+    }
+
+    /// The failure of `candidate` if it is the same invariant as the target's.
+    private mutating func stillFails(_ candidate: Yams.Node) -> InvariantViolation? {
+        tried += 1
+        guard let failure = trial.failure(of: candidate), failure.kind == target.kind,
+              failure.invariant == target.invariant else { return nil }
+        return failure
+    }
+
+    /// Replaces the load's random arrival process by the failing run's own arrivals, written as a
+    /// load trace (`time_s,class,kind`) to `csvPath`, then removes arrivals in ever smaller
+    /// chunks while the same invariant still breaks. Returns how many arrivals are left of how
+    /// many, or `nil` (and changes nothing) if the failure needs the random arrival process.
+    /// Order sizes and prices are still drawn from the seed.
+    mutating func makeArrivalsExplicit(csvPath: String, trialLimit: Int = 400) -> (left: Int, of: Int)? {
+        guard let scenario = try? trial.scenario(document) else { return nil }
+        let simulator = Simulator(scenario: scenario, seed: trial.seed, costProfile: trial.profile,
+                                  mutation: trial.mutation)
+        var recorded: [TraceRow] = []
+        simulator.arrivalObserver = { recorded.append($0) }
+        _ = simulator.run()
+        var rows = recorded.filter { $0.time <= target.time }
+        let original = rows.count
+        var candidate = Self.setting(["load", "controller"][...], to: Yams.Node("trace"), in: document)
+        candidate = Self.setting(["load", "trace"][...], to: Yams.Node(csvPath), in: candidate)
+        Self.write(rows, to: csvPath)
+        guard let failure = stillFails(candidate) else {
+            try? FileManager.default.removeItem(atPath: csvPath)
+            return nil
+        }
+        document = candidate
+        target = failure
+        kept += 1
+        var chunk = max(1, rows.count / 2)
+        while !rows.isEmpty, tried < trialLimit {
+            var start = 0
+            while start < rows.count, tried < trialLimit {
+                let fewer = Array(rows[..<start] + rows[min(rows.count, start + chunk)...])
+                Self.write(fewer, to: csvPath)
+                if let failure = stillFails(document) {
+                    rows = fewer
+                    target = failure
+                    kept += 1
+                } else {
+                    start += chunk
+                }
+            }
+            if chunk == 1 { break }
+            chunk = max(1, chunk / 2)
+        }
+        Self.write(rows, to: csvPath)
+        return (rows.count, original)
+    }
+
+    private static func write(_ rows: [TraceRow], to path: String) {
+        var text = "time_s,class,kind\n"
+        for row in rows {
+            text += String(format: "%.9f", Double(row.time.nanoseconds) / 1e9) + ",\(row.entry),\(row.transfer ? "transfer" : "order")\n"
+        }
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Ends the run a second after the failure (and the warm-up within it).
+    private mutating func shortenRun() -> Bool {
+        let seconds = Int(target.time.seconds.rounded(.up)) + 1
+        guard let current = try? trial.scenario(document), Double(seconds) < current.run.duration.seconds else { return false }
+        var candidate = Self.setting(["run", "duration"][...], to: Yams.Node("\(seconds) s"), in: document)
+        if current.run.warmup.seconds >= Double(seconds) {
+            candidate = Self.setting(["run", "warmup"][...], to: Yams.Node("0 s"), in: candidate)
+        }
+        return attempt(candidate)
+    }
+
+    /// Tries removing each item of the list at `path`, last first.
+    private mutating func removeItems(_ path: [String]) -> Bool {
+        var changed = false
+        var index = (node(at: path)?.sequence?.count ?? 0) - 1
+        while index >= 0 {
+            if var items = node(at: path)?.sequence, index < items.count {
+                items.remove(at: index)
+                changed = attempt(Self.setting(path[...], to: .sequence(items), in: document)) || changed
+            }
+            index -= 1
+        }
+        return changed
+    }
+
+    /// Halves each participant class's count and rates while the failure holds.
+    private mutating func halveParticipants() -> Bool {
+        var changed = false
+        for index in 0..<(document["participants"]?.sequence?.count ?? 0) {
+            guard var entry = document["participants"]?.sequence?[index].mapping else { continue }
+            if let count = entry["count"]?.int, count > 1 {
+                entry["count"] = Yams.Node(String(count / 2))
+            } else {
+                var halved = false
+                for rate in ["order_rate", "tx_rate"] {
+                    guard let text = entry[rate]?.string, let number = Double(text.split(separator: " ")[0]),
+                          number > 1e-3 else { continue }
+                    entry[rate] = Yams.Node("\(number / 2) " + text.split(separator: " ").dropFirst().joined(separator: " "))
+                    halved = true
+                }
+                guard halved else { continue }
+            }
+            guard var list = document["participants"]?.sequence else { continue }
+            list[index] = .mapping(entry)
+            changed = attempt(Self.setting(["participants"][...], to: .sequence(list), in: document)) || changed
+        }
+        return changed
+    }
+
+    private func node(at path: [String]) -> Yams.Node? {
+        path.reduce(Optional(document)) { $0?[$1] }
+    }
+
+    /// `document` with the mapping value at `path` set to `value` (mappings created as needed).
+    static func setting(_ path: ArraySlice<String>, to value: Yams.Node, in document: Yams.Node) -> Yams.Node {
+        guard let key = path.first else { return value }
+        var mapping = document.mapping ?? Yams.Node.Mapping([])
+        mapping[key] = setting(path.dropFirst(), to: value, in: mapping[key] ?? Yams.Node.Mapping([]).asNode)
+        return .mapping(mapping)
+    }
+}
+
+extension Yams.Node.Mapping {
+    var asNode: Yams.Node { .mapping(self) }
+}

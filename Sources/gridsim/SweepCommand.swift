@@ -1,0 +1,225 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Synchronization
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a scenario over many seeds (and parameter points), each in its own process.",
+        discussion: """
+        Writes DIR/runs.jsonl (one line per finished run, appended as runs finish, so an interrupted \
+        sweep keeps them; run it again with the same --out to finish the rest) and DIR/summary.md \
+        (failures first, each with its reproduce command). A failed run keeps its report under \
+        DIR/runs/. Exits with the worst exit code of its runs (4, 5, 1, 2, then 0).
+        """)
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "Seeds to run: A...B (inclusive).")
+    var seeds: String
+
+    @Option(help: "Runs at a time (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(name: .customLong("set"), help: "Override a scenario field for every run: key.path=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "A parameter to sweep: key.path=v1,v2,… (repeatable; every combination runs).")
+    var grid: [String] = []
+
+    @Option(help: "Run a deliberately broken protocol in every run (see `run --mutation`).")
+    var mutation: String?
+
+    @Option(help: "Run only slice i of N (0 ≤ i < N), e.g. a Kubernetes completion index; `gridsim merge` combines slices.")
+    var shard: String?
+
+    @Option(help: "Also write JUnit XML here.")
+    var junit: String?
+
+    @Option(help: "The sweep's folder.")
+    var out: String
+
+    func run() throws {
+        guard let seedRange = SweepPlan.parseSeeds(seeds) else {
+            printError("sweep: --seeds '\(seeds)' is not A...B")
+            throw ExitStatus.badInput.exitCode
+        }
+        var axes: [(key: String, values: [String])] = []
+        for text in grid {
+            guard let axis = SweepPlan.parseGrid(text) else {
+                printError("sweep: --grid '\(text)' is not key.path=v1,v2,…")
+                throw ExitStatus.badInput.exitCode
+            }
+            axes.append(axis)
+        }
+        let slice = try parseShard()
+        let jobs = max(1, self.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        // Validate once, with every grid value, before starting any process.
+        for axis in axes {
+            for value in axis.values { _ = try loadScenario(scenario, overrides: overrides + ["\(axis.key)=\(value)"]) }
+        }
+        _ = try loadScenario(scenario, overrides: overrides)
+
+        let plan = SweepPlan(scenario: scenario, seeds: seedRange, grid: axes)
+        let mine = slice.map { plan.runs(slice: $0.index, of: $0.count) } ?? plan.runs
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let previous = try SweepReport.read(out).filter { $0.scenario == scenario }
+        let done = Set(previous.map(\.index))
+        let todo = mine.filter { !done.contains($0.index) }
+        if !done.isEmpty { printError("sweep: \(done.count) runs already in \(out)/runs.jsonl; running the other \(todo.count)") }
+
+        let executor = SweepExecutor(executable: Self.ownExecutable, scenario: scenario, overrides: overrides,
+                                     mutation: mutation, folder: out)
+        let started = DispatchTime.now()
+        let results = try executor.run(todo, jobs: jobs)
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+
+        let all = SweepReport.ordered(previous + results).filter { run in mine.contains { $0.index == run.index } }
+        try SweepReport.write(all, to: out)
+        if let junit { try SweepReport.write(SweepReport.junit(all), to: junit) }
+        print(SweepReport.summary(all), terminator: "")
+        if !results.isEmpty {
+            print(String(format: "%d runs in %.1f s with %d jobs: %.0f seeds per hour", results.count, elapsed, jobs,
+                         Double(results.count) * 3600 / max(elapsed, 1e-9)))
+        }
+        let worst = all.map(\.exit).max { exitSeverity($0) < exitSeverity($1) } ?? 0
+        if worst != 0 { throw ExitCode(worst) }
+    }
+
+    private func parseShard() throws -> (index: Int, count: Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] > 0, (0..<parts[1]).contains(parts[0]) else {
+            printError("sweep: --shard '\(shard)' is not i/N with 0 ≤ i < N")
+            throw ExitStatus.badInput.exitCode
+        }
+        return (parts[0], parts[1])
+    }
+
+    /// This process's own executable, to start the runs with.
+    static var ownExecutable: URL {
+        Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    }
+}
+
+/// Runs sweep runs as child processes, `jobs` at a time, appending each result to
+/// `runs.jsonl` as soon as it finishes.
+struct SweepExecutor: Sendable {
+    var executable: URL
+    var scenario: String
+    var overrides: [String]
+    var mutation: String?
+    var folder: String
+
+    func run(_ runs: [SweepRun], jobs: Int) throws -> [SweepResult] {
+        let journalPath = (folder as NSString).appendingPathComponent("runs.jsonl")
+        if !FileManager.default.fileExists(atPath: journalPath) {
+            _ = FileManager.default.createFile(atPath: journalPath, contents: nil)
+        }
+        let journal = try FileHandle(forWritingTo: URL(fileURLWithPath: journalPath))
+        try journal.seekToEnd()
+        let state = Mutex((next: 0, results: [SweepResult]()))
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, max(1, runs.count)) {
+            DispatchQueue.global().async(group: group) {
+                while true {
+                    let claimed = state.withLock { state -> Int? in
+                        guard state.next < runs.count else { return nil }
+                        defer { state.next += 1 }
+                        return state.next
+                    }
+                    guard let claimed else { return }
+                    let result = execute(runs[claimed])
+                    state.withLock { state in
+                        state.results.append(result)
+                        journal.write(Data((result.line + "\n").utf8))
+                    }
+                }
+            }
+        }
+        group.wait()
+        try journal.close()
+        return state.withLock { $0.results }
+    }
+
+    private func arguments(for run: SweepRun) -> [String] {
+        var words = [scenario, "--seed", String(run.seed)]
+        for override in overrides { words += ["--set", override] }
+        for parameter in run.parameters { words += ["--set", "\(parameter.key)=\(parameter.value)"] }
+        if let mutation { words += ["--mutation", mutation] }
+        return words
+    }
+
+    private func execute(_ run: SweepRun) -> SweepResult {
+        let directory = (folder as NSString).appendingPathComponent("runs/\(run.index)-seed\(run.seed)")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run"] + arguments(for: run) + ["--out", directory, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = (directory as NSString).appendingPathExtension("stderr")!
+        try? FileManager.default.createDirectory(atPath: (folder as NSString).appendingPathComponent("runs"),
+                                                 withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: errors)
+        let started = DispatchTime.now()
+        var status: Int32 = 1
+        do {
+            try process.run()
+            process.waitUntilExit()
+            status = process.terminationStatus
+        } catch {
+            try? "cannot start \(executable.path): \(error)\n".write(toFile: errors, atomically: false, encoding: .utf8)
+        }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let reportPath = (directory as NSString).appendingPathComponent("report.json")
+        let report = (try? Data(contentsOf: URL(fileURLWithPath: reportPath)))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        let repro = (["gridsim", "run"] + arguments(for: run)).map(shellQuoted).joined(separator: " ")
+        if status == 0 {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: errors)
+        }
+        return SweepResult(scenario: scenario, run: run, exit: status, report: report, wallSeconds: wall, repro: repro)
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the folders of sweep slices into one runs.jsonl and summary, as one whole sweep writes.")
+
+    @Argument(help: "Sweep folders (slices) to combine.")
+    var folders: [String]
+
+    @Option(help: "Also write JUnit XML here.")
+    var junit: String?
+
+    @Option(help: "Folder for the merged runs.jsonl and summary.md.")
+    var out: String
+
+    func run() throws {
+        var results: [SweepResult] = []
+        for folder in folders {
+            let path = (folder as NSString).appendingPathComponent("runs.jsonl")
+            guard FileManager.default.fileExists(atPath: path) else {
+                printError("\(path):0:0: error: merge: no runs.jsonl in \(folder)")
+                throw ExitStatus.badInput.exitCode
+            }
+            results += try SweepReport.read(folder)
+        }
+        let scenarios = Set(results.map(\.scenario))
+        guard scenarios.count <= 1 else {
+            printError("merge: the folders are sweeps of different scenarios: \(scenarios.sorted().joined(separator: ", "))")
+            throw ExitStatus.badInput.exitCode
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let merged = SweepReport.ordered(results)
+        try SweepReport.write(merged, to: out)
+        if let junit { try SweepReport.write(SweepReport.junit(merged), to: junit) }
+        print(SweepReport.summary(merged), terminator: "")
+        let worst = merged.map(\.exit).max { exitSeverity($0) < exitSeverity($1) } ?? 0
+        if worst != 0 { throw ExitCode(worst) }
+    }
+}

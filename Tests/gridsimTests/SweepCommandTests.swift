@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// `runs.jsonl` without the wall-clock field, which differs from run to run.
+private func runsWithoutWallTime(_ folder: String) throws -> [String] {
+    let text = try String(contentsOfFile: folder + "/runs.jsonl", encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        object["wall_seconds"] = nil
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
+
+@Suite struct SweepCommandTests {
+    @Test func slicesMergedEqualTheWholeSweep() throws {
+        let root = try CLI.temporaryDirectory().path
+        let arguments = ["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...6", "--jobs", "2",
+                         "--grid", "consensus.max_block_txs=500,1000"]
+        let whole = try CLI.run(arguments + ["--out", root + "/whole"])
+        #expect(whole.status == 0, "\(whole.stdout)\(whole.stderr)")
+        #expect(whole.stdout.contains("12 runs: 6 seeds × 2 parameter points; 0 failed"))
+        #expect(whole.stdout.contains("seeds per hour"))
+        var slices: [String] = []
+        for slice in 0..<3 {
+            let folder = root + "/slice-\(slice)"
+            let result = try CLI.run(arguments + ["--shard", "\(slice)/3", "--out", folder])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try runsWithoutWallTime(folder).count == 4)
+            slices.append(folder)
+        }
+        let merged = try CLI.run(["merge"] + slices + ["--out", root + "/merged", "--junit", root + "/junit.xml"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try runsWithoutWallTime(root + "/merged") == runsWithoutWallTime(root + "/whole"))
+        #expect(try String(contentsOfFile: root + "/merged/summary.md", encoding: .utf8)
+                == String(contentsOfFile: root + "/whole/summary.md", encoding: .utf8))
+        let junit = try String(contentsOfFile: root + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("tests=\"12\" failures=\"0\""))
+    }
+
+    @Test func aSweepWithABrokenProtocolFindsTheFailureAndSaysHowToReproduceIt() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...4",
+                                  "--mutation", "quorum-half", "--junit", out + "/junit.xml", "--out", out])
+        #expect(result.status == 4, "the worst exit of the runs: a safety violation")
+        #expect(result.stdout.contains("## Failures"))
+        #expect(result.stdout.contains("reproduce: `gridsim run Scenarios/byzantine-equivocation.yaml --seed"))
+        #expect(result.stdout.contains("--mutation quorum-half`"))
+        let lines = try runsWithoutWallTime(out)
+        #expect(lines.count == 4)
+        let failed = lines.filter { $0.contains("\"exit\":4") }
+        #expect(!failed.isEmpty)
+        #expect(failed.allSatisfy { $0.contains("\"invariant\":\"safety ") })
+        let kept = try FileManager.default.contentsOfDirectory(atPath: out + "/runs")
+        #expect(kept.contains { $0.hasSuffix("stderr") }, "a failed run keeps its report and its error output")
+        #expect(try String(contentsOfFile: out + "/junit.xml", encoding: .utf8).contains("<failure message=\"exit 4"))
+    }
+
+    @Test func aSweepRunAgainFinishesWhatItHadNotRun() throws {
+        let out = try CLI.temporaryDirectory().path
+        let first = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...2", "--out", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...4", "--out", out])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("2 runs already in"))
+        #expect(second.stdout.contains("2 runs in"), "only the two missing seeds ran")
+        #expect(try runsWithoutWallTime(out).count == 4)
+    }
+
+    @Test func badSeedsOrShardsAreBadInput() throws {
+        let out = try CLI.temporaryDirectory().path
+        #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "9...1", "--out", out]).status == 2)
+        #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--shard", "3/3", "--out", out]).status == 2)
+        #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--grid", "run.duration=", "--out", out]).status == 2)
+    }
+}
+
+@Suite struct ShrinkCommandTests {
+    /// A sweep under a broken protocol finds a failing seed; shrinking it keeps the invariant
+    /// with fewer faults and less simulated time, and the small file fails on its own.
+    @Test func aFailureFoundBySweepingShrinksAndStillFails() throws {
+        let folder = try CLI.temporaryDirectory().path
+        // Slow blocks, so the failure comes 15 s in, after orders have arrived.
+        let slow = ["--set", "consensus.block_interval=15 s", "--set", "participants[0].order_rate=0.5 /s"]
+        let sweep = try CLI.run(["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...3",
+                                 "--mutation", "quorum-half", "--out", folder + "/sweep"] + slow)
+        #expect(sweep.status == 4)
+        let failing = try String(contentsOfFile: folder + "/sweep/runs.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["exit"] as? Int == 4 }
+        let seed = try #require(failing?["seed"] as? Int)
+        let invariant = try #require(failing?["invariant"] as? String)
+
+        let out = folder + "/small/shrunk.yaml"
+        let shrink = try CLI.run(["shrink", "Scenarios/byzantine-equivocation.yaml", "--seed", String(seed),
+                                  "--mutation", "quorum-half", "--out", out] + slow)
+        #expect(shrink.status == 0, "\(shrink.stdout)\(shrink.stderr)")
+        #expect(shrink.stdout.contains("before: 60 s simulated, 2 faults"))
+        let after = try #require(shrink.stdout.split(separator: "\n").first { $0.hasPrefix("after:") })
+        let seconds = try #require(Int(after.split(separator: " ")[1]))
+        let faults = try #require(Int(after.split(separator: " ")[4]))
+        #expect(seconds < 60 && faults < 2, "\(after)")
+        let workload = try #require(shrink.stdout.split(separator: "\n").first { $0.hasPrefix("workload:") })
+        let words = workload.split(separator: " ")
+        let left = try #require(Int(words[4])), recorded = try #require(Int(words[9]))
+        #expect(recorded > 0 && left < recorded, "arrivals made explicit and cut down: \(workload)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/small/shrunk.arrivals.csv"))
+
+        let rerun = try CLI.run(["run", out, "--seed", String(seed), "--mutation", "quorum-half",
+                                 "--out", folder + "/rerun", "--trace", folder + "/rerun.trace"])
+        #expect(rerun.status == 4, "the shrunk file fails on its own")
+        let report = try CLI.json(folder + "/rerun/report.json")
+        let violation = try #require((report["violations"] as? [[String: Any]])?.first)
+        #expect("\(violation["kind"] as? String ?? "") \(violation["invariant"] as? String ?? "")" == invariant)
+        let replay = try CLI.run(["replay", folder + "/rerun.trace"])
+        #expect(replay.status == 0 && replay.stdout.contains("same digest"), "\(replay.stdout)\(replay.stderr)")
+    }
+
+    @Test func aSeedThatDoesNotFailIsBadInput() throws {
+        let out = try CLI.temporaryDirectory().appendingPathComponent("never.yaml").path
+        let result = try CLI.run(["shrink", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("breaks no invariant"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+}
+
+@Suite struct TraceCommandTests {
+    @Test func aTraceReplaysToTheSameDigestAndTwoRunsTraceAlike() throws {
+        let folder = try CLI.temporaryDirectory().path
+        for name in ["a", "b"] {
+            let result = try CLI.run(["run", "Scenarios/crash-restart.yaml", "--seed", "3", "--out", folder + "/\(name)",
+                                      "--trace", folder + "/\(name).trace", "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let trace = try String(contentsOfFile: folder + "/a.trace", encoding: .utf8)
+        for kind in ["delivery", "vote", "proposal", "commit", "fault"] {
+            #expect(trace.contains(" \(kind) n"), "the trace records \(kind)")
+        }
+        let replay = try CLI.run(["replay", folder + "/a.trace"])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.contains("same digest"))
+        let same = try CLI.run(["diverge", folder + "/a.trace", folder + "/b.trace"])
+        #expect(same.status == 0 && same.stdout.contains("traces agree"))
+
+        var lines = trace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[41] = lines[41].replacingOccurrences(of: " h", with: " h9")
+        try lines.joined(separator: "\n").write(toFile: folder + "/doctored.trace", atomically: true, encoding: .utf8)
+        let diverged = try CLI.run(["diverge", folder + "/a.trace", folder + "/doctored.trace"])
+        #expect(diverged.status == 1)
+        #expect(diverged.stdout.contains("traces diverge at line 42"))
+        #expect(diverged.stdout.contains(lines[41]))
+
+        lines[lines.count - 2] = "# end digest=" + String(repeating: "0", count: 64) + " events=1"
+        try lines.joined(separator: "\n").write(toFile: folder + "/wrong.trace", atomically: true, encoding: .utf8)
+        let wrong = try CLI.run(["replay", folder + "/wrong.trace"])
+        #expect(wrong.status == 1 && wrong.stdout.contains("DIFFERENT digest"))
+    }
+
+    @Test func filtersKeepOnlyTheChosenNodesKindsAndHeights() throws {
+        let folder = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", folder, "--quiet", "--trace", folder + "/t",
+                                  "--trace-node", "1", "--trace-kind", "commit,vote", "--trace-heights", "5...9"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = try String(contentsOfFile: folder + "/t", encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#") }
+        #expect(!events.isEmpty)
+        for line in events {
+            let fields = line.split(separator: " ")
+            #expect(fields[2] == "n1")
+            #expect(["commit", "vote"].contains(fields[1]))
+            #expect((5...9).contains(Int(fields[3].dropFirst()) ?? 0))
+        }
+        #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", folder, "--trace", folder + "/t",
+                             "--trace-kind", "gossip"]).status == 2)
+    }
+}
