@@ -24,6 +24,19 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
         #expect(rows.count == submitted + 1)
     }
 
+    @Test func reportRendersTheSamePagesAgainFromReportJSON() throws {
+        let out = try CLI.temporaryDirectory().path
+        #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"]).status == 0)
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        let again = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["report", out, "--out", again])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOfFile: again + "/report.md", encoding: .utf8) == markdown)
+        #expect(try String(contentsOfFile: again + "/report.html", encoding: .utf8) == html)
+        #expect(try CLI.run(["report", again + "/missing"]).status == 2)
+    }
+
     @Test func aBadBucketIsBadInputAndWritesNothing() throws {
         let out = try CLI.temporaryDirectory().appendingPathComponent("never").path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--bucket", "five"])
