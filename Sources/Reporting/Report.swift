@@ -493,8 +493,7 @@ public struct Report: Codable, Sendable {
             }
         }
         if !met, target.metric == "tps" {
-            let offered = throughput.measuredSeconds > 0
-                ? Double(series.submitted.reduce(0, +)) / max(manifest.simulatedSeconds, 1e-9) : 0
+            let offered = Double(transactions.submitted) / max(manifest.simulatedSeconds, 1e-9)
             if offered < threshold * 0.95 {
                 reason += "; the load submitted only \(Report.figure(offered)) tx/s"
             }

@@ -66,20 +66,6 @@ enum SVGChart {
         return wrap(id: id, points: values.count, body: body)
     }
 
-    /// Events on a time axis, one labelled tick each. O(events).
-    static func timeline(id: String, events: [(time: Double, label: String)], endTime: Double, xLabel: String) -> String {
-        guard !events.isEmpty else { return empty(id: id) }
-        let xRange = Axis.range(0, max(endTime, events.map(\.time).max()!))
-        var body = frame(xRange: xRange, yRange: nil, xLabel: xLabel, yLabel: "", logX: false)
-        for (index, event) in events.enumerated() {
-            let x = plotX(event.time, xRange)
-            let y = margin.top + 20 + Double(index % 6) * 28
-            body += "<line x1=\"\(format(x))\" x2=\"\(format(x))\" y1=\"\(format(y))\" y2=\"\(format(height - margin.bottom))\" stroke=\"#888\"/>"
-            body += "<circle cx=\"\(format(x))\" cy=\"\(format(y))\" r=\"4\" fill=\"\(palette[1])\"/><text x=\"\(format(x + 6))\" y=\"\(format(y + 4))\">\(escape(event.label))</text>"
-        }
-        return wrap(id: id, points: events.count, body: body)
-    }
-
     private static func empty(id: String) -> String {
         "<svg class=\"chart\" id=\"\(id)\" data-points=\"0\" viewBox=\"0 0 \(Int(width)) 60\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"\(Int(width / 2))\" y=\"34\" text-anchor=\"middle\">no data in this run</text></svg>"
     }

@@ -100,11 +100,6 @@ public struct TransactionTracker: Sendable {
         settledNanos[index] = time.nanoseconds
     }
 
-    /// Submission-order indices of the transactions submitted at or after `since`.
-    public func indices(submittedSince since: SimTime) -> [Int] {
-        submittedNanos.indices.filter { submittedNanos[$0] >= since.nanoseconds }
-    }
-
     /// When transaction `index` reached `stage`, or `nil` if it did not.
     public func time(of stage: LatencyStage, at index: Int) -> Int64? {
         let value = switch stage {

@@ -28,7 +28,7 @@ struct ReportCommand: ParsableCommand {
         let directory = out ?? (isFolder ? folder : (json as NSString).deletingLastPathComponent)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (name, text) in [("report.md", MarkdownReport.render(report)), ("report.html", HTMLReport.render(report))] {
-            try SweepReport.write(text, to: (directory as NSString).appendingPathComponent(name))
+            try writeAtomically(text, to: (directory as NSString).appendingPathComponent(name))
         }
         print("\(directory)/report.html")
     }

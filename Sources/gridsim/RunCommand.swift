@@ -193,6 +193,14 @@ func peakResidentBytes() -> Int64 {
     return Int64(usage.ru_maxrss) * 1_024
 }
 
+/// Writes `text` to `path` through a temporary name, so a reader never sees half a file.
+func writeAtomically(_ text: String, to path: String) throws {
+    let temporary = path + ".partial"
+    try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+    try FileManager.default.moveItem(atPath: temporary, toPath: path)
+}
+
 /// A name safe for a folder.
 func sanitized(_ name: String) -> String {
     String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })

@@ -77,7 +77,7 @@ struct ShrinkCommand: ParsableCommand {
         # Reproduce: gridsim run \(out) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")
 
         """
-        try SweepReport.write(header + (try Yams.serialize(node: shrunk)), to: out)
+        try writeAtomically(header + (try Yams.serialize(node: shrunk)), to: out)
         print("shrink: \(shrinker.kept) of \(shrinker.tried) changes kept")
         print("before: \(before)")
         print("after:  \(after)")

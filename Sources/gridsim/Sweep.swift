@@ -210,9 +210,9 @@ enum SweepReport {
     /// Writes `runs.jsonl` (sweep order) and `summary.md` into `directory`.
     static func write(_ results: [SweepResult], to directory: String) throws {
         let ordered = ordered(results)
-        try write(ordered.map(\.line).joined(separator: "\n") + (ordered.isEmpty ? "" : "\n"),
-                  to: (directory as NSString).appendingPathComponent("runs.jsonl"))
-        try write(summary(ordered), to: (directory as NSString).appendingPathComponent("summary.md"))
+        try writeAtomically(ordered.map(\.line).joined(separator: "\n") + (ordered.isEmpty ? "" : "\n"),
+                             to: (directory as NSString).appendingPathComponent("runs.jsonl"))
+        try writeAtomically(summary(ordered), to: (directory as NSString).appendingPathComponent("summary.md"))
     }
 
     /// Reads the results in `directory/runs.jsonl` (none if it does not exist).
@@ -221,13 +221,6 @@ enum SweepReport {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         return text.split(separator: "\n").compactMap { SweepResult(line: String($0)) }
-    }
-
-    static func write(_ text: String, to path: String) throws {
-        let temporary = path + ".partial"
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
     }
 
     private static func escape(_ text: String) -> String {

@@ -76,9 +76,10 @@ struct SweepCommand: ParsableCommand {
         let results = try executor.run(todo, jobs: jobs)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
-        let all = SweepReport.ordered(previous + results).filter { run in mine.contains { $0.index == run.index } }
+        let planned = Set(mine.map(\.index))
+        let all = SweepReport.ordered(previous + results).filter { planned.contains($0.index) }
         try SweepReport.write(all, to: out)
-        if let junit { try SweepReport.write(SweepReport.junit(all), to: junit) }
+        if let junit { try writeAtomically(SweepReport.junit(all), to: junit) }
         print(SweepReport.summary(all), terminator: "")
         if !results.isEmpty {
             print(String(format: "%d runs in %.1f s with %d jobs: %.0f seeds per hour", results.count, elapsed, jobs,
@@ -217,7 +218,7 @@ struct MergeCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let merged = SweepReport.ordered(results)
         try SweepReport.write(merged, to: out)
-        if let junit { try SweepReport.write(SweepReport.junit(merged), to: junit) }
+        if let junit { try writeAtomically(SweepReport.junit(merged), to: junit) }
         print(SweepReport.summary(merged), terminator: "")
         let worst = merged.map(\.exit).max { exitSeverity($0) < exitSeverity($1) } ?? 0
         if worst != 0 { throw ExitCode(worst) }
