@@ -9,23 +9,37 @@ public enum ReportWriter {
     @discardableResult
     public static func write(_ report: Report, result: RunResult, to directory: String,
                              transactionsCSV: Bool = false) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var files: [(String, Data)] = [
-            ("report.json", try report.json()),
-            ("report.md", Data(MarkdownReport.render(report).utf8)),
-            ("report.html", Data(HTMLReport.render(report).utf8)),
-            ("timeseries.csv", Data(TimeSeries.csv(result).utf8)),
-        ]
+        var files = [("report.json", try report.json())] + pages(report)
+        files.append(("timeseries.csv", Data(TimeSeries.csv(result).utf8)))
         if transactionsCSV { files.append(("transactions.csv", Data(TransactionsCSV.render(result).utf8))) }
-        var paths: [String] = []
-        for (name, data) in files {
+        return try write(files, to: directory)
+    }
+
+    /// Writes the pages rendered from `report` alone, `report.md` and `report.html`, into
+    /// `directory` (created if needed); returns their paths.
+    @discardableResult
+    public static func writePages(_ report: Report, to directory: String) throws -> [String] {
+        try write(pages(report), to: directory)
+    }
+
+    /// Writes `data` to `path` through a temporary name, so a reader never sees half a file.
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let temporary = path + ".partial"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+    }
+
+    private static func pages(_ report: Report) -> [(String, Data)] {
+        [("report.md", Data(MarkdownReport.render(report).utf8)), ("report.html", Data(HTMLReport.render(report).utf8))]
+    }
+
+    private static func write(_ files: [(String, Data)], to directory: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try files.map { name, data in
             let path = (directory as NSString).appendingPathComponent(name)
-            let temporary = path + ".partial"
-            try data.write(to: URL(fileURLWithPath: temporary))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-            paths.append(path)
+            try writeAtomically(data, to: path)
+            return path
         }
-        return paths
     }
 }

@@ -21,7 +21,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let fraction = try parseThreshold()
-        let comparison = ReportComparison(baseline: try read(baseline), candidate: try read(candidate),
+        let comparison = ReportComparison(baseline: try readReport(baseline).report, candidate: try readReport(candidate).report,
                                           threshold: fraction, includeHarness: harness)
         print(comparison.render())
         if !comparison.regressions.isEmpty { throw ExitStatus.regression.exitCode }
@@ -36,17 +36,5 @@ struct CompareCommand: ParsableCommand {
             throw ExitStatus.badInput.exitCode
         }
         return percent ? number / 100 : number
-    }
-
-    private func read(_ path: String) throws -> Report {
-        var isDirectory: ObjCBool = false
-        let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? (path as NSString).appendingPathComponent("report.json") : path
-        do {
-            return try Report.decode(try Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch {
-            printError("\(file):0:0: error: report: cannot read a report.json: \(error)")
-            throw ExitStatus.badInput.exitCode
-        }
     }
 }

@@ -15,21 +15,9 @@ struct ReportCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        var isDirectory: ObjCBool = false
-        let isFolder = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue
-        let json = isFolder ? (folder as NSString).appendingPathComponent("report.json") : folder
-        let report: Report
-        do {
-            report = try Report.decode(try Data(contentsOf: URL(fileURLWithPath: json)))
-        } catch {
-            printError("\(json):0:0: error: report: cannot read a report.json: \(error)")
-            throw ExitStatus.badInput.exitCode
-        }
-        let directory = out ?? (isFolder ? folder : (json as NSString).deletingLastPathComponent)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (name, text) in [("report.md", MarkdownReport.render(report)), ("report.html", HTMLReport.render(report))] {
-            try writeAtomically(text, to: (directory as NSString).appendingPathComponent(name))
-        }
+        let (report, file) = try readReport(folder)
+        let directory = out ?? (file as NSString).deletingLastPathComponent
+        try ReportWriter.writePages(report, to: directory.isEmpty ? "." : directory)
         print("\(directory)/report.html")
     }
 }

@@ -193,12 +193,18 @@ func peakResidentBytes() -> Int64 {
     return Int64(usage.ru_maxrss) * 1_024
 }
 
-/// Writes `text` to `path` through a temporary name, so a reader never sees half a file.
-func writeAtomically(_ text: String, to path: String) throws {
-    let temporary = path + ".partial"
-    try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-    if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-    try FileManager.default.moveItem(atPath: temporary, toPath: path)
+/// The report at `path` (a `report.json`, or a run folder holding one), and the file read;
+/// exits 2 with the file named when it cannot be read.
+func readReport(_ path: String) throws -> (report: Report, file: String) {
+    var isDirectory: ObjCBool = false
+    let isFolder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    let file = isFolder ? (path as NSString).appendingPathComponent("report.json") : path
+    do {
+        return (try Report.decode(try Data(contentsOf: URL(fileURLWithPath: file))), file)
+    } catch {
+        printError("\(file):0:0: error: report: cannot read a report.json: \(error)")
+        throw ExitStatus.badInput.exitCode
+    }
 }
 
 /// A name safe for a folder.

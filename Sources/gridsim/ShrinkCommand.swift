@@ -1,6 +1,7 @@
 import ArgumentParser
 import Consensus
 import Foundation
+import Reporting
 import Scenario
 import Simulation
 import Yams
@@ -77,7 +78,7 @@ struct ShrinkCommand: ParsableCommand {
         # Reproduce: gridsim run \(out) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")
 
         """
-        try writeAtomically(header + (try Yams.serialize(node: shrunk)), to: out)
+        try ReportWriter.writeAtomically(Data((header + (try Yams.serialize(node: shrunk))).utf8), to: out)
         print("shrink: \(shrinker.kept) of \(shrinker.tried) changes kept")
         print("before: \(before)")
         print("after:  \(after)")

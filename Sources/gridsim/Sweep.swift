@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// One run of a sweep: a seed at one parameter point.
 struct SweepRun: Sendable {
@@ -210,9 +211,10 @@ enum SweepReport {
     /// Writes `runs.jsonl` (sweep order) and `summary.md` into `directory`.
     static func write(_ results: [SweepResult], to directory: String) throws {
         let ordered = ordered(results)
-        try writeAtomically(ordered.map(\.line).joined(separator: "\n") + (ordered.isEmpty ? "" : "\n"),
-                             to: (directory as NSString).appendingPathComponent("runs.jsonl"))
-        try writeAtomically(summary(ordered), to: (directory as NSString).appendingPathComponent("summary.md"))
+        let lines = ordered.map(\.line).joined(separator: "\n") + (ordered.isEmpty ? "" : "\n")
+        try ReportWriter.writeAtomically(Data(lines.utf8), to: (directory as NSString).appendingPathComponent("runs.jsonl"))
+        try ReportWriter.writeAtomically(Data(summary(ordered).utf8),
+                                         to: (directory as NSString).appendingPathComponent("summary.md"))
     }
 
     /// Reads the results in `directory/runs.jsonl` (none if it does not exist).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Reporting
 import Synchronization
 
 struct SweepCommand: ParsableCommand {
@@ -79,7 +80,7 @@ struct SweepCommand: ParsableCommand {
         let planned = Set(mine.map(\.index))
         let all = SweepReport.ordered(previous + results).filter { planned.contains($0.index) }
         try SweepReport.write(all, to: out)
-        if let junit { try writeAtomically(SweepReport.junit(all), to: junit) }
+        if let junit { try ReportWriter.writeAtomically(Data(SweepReport.junit(all).utf8), to: junit) }
         print(SweepReport.summary(all), terminator: "")
         if !results.isEmpty {
             print(String(format: "%d runs in %.1f s with %d jobs: %.0f seeds per hour", results.count, elapsed, jobs,
@@ -218,7 +219,7 @@ struct MergeCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let merged = SweepReport.ordered(results)
         try SweepReport.write(merged, to: out)
-        if let junit { try writeAtomically(SweepReport.junit(merged), to: junit) }
+        if let junit { try ReportWriter.writeAtomically(Data(SweepReport.junit(merged).utf8), to: junit) }
         print(SweepReport.summary(merged), terminator: "")
         let worst = merged.map(\.exit).max { exitSeverity($0) < exitSeverity($1) } ?? 0
         if worst != 0 { throw ExitCode(worst) }
