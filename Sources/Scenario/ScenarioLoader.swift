@@ -68,8 +68,12 @@ public enum ScenarioLoader {
                                 overrides: overrides, grid: grid, diagnostics: &crossChecks)
         guard crossChecks.isEmpty else { throw ScenarioError(crossChecks.map { relocate($0, overridden) }) }
         if scenario.load.controller == .trace, let tracePath = scenario.load.tracePath {
-            scenario.load.trace = try LoadTrace.read(path: tracePath,
-                                                     entryKinds: tree["participants"].list.map { $0["class"].string })
+            let entries = tree["participants"].list
+            let counts = entries.indices.map { entry in
+                scenario.participants.filter { $0.entry == entry }.reduce(0) { $0 + $1.count }
+            }
+            scenario.load.trace = try LoadTrace.read(path: tracePath, entryKinds: entries.map { $0["class"].string },
+                                                     entryCounts: counts)
         }
         return scenario
     }

@@ -9,6 +9,8 @@ public enum Event: Sendable {
     case orderArrival(participantClass: Int32)
     /// The next payment transfer of a participant class is due.
     case transferArrival(participantClass: Int32)
+    /// The load trace's row at this index, which names its participant, is due.
+    case tracedArrival(row: Int32)
     /// Producers' meters are read and their energy minted.
     case meterReading
     /// A trade's delivery window ended; its seller region's operator reports the meter.

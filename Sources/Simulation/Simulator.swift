@@ -175,8 +175,9 @@ public final class Simulator {
     private var gridSamples: [GridSample] = []
     /// Receives every trace line when set (`gridsim run --trace`); costs one check when not.
     public var tracer: ((TraceLine) -> Void)?
-    /// Receives every order and transfer arrival of the load as a load-trace row (for
-    /// `gridsim shrink`, which turns a run's arrivals into an explicit trace).
+    /// Receives every order and transfer arrival of the load as a load-trace row with the
+    /// participant, quantity, price, recipient and amount it used (for `gridsim shrink`, which
+    /// turns a run's arrivals into an explicit trace).
     public var arrivalObserver: ((TraceRow) -> Void)?
     /// The memory model's peak per validator, sampled with the grid.
     private var nodeMemoryPeakBytes: [Int64]
@@ -423,6 +424,10 @@ public final class Simulator {
                let next = workload.nextArrival(ofClass: Int(participantClass), transfers: true, after: now) {
                 loop.schedule(.transferArrival(participantClass: participantClass), at: next)
             }
+        case .tracedArrival(let row):
+            let given = scenario.load.trace[Int(row)]
+            submitFromLoad(ofClass: workload.classIndex(ofParticipant: given.participant!), transfer: given.transfer,
+                           given: given)
         case .meterReading:
             for (transaction, agent) in workload.readMeters(at: now, interval: scenario.market.mintInterval) {
                 submit(transaction, by: agent, kind: .mint)
@@ -466,7 +471,11 @@ public final class Simulator {
         case .closedLoop:
             for _ in 0..<scenario.load.outstanding { scheduleClosedLoopArrival(at: .zero) }
         case .trace:
-            for row in scenario.load.trace where row.time <= .zero + scenario.run.duration {
+            for (index, row) in scenario.load.trace.enumerated() where row.time <= .zero + scenario.run.duration {
+                guard row.participant == nil else {
+                    loop.schedule(.tracedArrival(row: Int32(index)), at: row.time)
+                    continue
+                }
                 let participantClass = Int32(workload.drawClass(ofEntry: row.entry))
                 loop.schedule(row.transfer ? .transferArrival(participantClass: participantClass)
                                            : .orderArrival(participantClass: participantClass), at: row.time)
@@ -480,12 +489,13 @@ public final class Simulator {
                                : .orderArrival(participantClass: Int32(participantClass)), at: time)
     }
 
-    /// An order or transfer from the load; under the closed loop, one that could not be funded
-    /// is replaced at once so the number in flight stays the same.
-    private func submitFromLoad(ofClass index: Int, transfer: Bool) {
+    /// An order or transfer from the load, with the details a trace row gives; under the closed
+    /// loop, one that could not be funded is replaced at once so the number in flight stays the same.
+    private func submitFromLoad(ofClass index: Int, transfer: Bool, given: TraceRow? = nil) {
         let now = loop.now
-        arrivalObserver?(TraceRow(time: now, entry: workload.classes[index].entry, transfer: transfer))
-        let made = transfer ? workload.makeTransfer(ofClass: index, at: now) : workload.makeOrder(ofClass: index, at: now)
+        let (arrival, made) = transfer ? workload.makeTransfer(ofClass: index, at: now, given: given)
+            : workload.makeOrder(ofClass: index, at: now, given: given)
+        arrivalObserver?(arrival)
         if transfer { loadStatistics.offeredTransfers += 1 } else { loadStatistics.offeredOrders += 1 }
         if made == nil {
             if transfer { loadStatistics.unfundedTransfers += 1 } else { loadStatistics.unfundedOrders += 1 }

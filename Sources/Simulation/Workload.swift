@@ -245,11 +245,22 @@ struct Workload {
         classStart[index] + choice.uniformInt(below: classStart[index + 1] - classStart[index])
     }
 
+    /// The class participant number `participant` (as a load trace counts them) belongs to.
+    func classIndex(ofParticipant participant: Int) -> Int {
+        precondition((classStart[0]..<classStart[classes.count]).contains(participant), "participant \(participant) is not in the scenario")
+        return Int(agents[participant].participantClass)
+    }
+
     // MARK: Building transactions
 
-    /// An order from a random member of class `index`, or `nil` when that member cannot fund one.
-    mutating func makeOrder(ofClass index: Int, at now: SimTime) -> (Transaction, agent: Int)? {
-        let agentIndex = randomMember(ofClass: index)
+    /// An order from a member of class `index`, with what `given` fixes (participant, quantity,
+    /// price) and the rest drawn. Returns the arrival with every detail that was used, for an
+    /// explicit load trace, and the order, or `nil` when that member cannot fund one.
+    mutating func makeOrder(ofClass index: Int, at now: SimTime, given: TraceRow? = nil)
+        -> (arrival: TraceRow, made: (Transaction, agent: Int)?) {
+        let agentIndex = given?.participant ?? randomMember(ofClass: index)
+        precondition(Int(agents[agentIndex].participantClass) == index, "the participant is of another class")
+        var arrival = TraceRow(time: now, entry: classes[index].entry, transfer: false, participant: agentIndex)
         let agent = agents[agentIndex]
         let market = scenario.market
         let slotStart = SimTime(nanoseconds: now.nanoseconds - now.nanoseconds % market.slot.nanoseconds)
@@ -259,34 +270,47 @@ struct Workload {
         let fee = market.minimumFee
         switch agent.role {
         case .producer, .gridOperator:
-            let available = agents[agentIndex].wallet.available(.energy)
-            guard Self.generates(agent), available > 0, let energy = agents[agentIndex].wallet.reserve(.energy, atLeast: available) else {
-                return nil
+            let quantity = given?.quantityWh ?? agents[agentIndex].wallet.available(.energy)
+            arrival.quantityWh = quantity
+            guard Self.generates(agent), quantity > 0, let energy = agents[agentIndex].wallet.reserve(.energy, atLeast: quantity) else {
+                return (arrival, nil)
             }
             guard let feeInputs = agents[agentIndex].wallet.reserve(.payment, atLeast: fee.rawValue) else {
                 agents[agentIndex].wallet.release(energy.inputs)
-                return nil
+                return (arrival, nil)
             }
-            let reference = pricing.referencePrice(at: deliveryStart, source: agent.source, distance: 0.5)
-            let price = MicroTokensPerKWh(max(1, Int64(Double(reference.rawValue) * prices.gaussian(mean: 0.98, sigma: spread))))
-            let terms = OrderTerms(side: .sell, price: price, quantity: EnergyWh(energy.total), location: agent.location,
+            let price = given?.priceMicroPerKWh.map { MicroTokensPerKWh($0) } ?? {
+                let reference = pricing.referencePrice(at: deliveryStart, source: agent.source, distance: 0.5)
+                return MicroTokensPerKWh(max(1, Int64(Double(reference.rawValue) * prices.gaussian(mean: 0.98, sigma: spread))))
+            }()
+            arrival.priceMicroPerKWh = price.rawValue
+            let terms = OrderTerms(side: .sell, price: price, quantity: EnergyWh(quantity), location: agent.location,
                                    deliveryStart: deliveryStart, deliveryEnd: deliveryEnd,
                                    expiresAt: now + market.orderLifetime, source: agent.source)
             var change: [TxOutput] = []
+            if energy.total > quantity {
+                change.append(TxOutput(owner: agent.keyPair.publicKey, asset: .energy, amount: energy.total - quantity))
+            }
             if feeInputs.total > fee.rawValue {
                 change.append(TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: feeInputs.total - fee.rawValue))
             }
-            return (sign(.placeOrder(terms, inputs: energy.inputs + feeInputs.inputs, change: change), fee: fee,
-                         by: agentIndex, at: now), agentIndex)
+            return (arrival, (sign(.placeOrder(terms, inputs: energy.inputs + feeInputs.inputs, change: change), fee: fee,
+                                   by: agentIndex, at: now), agentIndex))
         case .consumer:
-            let perOrderDemand = Double(classes[index].dailyDemand.rawValue)
-                / max(1, classes[index].orderRatePerSecond * 86_400)
-            let quantity = max(1, Int64(amounts.lognormal(zeta: log(max(perOrderDemand, 1)) - 0.125, sigma: 0.5)))
-            let reference = pricing.referencePrice(at: deliveryStart, source: .solar, distance: 0.5)
-            let price = MicroTokensPerKWh(max(1, Int64(Double(reference.rawValue) * prices.gaussian(mean: 1.02, sigma: spread))))
-            guard let escrow = MicroTokens.value(of: EnergyWh(quantity), at: price), escrow > .zero,
+            let quantity = given?.quantityWh ?? {
+                let perOrderDemand = Double(classes[index].dailyDemand.rawValue)
+                    / max(1, classes[index].orderRatePerSecond * 86_400)
+                return max(1, Int64(amounts.lognormal(zeta: log(max(perOrderDemand, 1)) - 0.125, sigma: 0.5)))
+            }()
+            let price = given?.priceMicroPerKWh.map { MicroTokensPerKWh($0) } ?? {
+                let reference = pricing.referencePrice(at: deliveryStart, source: .solar, distance: 0.5)
+                return MicroTokensPerKWh(max(1, Int64(Double(reference.rawValue) * prices.gaussian(mean: 1.02, sigma: spread))))
+            }()
+            arrival.quantityWh = quantity
+            arrival.priceMicroPerKWh = price.rawValue
+            guard quantity > 0, let escrow = MicroTokens.value(of: EnergyWh(quantity), at: price), escrow > .zero,
                   let funds = agents[agentIndex].wallet.reserve(.payment, atLeast: escrow.rawValue + fee.rawValue) else {
-                return nil
+                return (arrival, nil)
             }
             let terms = OrderTerms(side: .buy, price: price, quantity: EnergyWh(quantity), location: agent.location,
                                    deliveryStart: deliveryStart, deliveryEnd: deliveryEnd,
@@ -294,8 +318,8 @@ struct Workload {
             let changeAmount = funds.total - escrow.rawValue - fee.rawValue
             let change = changeAmount > 0
                 ? [TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: changeAmount)] : []
-            return (sign(.placeOrder(terms, inputs: funds.inputs, change: change), fee: fee, by: agentIndex, at: now),
-                    agentIndex)
+            return (arrival, (sign(.placeOrder(terms, inputs: funds.inputs, change: change), fee: fee, by: agentIndex, at: now),
+                              agentIndex))
         }
     }
 
@@ -305,19 +329,29 @@ struct Workload {
         agent.role == .producer || (agent.role == .gridOperator && agent.capacityWatts > 0)
     }
 
-    /// A payment from a random member of class `index` to a random participant.
-    mutating func makeTransfer(ofClass index: Int, at now: SimTime) -> (Transaction, agent: Int)? {
-        let sender = randomMember(ofClass: index)
-        var recipient = classStart[0] + choice.uniformInt(below: classStart[classes.count] - classStart[0])
-        if recipient == sender { recipient = classStart[0] + (recipient + 1 - classStart[0]) % (classStart[classes.count] - classStart[0]) }
+    /// A payment from a member of class `index` to another participant, with what `given` fixes
+    /// (participant, recipient, amount) and the rest drawn. Returns the arrival with every detail
+    /// used and the transfer, or `nil` when the payer cannot fund it.
+    mutating func makeTransfer(ofClass index: Int, at now: SimTime, given: TraceRow? = nil)
+        -> (arrival: TraceRow, made: (Transaction, agent: Int)?) {
+        let sender = given?.participant ?? randomMember(ofClass: index)
+        precondition(Int(agents[sender].participantClass) == index, "the participant is of another class")
+        let recipient = given?.recipient ?? {
+            let participants = classStart[classes.count] - classStart[0]
+            let drawn = classStart[0] + choice.uniformInt(below: participants)
+            return drawn == sender ? classStart[0] + (drawn + 1 - classStart[0]) % participants : drawn
+        }()
         let fee = scenario.market.minimumFee.rawValue
-        let amount = Int64(amounts.lognormal(zeta: log(2e6), sigma: 0.8)) + 1
-        guard let funds = agents[sender].wallet.reserve(.payment, atLeast: amount + fee) else { return nil }
+        let amount = given?.amountMicro ?? Int64(amounts.lognormal(zeta: log(2e6), sigma: 0.8)) + 1
+        let arrival = TraceRow(time: now, entry: classes[index].entry, transfer: true, participant: sender,
+                               recipient: recipient, amountMicro: amount)
+        guard let funds = agents[sender].wallet.reserve(.payment, atLeast: amount + fee) else { return (arrival, nil) }
         var outputs = [TxOutput(owner: agents[recipient].keyPair.publicKey, asset: .payment, amount: amount)]
         if funds.total > amount + fee {
             outputs.append(TxOutput(owner: agents[sender].keyPair.publicKey, asset: .payment, amount: funds.total - amount - fee))
         }
-        return (sign(.transfer(inputs: funds.inputs, outputs: outputs), fee: MicroTokens(fee), by: sender, at: now), sender)
+        return (arrival, (sign(.transfer(inputs: funds.inputs, outputs: outputs), fee: MicroTokens(fee), by: sender, at: now),
+                          sender))
     }
 
     /// Reads every producer's meter over the interval ending `now`, draws the next interval's

@@ -13,10 +13,12 @@ struct ShrinkCommand: ParsableCommand {
         discussion: """
         Runs SCENARIO with --seed (and --mutation, --set); it must break an invariant. Then tries, \
         greedily and until nothing more can go: ending the run just after the failure, removing each \
-        fault, clearing network loss, duplication and reordering, removing participant classes, \
-        halving their counts and rates. A change is kept only if the run still breaks the same \
-        invariant. Writes the smallest scenario found to --out; `gridsim run OUT --seed N` reproduces \
-        the failure on its own.
+        fault, turning off network loss, duplication and reordering, delivery shortfalls and corrupted \
+        signatures, removing participant classes, halving their counts and rates. Then it replaces the \
+        random arrivals by the failing run's own, each with its participant, quantity and price or \
+        recipient and amount, written as a load trace beside OUT, and removes arrivals. A change is \
+        kept only if the run still breaks the same invariant. Writes the smallest scenario found to \
+        --out; `gridsim run OUT --seed N` reproduces the failure on its own.
         """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -68,7 +70,7 @@ struct ShrinkCommand: ParsableCommand {
         var shrunk = Shrinker.setting(["grid", "data"][...], to: Yams.Node(Self.relativePath(to: data, from: out)),
                                       in: shrinker.document)
         if arrivals != nil { shrunk = Shrinker.setting(["load", "trace"][...], to: Yams.Node(arrivalsName), in: shrunk) }
-        let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals from \(arrivalsName)" }
+        let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals, with their participants, quantities, prices and amounts, from \(arrivalsName)" }
             ?? "the failure needs the random arrival process, which stays"
         let header = """
         # Shrunk by `gridsim shrink \(scenario) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")`:
@@ -125,6 +127,12 @@ struct ShrinkTrial {
 /// Greedy shrinking of a scenario document against one failure.
 struct Shrinker {
     static let faultLists = ["byzantine", "crashes", "partitions", "pauses", "clogs", "clock_skews"]
+    /// Seeded random effects and the value that turns each off: network loss, duplication and
+    /// reordering, delivery shortfalls at settlement, corrupted signatures.
+    static let randomEffects: [([String], String)] = [
+        (["network", "loss"], "0 %"), (["network", "duplication"], "0 %"), (["network", "reordering"], "0 ms"),
+        (["market", "shortfall_probability"], "0 %"), (["workload", "invalid_share"], "0 %"),
+    ]
 
     var trial: ShrinkTrial
     var target: InvariantViolation
@@ -147,9 +155,8 @@ struct Shrinker {
             passes += 1
             changed = shortenRun() || changed
             for list in Self.faultLists { changed = removeItems(["faults", list]) || changed }
-            for (field, none) in [("loss", "0 %"), ("duplication", "0 %"), ("reordering", "0 ms")]
-            where node(at: ["network", field]) != nil && node(at: ["network", field])?.string != none {
-                changed = attempt(Self.setting(["network", field][...], to: Yams.Node(none), in: document)) || changed
+            for (path, none) in Self.randomEffects where node(at: path)?.string != none {
+                changed = attempt(Self.setting(path[...], to: Yams.Node(none), in: document)) || changed
             }
             changed = removeItems(["participants"]) || changed
             changed = halveParticipants() || changed
@@ -175,10 +182,11 @@ struct Shrinker {
     }
 
     /// Replaces the load's random arrival process by the failing run's own arrivals, written as a
-    /// load trace (`time_s,class,kind`) to `csvPath`, then removes arrivals in ever smaller
-    /// chunks while the same invariant still breaks. Returns how many arrivals are left of how
-    /// many, or `nil` (and changes nothing) if the failure needs the random arrival process.
-    /// Order sizes and prices are still drawn from the seed.
+    /// load trace to `csvPath` with each arrival's participant, quantity and price (orders) or
+    /// recipient and amount (transfers), so the workload draws nothing; then removes arrivals in
+    /// ever smaller chunks while the same invariant still breaks. Returns how many arrivals are
+    /// left of how many, or `nil` (and changes nothing) if the failure needs the random arrival
+    /// process.
     mutating func makeArrivalsExplicit(csvPath: String, trialLimit: Int = 400) -> (left: Int, of: Int)? {
         guard let scenario = try? trial.scenario(document) else { return nil }
         let simulator = Simulator(scenario: scenario, seed: trial.seed, costProfile: trial.profile,
@@ -220,11 +228,7 @@ struct Shrinker {
     }
 
     private static func write(_ rows: [TraceRow], to path: String) {
-        var text = "time_s,class,kind\n"
-        for row in rows {
-            text += String(format: "%.9f", Double(row.time.nanoseconds) / 1e9) + ",\(row.entry),\(row.transfer ? "transfer" : "order")\n"
-        }
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        try? LoadTrace.text(of: rows).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Ends the run a second after the failure (and the warm-up within it).

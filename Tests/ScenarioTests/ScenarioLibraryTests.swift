@@ -247,4 +247,34 @@ func population(_ scenario: Scenario) -> [String: Int] {
         let missing = diagnostics(of: scenario(trace: "/nonexistent/trace.csv"))
         #expect(missing.first?.message == "cannot read the trace file")
     }
+
+    /// Participants are numbered across entries: the minimal scenario's 5 first, then these 4.
+    @Test func detailColumnsFixTheParticipantAndAmounts() throws {
+        let path = try traceFile("""
+            time_s,class,kind,participant,quantity_wh,price_micro_per_kwh,recipient,amount_micro
+            1,0,order,2,5000,3500000,,
+            2,residential,transfer,7,,,0,125
+            3,1,order,,,,,
+            """)
+        let loaded = try ScenarioLoader.parse(scenario(trace: path), path: scenarioPath("t.yaml"))
+        #expect(loaded.load.trace == [
+            TraceRow(time: .zero + .seconds(1), entry: 0, transfer: false, participant: 2, quantityWh: 5_000,
+                     priceMicroPerKWh: 3_500_000),
+            TraceRow(time: .zero + .seconds(2), entry: 1, transfer: true, participant: 7, recipient: 0, amountMicro: 125),
+            TraceRow(time: .zero + .seconds(3), entry: 1, transfer: false),
+        ])
+        #expect(try LoadTrace.read(path: try traceFile(LoadTrace.text(of: loaded.load.trace)),
+                                   entryKinds: ["solar", "residential"], entryCounts: [5, 4]) == loaded.load.trace)
+    }
+
+    @Test func aBadDetailNamesItsColumn() throws {
+        let header = "time_s,class,kind,participant,recipient\n"
+        let other = diagnostics(of: scenario(trace: try traceFile(header + "1,1,transfer,2,0\n")))
+        #expect(other.first?.location.column == 14)
+        #expect(other.first?.message.contains("participant '2' is not one of participants[1] (5...8)") == true)
+        let wrongKind = diagnostics(of: scenario(trace: try traceFile(header + "1,0,order,1,3\n")))
+        #expect(wrongKind.first?.message.contains("recipient '3' belongs to transfer rows") == true)
+        let unknown = diagnostics(of: scenario(trace: try traceFile("time_s,class,kind,price\n1,0,order,3\n")))
+        #expect(unknown.first?.location.line == 1 && unknown.first?.location.column == 19)
+    }
 }

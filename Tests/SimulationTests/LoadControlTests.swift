@@ -119,4 +119,41 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(transferTimes(result) == [1.5, 4, 4, 9.25], "rows after the run's end are not replayed")
         #expect(result.transactions.participantClasses.allSatisfy { $0 == 0 })
     }
+
+    /// A run's arrivals recorded with their participants, quantities, prices, recipients and
+    /// amounts, replayed as a trace, give the very same run: the workload draws nothing.
+    @Test func anExplicitTraceOfARunsArrivalsReproducesItsDigest() throws {
+        let original = try ScenarioLoader.parse(smallScenario, path: scenarioPath("small.yaml"))
+        let recorder = Simulator(scenario: original, seed: 5, costProfile: .reference)
+        var rows: [TraceRow] = []
+        recorder.arrivalObserver = { rows.append($0) }
+        let recorded = recorder.run()
+        #expect(rows.contains { !$0.transfer } && rows.contains(where: \.transfer))
+        #expect(rows.allSatisfy { $0.participant != nil })
+        #expect(rows.filter { !$0.transfer }.allSatisfy { $0.quantityWh != nil })
+        #expect(rows.filter(\.transfer).allSatisfy { $0.recipient != nil && $0.amountMicro != nil })
+        #expect(recorded.market.trades > 0)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let trace = folder.appendingPathComponent("arrivals.csv")
+        try LoadTrace.text(of: rows).write(to: trace, atomically: true, encoding: .utf8)
+        let replayed = try ScenarioLoader.parse(smallScenario + "\nload:\n  controller: trace\n  trace: \(trace.path)\n",
+                                                path: scenarioPath("small.yaml"))
+        #expect(replayed.load.trace == rows, "the text round-trips to the nanosecond")
+        let result = Simulator(scenario: replayed, seed: 5, costProfile: .reference).run()
+        #expect(result.digest == recorded.digest)
+        #expect(result.load.offeredOrders == recorded.load.offeredOrders)
+
+        // Raise every limit price by one micro-token: the trace, not the seed, decides them.
+        let changed = rows.map { row in
+            var row = row
+            row.priceMicroPerKWh = row.priceMicroPerKWh.map { $0 + 1 }
+            return row
+        }
+        try LoadTrace.text(of: changed).write(to: trace, atomically: true, encoding: .utf8)
+        let other = try ScenarioLoader.parse(smallScenario + "\nload:\n  controller: trace\n  trace: \(trace.path)\n",
+                                             path: scenarioPath("small.yaml"))
+        #expect(Simulator(scenario: other, seed: 5, costProfile: .reference).run().digest != recorded.digest)
+    }
 }

@@ -103,7 +103,10 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         let words = workload.split(separator: " ")
         let left = try #require(Int(words[4])), recorded = try #require(Int(words[9]))
         #expect(recorded > 0 && left < recorded, "arrivals made explicit and cut down: \(workload)")
-        #expect(FileManager.default.fileExists(atPath: folder + "/small/shrunk.arrivals.csv"))
+        let arrivals = try String(contentsOfFile: folder + "/small/shrunk.arrivals.csv", encoding: .utf8)
+        #expect(arrivals.hasPrefix("time_s,class,kind,participant,quantity_wh,price_micro_per_kwh,recipient,amount_micro\n"))
+        #expect(arrivals.split(separator: "\n").dropFirst().allSatisfy { !$0.split(separator: ",")[3].isEmpty },
+                "every arrival names its participant")
 
         let rerun = try CLI.run(["run", out, "--seed", String(seed), "--mutation", "quorum-half",
                                  "--out", folder + "/rerun", "--trace", folder + "/rerun.trace"])
