@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // GridTokenX Simulator: a deterministic discrete-event simulation and benchmarking harness
 // for the GridTokenX energy-trading blockchain. Layering (see README "Design"):
-// GridCore <- Ledger <- Consensus <- Node <- Simulation <- Reporting <- gridsim;
+// GridCore <- Ledger <- Governance <- Market, and Ledger <- Consensus; all <- Node <- Simulation <- Reporting <- gridsim;
 // Scenario depends on GridCore only.
 import PackageDescription
 
@@ -49,8 +49,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Governance",
+            dependencies: ["GridCore", "Ledger"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Market",
-            dependencies: ["GridCore", "Ledger", .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["GridCore", "Ledger", "Governance", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -66,7 +71,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "GridCore", "Ledger", "Market", "Grid", "Consensus",
+                "GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
@@ -79,7 +84,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario",
+                "GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Node", "Scenario",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
@@ -103,7 +108,8 @@ let package = Package(
         ),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["GridCore", "Ledger"], swiftSettings: strictSettings),
-        .testTarget(name: "MarketTests", dependencies: ["GridCore", "Ledger", "Market"], swiftSettings: strictSettings),
+        .testTarget(name: "MarketTests", dependencies: ["GridCore", "Ledger", "Governance", "Market"], swiftSettings: strictSettings),
+        .testTarget(name: "GovernanceTests", dependencies: ["GridCore", "Ledger", "Governance"], swiftSettings: strictSettings),
         .testTarget(name: "GridTests", dependencies: ["GridCore", "Ledger", "Grid", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConsensusTests",
@@ -112,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario"],
+            dependencies: ["GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Node", "Scenario"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),

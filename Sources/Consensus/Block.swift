@@ -19,14 +19,18 @@ public final class Block: Sendable {
     public let evidence: [Evidence]
     /// The optional proof-of-work stamp (0 when the stamp is off).
     public let proofOfWorkNonce: UInt64
+    /// Governance parameter changes the block executes (at an epoch boundary), in order: every
+    /// node makes them at this height, and consensus follows them from the next.
+    public let parameterChanges: [ParameterChange]
     /// BLAKE2b-256 of the header: every field above, the transactions by their root, the last
-    /// commit and the evidence by their digests.
+    /// commit and the evidence by their digests, and the parameter changes if there are any.
     public let hash: Digest32
 
     /// Builds a block and computes its Merkle root and hash. Complexity: O(n) hashes for n
     /// transactions.
     public init(height: UInt64, round: UInt32, parentHash: Digest32, proposer: NodeID, timestamp: SimTime,
-                transactions: [Transaction], lastCommit: [Vote], evidence: [Evidence], proofOfWorkNonce: UInt64 = 0) {
+                transactions: [Transaction], lastCommit: [Vote], evidence: [Evidence], proofOfWorkNonce: UInt64 = 0,
+                parameterChanges: [ParameterChange] = []) {
         self.height = height
         self.round = round
         self.parentHash = parentHash
@@ -37,27 +41,30 @@ public final class Block: Sendable {
         self.lastCommit = lastCommit
         self.evidence = evidence
         self.proofOfWorkNonce = proofOfWorkNonce
+        self.parameterChanges = parameterChanges
         self.hash = Block.hash(height: height, round: round, parentHash: parentHash, proposer: proposer,
                                timestamp: timestamp, transactionRoot: transactionRoot, count: transactions.count,
-                               lastCommit: lastCommit, evidence: evidence, nonce: proofOfWorkNonce)
+                               lastCommit: lastCommit, evidence: evidence, nonce: proofOfWorkNonce,
+                               parameterChanges: parameterChanges)
     }
 
     /// The same block with a different proof-of-work nonce.
     public func stamped(_ nonce: UInt64) -> Block {
         Block(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
-              transactions: transactions, lastCommit: lastCommit, evidence: evidence, proofOfWorkNonce: nonce)
+              transactions: transactions, lastCommit: lastCommit, evidence: evidence, proofOfWorkNonce: nonce,
+              parameterChanges: parameterChanges)
     }
 
     /// The header's hash with nonce 0: what proof of work is computed over.
     public var unstampedHash: Digest32 {
         Block.hash(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
                    transactionRoot: transactionRoot, count: transactions.count, lastCommit: lastCommit,
-                   evidence: evidence, nonce: 0)
+                   evidence: evidence, nonce: 0, parameterChanges: parameterChanges)
     }
 
     private static func hash(height: UInt64, round: UInt32, parentHash: Digest32, proposer: NodeID, timestamp: SimTime,
                              transactionRoot: Digest32, count: Int, lastCommit: [Vote], evidence: [Evidence],
-                             nonce: UInt64) -> Digest32 {
+                             nonce: UInt64, parameterChanges: [ParameterChange]) -> Digest32 {
         var encoder = CanonicalEncoder()
         encoder.append("block/v2")
         encoder.append(height)
@@ -72,6 +79,14 @@ public final class Block: Sendable {
         encoder.append(UInt32(evidence.count))
         for item in evidence { encoder.append(item.digest) }
         encoder.append(nonce)
+        // Appended only when present, so blocks without changes hash as before governance.
+        if !parameterChanges.isEmpty {
+            encoder.append(UInt32(parameterChanges.count))
+            for change in parameterChanges {
+                encoder.append(change.parameter.code)
+                encoder.append(change.value)
+            }
+        }
         return encoder.blake2b
     }
 

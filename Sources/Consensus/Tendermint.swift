@@ -95,12 +95,14 @@ public struct SigningRecord: Hashable, Sendable {
 
 /// The host's side of consensus: building a proposal's transactions and checking a block.
 public struct ConsensusHooks {
-    /// The transactions of a new block at (height, time).
-    public var assemble: (_ height: UInt64, _ timestamp: SimTime, _ work: inout WorkMeter) -> [Transaction]
+    /// The transactions of a new block at (height, time) and the governance parameter changes
+    /// it executes.
+    public var assemble: (_ height: UInt64, _ timestamp: SimTime, _ work: inout WorkMeter)
+        -> (transactions: [Transaction], parameterChanges: [ParameterChange])
     /// Whether a block's transactions apply on the host's state.
     public var validate: (_ block: Block, _ work: inout WorkMeter) -> Bool
 
-    public init(assemble: @escaping (UInt64, SimTime, inout WorkMeter) -> [Transaction],
+    public init(assemble: @escaping (UInt64, SimTime, inout WorkMeter) -> (transactions: [Transaction], parameterChanges: [ParameterChange]),
                 validate: @escaping (Block, inout WorkMeter) -> Bool) {
         self.assemble = assemble
         self.validate = validate
@@ -173,7 +175,7 @@ public struct Tendermint: Sendable {
     }
 
     public let me: NodeID
-    public let parameters: ConsensusParameters
+    public private(set) var parameters: ConsensusParameters
     private let keyPair: KeyPair
     public private(set) var registry: ValidatorRegistry
     /// The validators that signed the previous height (for checking a block's last commit).
@@ -353,10 +355,10 @@ public struct Tendermint: Sendable {
             if validRound >= 0, let valid = validBlock {
                 block = valid
             } else {
-                let transactions = hooks.assemble(height, now, &work)
+                let (transactions, changes) = hooks.assemble(height, now, &work)
                 block = stamp(Block(height: height, round: newRound, parentHash: lastCommittedHash, proposer: me,
                                     timestamp: now, transactions: transactions, lastCommit: lastCommit,
-                                    evidence: evidencePool), work: &work)
+                                    evidence: evidencePool, parameterChanges: changes), work: &work)
                 work.merkleLeaves += transactions.count
             }
             work.signaturesMade += 1
@@ -466,6 +468,13 @@ public struct Tendermint: Sendable {
         evidencePool.removeAll { includedEvidence.contains($0.digest) }
         previousValidators = registry.validators
         registry.record(committed: block, failedProposers: failed, newEvidence: fresh)
+        for change in block.parameterChanges {
+            switch change.parameter {
+            case .blockIntervalMillis: parameters.blockInterval = .milliseconds(change.value)
+            case .maxBlockTransactions: parameters.maxBlockTransactions = Int(change.value)
+            default: break
+            }
+        }
         lastCommittedHash = block.hash
         lastBlockTimestamp = block.timestamp
         lastCommit = commit

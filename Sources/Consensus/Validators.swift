@@ -23,14 +23,20 @@ public struct ValidatorSet: Hashable, Sendable {
     public let members: [Validator]
     /// The sum of all stake.
     public let totalStake: Int64
+    /// A stricter finality threshold set by governance (basis points of stake, above 2/3);
+    /// `nil`: more than 2/3.
+    public let finalityThreshold: BasisPoints?
 
-    public init(_ members: [Validator]) {
+    public init(_ members: [Validator], finalityThreshold: BasisPoints? = nil) {
+        precondition(finalityThreshold.map { 3 * $0.rawValue > 20_000 && $0 <= .whole } ?? true,
+                     "a finality threshold must be above 2/3")
         precondition(!members.isEmpty, "a validator set needs members")
         for (index, member) in members.enumerated() {
             precondition(member.id.index == index, "validator ids must be 0..<count in order")
         }
         self.members = members
         self.totalStake = members.reduce(0) { $0 + $1.stake }
+        self.finalityThreshold = finalityThreshold
         precondition(totalStake > 0, "a validator set needs stake")
     }
 
@@ -38,10 +44,11 @@ public struct ValidatorSet: Hashable, Sendable {
 
     public subscript(id: NodeID) -> Validator { members[id.index] }
 
-    /// Whether `stake` is more than two thirds of the total (3 × stake > 2 × total, in integers).
+    /// Whether `stake` is more than two thirds of the total (3 × stake > 2 × total, in integers)
+    /// and, when governance set one, more than the finality threshold.
     @inlinable
     public func isQuorum(_ stake: Int64) -> Bool {
-        3 * stake > 2 * totalStake
+        3 * stake > 2 * totalStake && (finalityThreshold.map { stake * 10_000 > $0.rawValue * totalStake } ?? true)
     }
 
     /// Whether `stake` is more than one third of the total: at least one honest validator is in it.
@@ -59,7 +66,8 @@ public struct ValidatorSet: Hashable, Sendable {
 /// is not (a missed vote) and by `badProposalPenalty` for each proposer of an earlier round of the
 /// same height whose proposal did not become the block. Evidence of equivocation slashes the
 /// offender's stake by `slashShare` and zeroes its reputation; stake changes take effect at the
-/// next epoch boundary (heights divisible by `epochLength`).
+/// next epoch boundary (heights divisible by `epochLength`), as does a finality threshold a
+/// block's governance parameter changes carry.
 public struct ValidatorRegistry: Hashable, Sendable {
     public private(set) var validators: ValidatorSet
     public private(set) var reputation: [Int64]
@@ -72,6 +80,8 @@ public struct ValidatorRegistry: Hashable, Sendable {
     public private(set) var missedVotes = 0
     public let epochLength: UInt64
     public let slashShare: BasisPoints
+    /// The finality threshold from the next epoch boundary (`nil`: more than 2/3).
+    public private(set) var pendingFinalityThreshold: BasisPoints?
 
     static let reward: Int64 = 50
     static let missPenalty: Int64 = 100
@@ -117,12 +127,15 @@ public struct ValidatorRegistry: Hashable, Sendable {
                 pendingStake[offender] -= mulDivFloor(pendingStake[offender], slashShare.rawValue, 10_000)!
             }
         }
+        for change in block.parameterChanges where change.parameter == .finalityThresholdBasisPoints {
+            pendingFinalityThreshold = BasisPoints(change.value)
+        }
         recentProposerRegions.append(validators[block.proposer].region)
         if recentProposerRegions.count > 10 { recentProposerRegions.removeFirst() }
         if block.height % epochLength == 0 {
             validators = ValidatorSet(validators.members.map {
                 Validator(id: $0.id, publicKey: $0.publicKey, stake: pendingStake[$0.id.index], region: $0.region)
-            })
+            }, finalityThreshold: pendingFinalityThreshold)
         }
     }
 

@@ -56,6 +56,15 @@ public struct LedgerState: Sendable {
     /// Committed transaction ids remembered against replay.
     public var rememberedTransactionCount: Int { committedIDs.count }
 
+    /// Every owner's unspent balance of `asset` (owners with none left out).
+    ///
+    /// Complexity: O(unspent outputs).
+    public func balances(of asset: Asset) -> [PublicKey: Int64] {
+        var balances: [PublicKey: Int64] = [:]
+        for output in outputs.values where output.asset == asset { balances[output.owner, default: 0] += output.amount }
+        return balances
+    }
+
     public func isAttestationUsed(_ digest: Digest32) -> Bool { usedAttestations.contains(digest) }
 
     /// The mark to pass to ``rollback(to:)``.

@@ -28,6 +28,13 @@ public enum RejectionReason: String, Error, Sendable, CaseIterable, Comparable {
     case unknownOrder = "unknown_order"
     case unknownTrade = "unknown_trade"
     case settlementTooEarly = "settlement_too_early"
+    // Governance.
+    /// A proposed value outside the parameter's safe range, or a voting period out of bounds.
+    case unsafeParameter = "unsafe_parameter"
+    case unknownProposal = "unknown_proposal"
+    case votingClosed = "voting_closed"
+    /// The voter held no payment tokens when the proposal opened.
+    case noVotingWeight = "no_voting_weight"
 
     public static func < (lhs: RejectionReason, rhs: RejectionReason) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -108,6 +108,11 @@ public enum TransactionKind: Sendable {
     case cancelOrder(order: TransactionID)
     /// A grid operator's meter reading after a trade's delivery window: settles the trade.
     case settleTrade(trade: TradeID, delivered: EnergyWh)
+    /// Opens a governance proposal; the inputs fund the deposit, the fee and the change.
+    case propose(GovernanceProposal, inputs: [OutPoint], change: [TxOutput])
+    /// A vote on an open proposal (named by the transaction that opened it), weighted by the
+    /// signer's payment balance when the proposal opened; a later vote replaces an earlier one.
+    case vote(proposal: TransactionID, ballot: Ballot)
 
     /// A short name for reports and traces.
     public var name: String {
@@ -117,6 +122,8 @@ public enum TransactionKind: Sendable {
         case .placeOrder: "place_order"
         case .cancelOrder: "cancel_order"
         case .settleTrade: "settle_trade"
+        case .propose: "propose"
+        case .vote: "vote"
         }
     }
 }
@@ -187,8 +194,8 @@ public final class Transaction: Sendable {
     /// The inputs the transaction spends.
     public var inputs: [OutPoint] {
         switch kind {
-        case .transfer(let inputs, _), .placeOrder(_, let inputs, _): inputs
-        case .mint, .cancelOrder, .settleTrade: []
+        case .transfer(let inputs, _), .placeOrder(_, let inputs, _), .propose(_, let inputs, _): inputs
+        case .mint, .cancelOrder, .settleTrade, .vote: []
         }
     }
 
@@ -231,6 +238,18 @@ public final class Transaction: Sendable {
             encoder.append(UInt8(4))
             encoder.append(trade)
             encoder.append(delivered)
+        case .propose(let proposal, let inputs, let change):
+            encoder.append(UInt8(5))
+            encoder.append(proposal.change.parameter.code)
+            encoder.append(proposal.change.value)
+            encoder.append(proposal.votingPeriodBlocks)
+            encoder.append(proposal.textHash)
+            append(inputs, to: &encoder)
+            append(change, to: &encoder)
+        case .vote(let proposal, let ballot):
+            encoder.append(UInt8(6))
+            encoder.append(proposal)
+            encoder.append(ballot.rawValue)
         }
         return encoder.bytes
     }

@@ -13,6 +13,9 @@ public enum ClearingRule: String, Sendable, CaseIterable {
     /// clears at one price (a periodic uniform-price call auction).
     case uniformPriceCall = "uniform-price-call"
 
+    /// The continuous rules, in the order governance's `clearing_rule` numbers them.
+    public static let continuous: [ClearingRule] = [.payAsAsk, .payAsBid, .midpoint]
+
     /// The price of a continuous match between a bid and an ask (µtoken/kWh).
     public func price(bid: Int64, ask: Int64) -> Int64 {
         switch self {

@@ -1,3 +1,4 @@
+import Governance
 import GridCore
 import HeapModule
 import Ledger
@@ -66,6 +67,12 @@ public struct BlockReceipt: Sendable {
     /// Orders withdrawn because they expired.
     public var expiredOrders: Int
     public var gridDecisions: GridDecisionCounts
+    /// Governance votes whose period ended at the start of the block.
+    public var tallies: [GovernanceTally]
+    /// Parameter changes made at the start of the block (an epoch boundary), in order.
+    public var parameterChanges: [ParameterChange]
+    /// The governance parameters after the block.
+    public var parameters: GovernanceParameters
     /// The state root after the block.
     public var stateRoot: Digest32
     fileprivate var savepoint: ExchangeSavepoint
@@ -75,11 +82,14 @@ struct ExchangeSavepoint: Sendable {
     var ledger: Int
     var exchange: Int
     var books: [Int]
+    var governance: Int
+    var height: UInt64
 }
 
 /// The replicated state every node applies blocks to: the UTXO ledger, an order book per
-/// market area with its open orders' escrows, the trades awaiting delivery, and the grid's
-/// capacity bookings (through `Grid`, the Grid module's ``GridTradeAssessor``).
+/// market area with its open orders' escrows, the trades awaiting delivery, the grid's
+/// capacity bookings (through `Grid`, the Grid module's ``GridTradeAssessor``) and governance
+/// (proposals, votes and the parameters fees, block size and clearing follow).
 ///
 /// Applying is journaled across all of them: ``rollback(_:)`` undoes a block exactly, which is
 /// how a proposer assembles a block and a validator checks one before its commit.
@@ -144,11 +154,16 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         var createdOutputs: [(outPoint: OutPoint, output: TxOutput)] = []
         var expiredOrders = 0
         var gridDecisions = GridDecisionCounts()
+        var tallies: [GovernanceTally] = []
+        var parameterChanges: [ParameterChange] = []
     }
 
     public private(set) var ledger: LedgerState
     public let configuration: MarketConfiguration
     public private(set) var grid: Grid
+    public private(set) var governance: GovernanceState
+    /// The height of the block being applied, or of the last one applied.
+    public private(set) var height: UInt64 = 0
     private var books: [OrderBook]
     private var openOrders: [OrderNumber: OpenOrder] = [:]
     private var orderByTransaction: [TransactionID: OrderNumber] = [:]
@@ -171,10 +186,14 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
 
     /// A state holding the genesis outputs, recorded as created supply.
     public init(parameters: LedgerParameters, configuration: MarketConfiguration, grid: Grid,
-                genesis: [TxOutput]) {
+                governance: GovernanceState, genesis: [TxOutput]) {
+        precondition(governance.parameters.minimumFee == parameters.minimumFee
+                     && governance.parameters.tradingFee == parameters.tradingFee,
+                     "governance starts from the ledger's fees")
         self.ledger = LedgerState(parameters: parameters)
         self.configuration = configuration
         self.grid = grid
+        self.governance = governance
         self.books = configuration.areas.map { _ in OrderBook() }
         for (index, output) in genesis.enumerated() {
             ledger.create(output, at: OutPoint(transaction: genesisOrigin, index: UInt32(index)))
@@ -213,6 +232,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         leaves.append(marketCommitment.digest)
         leaves.append(contentsOf: books.map(\.commitment.digest))
         leaves.append(grid.commitment)
+        leaves.append(governance.commitment)
         leaves.append(scalars.blake2b)
         return MerkleTree.root(of: leaves)
     }
@@ -230,7 +250,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             held.energy += trade.quantity.rawValue
             held.payment += trade.value.rawValue + trade.premium.rawValue
         }
-        held.payment += feePool
+        held.payment += feePool + governance.heldDeposits
         for asset in Asset.allCases where held[asset] != ledger.escrowTotals[asset] {
             problems.append("\(asset): orders, trades and fees hold \(held[asset]) but the ledger's escrow is \(ledger.escrowTotals[asset])")
         }
@@ -246,14 +266,27 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
 
     // MARK: Admission
 
-    /// Why `transaction` could not apply on top of this state at `time`, or `nil` if it can. Reads
-    /// only; the meter attestation's signature is checked through `verifier` (and charged).
+    /// The clearing rule of continuous matching now: the configured one, or governance's choice
+    /// when the configured rule is continuous.
+    public var clearingRule: ClearingRule {
+        guard configuration.clearingRule != .uniformPriceCall else { return .uniformPriceCall }
+        return ClearingRule.continuous[Int(governance.parameters[.clearingRule])]
+    }
+
+    /// Why `transaction` could not apply on top of this state at `time`, in the block after the
+    /// last one applied, or `nil` if it can. Reads only; the meter attestation's signature is
+    /// checked through `verifier` (and charged).
     public func check(_ transaction: Transaction, at time: SimTime, verifier: SignatureVerifier,
                       work: inout WorkMeter) -> RejectionReason? {
+        check(transaction, at: time, height: height + 1, verifier: verifier, work: &work)
+    }
+
+    private func check(_ transaction: Transaction, at time: SimTime, height: UInt64, verifier: SignatureVerifier,
+                       work: inout WorkMeter) -> RejectionReason? {
         if transaction.validUntil < time { return .expired }
         if ledger.isCommitted(transaction.id) { return .replayed }
         guard transaction.fee >= .zero else { return .amountNotPositive }
-        if !transaction.inputs.isEmpty, transaction.fee < ledger.parameters.minimumFee { return .feeTooLow }
+        if !transaction.inputs.isEmpty, transaction.fee < governance.parameters.minimumFee { return .feeTooLow }
         if transaction.inputs.isEmpty, transaction.fee != .zero { return .insufficientFunds }
         switch transaction.kind {
         case .transfer(let inputs, let outputs):
@@ -283,6 +316,17 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             guard delivered >= .zero else { return .amountNotPositive }
             guard time >= trade.deliveryEnd else { return .settlementTooEarly }
             return nil
+        case .propose(let proposal, let inputs, let change):
+            if let problem = governance.check(proposal) { return problem }
+            if proposal.change.parameter == .clearingRule, configuration.clearingRule == .uniformPriceCall {
+                return .unsafeParameter
+            }
+            var required = AssetAmounts()
+            required.payment = governance.rules.deposit.rawValue
+            return checkBalance(inputs: inputs, owner: transaction.signer, outputs: change, required: required,
+                                fee: transaction.fee)
+        case .vote(let proposal, _):
+            return governance.checkVote(on: proposal, by: transaction.signer, height: height)
         }
     }
 
@@ -372,7 +416,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                 break
             }
             if reason == nil {
-                reason = check(transaction, at: context.timestamp, verifier: verifier, work: &work)
+                reason = check(transaction, at: context.timestamp, height: context.height, verifier: verifier,
+                               work: &work)
             }
             if let reason {
                 switch mode {
@@ -392,7 +437,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         return .success(BlockReceipt(
             context: context, applied: applied, rejected: rejected, trades: events.trades,
             settlements: events.settlements, createdOutputs: events.createdOutputs,
-            expiredOrders: events.expiredOrders, gridDecisions: events.gridDecisions, stateRoot: stateRoot,
+            expiredOrders: events.expiredOrders, gridDecisions: events.gridDecisions, tallies: events.tallies,
+            parameterChanges: events.parameterChanges, parameters: governance.parameters, stateRoot: stateRoot,
             savepoint: blockStart))
     }
 
@@ -406,10 +452,12 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         journal.removeAll(keepingCapacity: true)
         ledger.commit(pruningReplaysBefore: receipt.context.timestamp)
         for index in books.indices { books[index].commit() }
+        governance.commit()
     }
 
     private var savepoint: ExchangeSavepoint {
-        ExchangeSavepoint(ledger: ledger.savepoint, exchange: journal.count, books: books.map(\.savepoint))
+        ExchangeSavepoint(ledger: ledger.savepoint, exchange: journal.count, books: books.map(\.savepoint),
+                          governance: governance.savepoint, height: height)
     }
 
     private mutating func execute(_ transaction: Transaction, context: BlockContext, work: inout WorkMeter) {
@@ -444,6 +492,13 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             closeOrder(number)
         case .settleTrade(let id, let delivered):
             settle(trades[id]!, delivered: delivered, timedOut: false)
+        case .propose(let proposal, _, let change):
+            for output in change { createOutput(output) }
+            ledger.adjustEscrow(.payment, by: governance.rules.deposit.rawValue)
+            governance.open(transaction.id, proposer: transaction.signer, content: proposal, height: context.height,
+                            weights: ledger.balances(of: .payment))
+        case .vote(let proposal, let ballot):
+            governance.vote(on: proposal, by: transaction.signer, ballot: ballot)
         }
     }
 
@@ -514,8 +569,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         case .approved, .conditional:
             break
         }
-        let price = forced ?? configuration.clearingRule.price(bid: buy.terms.price.rawValue,
-                                                               ask: sell.terms.price.rawValue)
+        let price = forced ?? clearingRule.price(bid: buy.terms.price.rawValue, ask: sell.terms.price.rawValue)
         guard let value = MicroTokens.value(of: EnergyWh(proposed), at: MicroTokensPerKWh(price)) else { return .skip }
         let premium = value.share(assessment.premium)
         guard let limit = MicroTokens.value(of: EnergyWh(proposed), at: buy.terms.price),
@@ -584,7 +638,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         let delivered = min(max(reported, .zero), trade.quantity)
         let quantity = trade.quantity.rawValue
         let sellerGross = trade.value.checkedScaled(by: delivered.rawValue, over: quantity)!
-        let fee = sellerGross.share(parameters.tradingFee)
+        let fee = sellerGross.share(governance.parameters.tradingFee)
         let refund = trade.value - sellerGross
         let premiumPaid = trade.premium.checkedScaled(by: delivered.rawValue, over: quantity)!
         let premiumRefund = trade.premium - premiumPaid
@@ -624,6 +678,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     // MARK: Block start and end
 
     private mutating func beginBlock(_ context: BlockContext, work: inout WorkMeter) {
+        height = context.height
         var eventIndex: UInt64 = 0
         func beginEvent(_ name: String) {
             var encoder = CanonicalEncoder()
@@ -652,6 +707,18 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             beginEvent("settlement-timeout")
             settle(trade, delivered: .zero, timedOut: true)
         }
+        for tally in governance.closeVoting(before: context.height) {
+            beginEvent("governance-tally")
+            let deposit = governance.rules.deposit.rawValue
+            ledger.adjustEscrow(.payment, by: -deposit)
+            if tally.depositReturned {
+                createOutput(TxOutput(owner: tally.proposer, asset: .payment, amount: deposit))
+            } else {
+                ledger.recordBurned(.payment, deposit)
+            }
+            events.tallies.append(tally)
+        }
+        events.parameterChanges = governance.execute(at: context.height)
         if configuration.clearingRule == .uniformPriceCall {
             let slot = context.timestamp.nanoseconds / configuration.slotLength.nanoseconds
             if slot > lastClearedSlot {
@@ -805,6 +872,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             }
         }
         for index in books.indices { books[index].rollback(to: savepoint.books[index]) }
+        governance.rollback(to: savepoint.governance)
         ledger.rollback(to: savepoint.ledger)
+        height = savepoint.height
     }
 }

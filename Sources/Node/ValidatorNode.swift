@@ -216,11 +216,13 @@ public final class ValidatorNode {
         speculative = nil
     }
 
-    /// The transactions of this node's block: waiting ones that still apply (none when censoring).
-    private func assemble(height: UInt64, at now: SimTime, work: inout WorkMeter) -> [Transaction] {
-        guard configuration.behaviour != .censorship else { return [] }
+    /// The transactions of this node's block: waiting ones that still apply (none when censoring),
+    /// up to the block size governance sets; and the parameter changes the block executes.
+    private func assemble(height: UInt64, at now: SimTime, work: inout WorkMeter)
+        -> (transactions: [Transaction], parameterChanges: [ParameterChange]) {
         dropSpeculation()
-        let candidates = mempool.take(configuration.consensus.maxBlockTransactions)
+        let limit = configuration.behaviour == .censorship ? 0 : state.governance.parameters.maxBlockTransactions
+        let candidates = mempool.take(limit)
         let context = BlockContext(height: height, timestamp: now, proposer: keyPair.publicKey)
         guard case .success(let receipt) = state.apply(candidates, context: context, mode: .assemble,
                                                        verifier: verifier, work: &work) else {
@@ -231,7 +233,7 @@ public final class ValidatorNode {
             mempool.remove(transaction)
             pendingRejections.append((transaction, reason))
         }
-        return receipt.applied
+        return (receipt.applied, receipt.parameterChanges)
     }
 
     private var pendingRejections: [(TransactionID, RejectionReason)] = []
@@ -243,9 +245,14 @@ public final class ValidatorNode {
         }
         if speculative?.hash == block.hash { return true }
         dropSpeculation()
+        guard block.transactions.count <= state.governance.parameters.maxBlockTransactions else { return false }
         switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
                            work: &work) {
         case .success(let receipt):
+            guard receipt.parameterChanges == block.parameterChanges else {
+                state.rollback(receipt)
+                return false
+            }
             speculative = (block.hash, receipt)
             return true
         case .failure:
@@ -323,7 +330,7 @@ public final class ValidatorNode {
             let twin = Block(height: block.height, round: block.round, parentHash: block.parentHash, proposer: block.proposer,
                              timestamp: block.timestamp + SimDuration(nanoseconds: 1), transactions: block.transactions,
                              lastCommit: block.lastCommit, evidence: block.evidence,
-                             proofOfWorkNonce: block.proofOfWorkNonce)
+                             proofOfWorkNonce: block.proofOfWorkNonce, parameterChanges: block.parameterChanges)
             work.signaturesMade += 1
             let other = Proposal(block: twin, round: proposal.round, validRound: proposal.validRound, proposer: id,
                                  keyPair: keyPair, scheme: scheme, polka: proposal.polka)
@@ -341,7 +348,8 @@ public final class ValidatorNode {
             let forged = Block(height: block.height, round: block.round, parentHash: block.parentHash,
                                proposer: block.proposer, timestamp: block.timestamp,
                                transactions: block.transactions + block.transactions.prefix(1),
-                               lastCommit: block.lastCommit, evidence: block.evidence)
+                               lastCommit: block.lastCommit, evidence: block.evidence,
+                               parameterChanges: block.parameterChanges)
             work.signaturesMade += 1
             effects.append(.broadcast(.proposal(Proposal(block: forged, round: proposal.round,
                                                          validRound: proposal.validRound, proposer: id,

@@ -128,6 +128,10 @@ public enum HTMLReport {
         html += "<h2>Market, grid, consensus</h2><p>\(market.trades) trades · \(format(Double(market.energyWh) / 1000)) kWh · \(format(Double(market.valueMicro) / 1e6)) tokens · average \(format(Double(market.averagePriceMicroPerKwh) / 1e6)) tokens/kWh · renewable \(format(Double(market.renewableShareBp) / 100)) % · \(format(market.creditsIssued)) credits</p>"
         html += "<p>Carbon intensity \(format(grid.carbonIntensityGPerKwh)) g/kWh · \(format(grid.carbonSavedKg)) kg CO2 saved · stable \(format(Double(grid.stabilityBp) / 100)) % · frequency \(String(format: "%.3f", grid.frequencyMinHz))–\(String(format: "%.3f", grid.frequencyMaxHz)) Hz · grid approved \(grid.tradesApproved), conditional \(grid.tradesConditional), rejected \(grid.tradesRejected)</p>"
         html += "<p>Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)) · missed votes \(consensus.missedVotes) · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %</p>"
+        let governance = Report.governanceLines(report.governance)
+        if !governance.isEmpty {
+            html += "<h2>Governance</h2>" + governance.map { "<p>\(escape($0))</p>" }.joined()
+        }
         html += "<h2>Harness (wall clock, not part of the digest)</h2><p>\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB</p>"
         return html
     }

@@ -112,6 +112,15 @@ public enum MarkdownReport {
                 lines.append("| \(line.line) | \(format(line.maxLoadingPercent)) % | \(format(line.meanLoadingPercent)) % | \(format(Double(line.highShareBp) / 100)) % of samples |")
             }
         }
+        let governance = Report.governanceLines(report.governance)
+        if !governance.isEmpty {
+            lines.append("")
+            lines.append("## Governance")
+            for line in governance {
+                lines.append("")
+                lines.append(line)
+            }
+        }
         let consensus = report.consensus
         lines.append("")
         lines.append("## Consensus")

@@ -298,6 +298,8 @@ public struct Report: Codable, Sendable {
     public var shards: [Shard]
     public var resources: [NodeResources]
     public var violations: [Violation]
+    /// Absent in reports written before governance existed.
+    public var governance: Governance?
     public var harness: HarnessFigures
 
     /// Builds the report of `result`.
@@ -396,6 +398,7 @@ public struct Report: Codable, Sendable {
             settlements: statistics.settlements, settlementsTimedOut: statistics.settlementsTimedOut,
             deliveredWh: statistics.deliveredWh, expiredOrders: statistics.expiredOrders)
         grid = Report.gridSection(result)
+        governance = Report.governanceSection(result)
 
         violations = result.violations.map {
             Violation(kind: $0.kind.rawValue, invariant: $0.invariant, height: $0.height,

@@ -19,6 +19,7 @@ public struct Scenario: Sendable {
     public var market: MarketSettings
     public var grid: GridSettings
     public var workload: WorkloadSettings
+    public var governance: GovernanceSettings
     public var storage: StorageSettings
     public var load: LoadSettings
     public var swarm: SwarmSettings
@@ -286,6 +287,29 @@ public struct WorkloadSettings: Sendable {
     public var invalidShare: BasisPoints
 }
 
+/// A governance proposal participants submit and vote on.
+public struct ProposalSpec: Sendable, Equatable {
+    public var at: SimTime
+    /// One of ``ScenarioSchema/governedParameters``.
+    public var parameter: String
+    public var value: Int64
+    /// Blocks of voting; `nil`: the section's default.
+    public var votingPeriodBlocks: UInt64?
+    /// Index into the scenario's `participants` list.
+    public var proposerEntry: Int
+    public var turnout: BasisPoints
+    public var support: BasisPoints
+    public var abstain: BasisPoints
+}
+
+public struct GovernanceSettings: Sendable {
+    public var deposit: MicroTokens
+    public var votingPeriodBlocks: UInt64
+    public var quorum: BasisPoints
+    public var passThreshold: BasisPoints
+    public var proposals: [ProposalSpec]
+}
+
 extension Scenario {
     /// Builds the typed scenario from a validated tree. Cross-field checks report into `diagnostics`.
     init(tree root: ScenarioNode, sourcePath: String, sourceHash: Digest32, overrides: [String], grid: GridSettings,
@@ -397,6 +421,22 @@ extension Scenario {
                 message: "peak windows should start on a slot boundary (slot \(market.slot))"))
         }
         workload = WorkloadSettings(invalidShare: root["workload"]["invalid_share"].basisPoints)
+        let governanceNode = root["governance"]
+        let entries = root["participants"].list.count
+        governance = GovernanceSettings(
+            deposit: governanceNode["deposit"].tokens, votingPeriodBlocks: UInt64(governanceNode["voting_period"].integer),
+            quorum: governanceNode["quorum"].basisPoints, passThreshold: governanceNode["pass_threshold"].basisPoints,
+            proposals: governanceNode["proposals"].list.map { item in
+                if item["proposer"].int >= entries {
+                    diagnostics.append(ScenarioDiagnostic(location: item["proposer"].location, field: item["proposer"].path,
+                                                          message: "there are only \(entries) participants entries"))
+                }
+                return ProposalSpec(
+                    at: .zero + item["at"].duration, parameter: item["parameter"].string, value: item["value"].integer,
+                    votingPeriodBlocks: item["voting_period"].isAbsent ? nil : UInt64(item["voting_period"].integer),
+                    proposerEntry: item["proposer"].int, turnout: item["turnout"].basisPoints,
+                    support: item["support"].basisPoints, abstain: item["abstain"].basisPoints)
+            })
         storage = StorageSettings(syncEvery: UInt64(root["storage"]["sync_every"].integer))
         let loadNode = root["load"]
         load = LoadSettings(

@@ -237,6 +237,39 @@ public enum ScenarioSchema {
               "range of the factor on every participant's rates"),
     ]
 
+    /// Parameters governance can change, as the chain names them.
+    public static let governedParameters = [
+        "max_block_txs", "block_interval_ms", "minimum_fee_micro", "trading_fee_bp", "finality_threshold_bp",
+        "clearing_rule", "governance_quorum_bp", "governance_pass_bp",
+    ]
+
+    static let proposal: [Field] = [
+        Field("at", .quantity(.duration, 0...1e15), .required, "when the proposal is submitted"),
+        Field("parameter", .choice(governedParameters), .required, "the parameter to change"),
+        Field("value", .integer(Int64.min...Int64.max), .required,
+              "its new value, in the unit its name ends with (`clearing_rule`: 0 pay-as-ask, 1 pay-as-bid, 2 midpoint); the chain rejects a value outside the parameter's safe range"),
+        Field("voting_period", .integer(1...100_000), .optional, "blocks of voting; default: the section's"),
+        Field("proposer", .integer(0...1_000), .defaultValue("0"),
+              "index into `participants`: the first member of that entry with the deposit proposes"),
+        Field("turnout", .quantity(.percent, 0...10_000), .defaultValue("60 %"),
+              "each participant holding payment tokens votes with this probability"),
+        Field("support", .quantity(.percent, 0...10_000), .defaultValue("70 %"),
+              "a voter who does not abstain votes yes with this probability, else no"),
+        Field("abstain", .quantity(.percent, 0...10_000), .defaultValue("5 %"), "a voter abstains with this probability"),
+    ]
+
+    public static let governance: [Field] = [
+        Field("deposit", .quantity(.tokens, 0...1e18), .defaultValue("100 tokens"),
+              "locked by each proposal: returned when the vote reaches quorum, burned when it does not"),
+        Field("voting_period", .integer(1...100_000), .defaultValue("30"), "blocks of voting after the proposal's block"),
+        Field("quorum", .quantity(.percent, 1...10_000), .defaultValue("33.4 %"),
+              "share of the payment tokens held when a proposal opened that must vote (abstentions count)"),
+        Field("pass_threshold", .quantity(.percent, 5_000...9_999), .defaultValue("50 %"),
+              "a proposal passes with more than this share of yes in yes + no"),
+        Field("proposals", .list(.object(proposal), minCount: 0), .defaultValue("[]"),
+              "proposals participants submit, each voted on by the participants"),
+    ]
+
     public static let workload: [Field] = [
         Field("invalid_share", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
               "share of submitted transactions sent with a corrupted signature, to exercise rejection"),
@@ -255,6 +288,8 @@ public enum ScenarioSchema {
         Field("market", .object(market), .optional, "the energy market and its fees"),
         Field("grid", .object(grid), .optional, "the grid model"),
         Field("workload", .object(workload), .optional, "properties of the submitted load"),
+        Field("governance", .object(governance), .optional,
+              "on-chain governance: deposit, voting period, quorum, and the proposals participants make"),
         Field("storage", .object(storage), .optional, "validators' simulated storage"),
         Field("load", .object(load), .optional, "how transactions arrive: rate controllers, schedules, daily profiles"),
         Field("swarm", .object(swarm), .optional, "swarm mode: a configuration drawn from the seed"),

@@ -11,6 +11,10 @@ public enum Event: Sendable {
     case transferArrival(participantClass: Int32)
     /// The load trace's row at this index, which names its participant, is due.
     case tracedArrival(row: Int32)
+    /// The scenario's governance proposal at this index is submitted.
+    case governanceProposal(index: Int32)
+    /// A participant votes on the scenario's proposal at `proposal`.
+    case governanceVote(agent: Int32, proposal: Int32, ballot: Ballot)
     /// Producers' meters are read and their energy minted.
     case meterReading
     /// A trade's delivery window ended; its seller region's operator reports the meter.

@@ -1,6 +1,7 @@
 import Consensus
 import DequeModule
 import Foundation
+import Governance
 import Grid
 import GridCore
 import Ledger
@@ -24,6 +25,8 @@ public struct CommittedBlock: Sendable {
     public var round: UInt32
     /// Validators whose precommits for the parent it carries.
     public var lastCommitSigners: Int
+    /// The governance parameters after it (``GovernanceParameters/digest``).
+    public var parametersDigest: Digest32
 }
 
 /// What consensus did over a run, beyond the blocks.
@@ -82,6 +85,7 @@ public struct RunResult: Sendable {
     public var gridLineCount: Int
     public var consensus: ConsensusStatistics
     public var load: LoadStatistics
+    public var governance: GovernanceStatistics
 }
 
 /// What the load offered against what was submitted: an arrival whose participant had no
@@ -167,6 +171,12 @@ public final class Simulator {
     /// Transactions submitted and not yet finalized or rejected, with their submitter.
     private var pending: [TransactionID: (transaction: Transaction, agent: Int)] = [:]
     private var tradesAwaitingSettlement: [Trade] = []
+    private var governanceStatistics = GovernanceStatistics()
+    /// The governance parameters after the last finalized block.
+    private var currentParameters: GovernanceParameters
+    /// Each scenario proposal's transaction, once submitted.
+    private var proposalIDs: [TransactionID?]
+    private var proposalIndex: [TransactionID: Int] = [:]
     /// The two orders of each finalized trade not yet settled, for the settlement latency.
     private var ordersOfTrade: [TradeID: (buy: TransactionID, sell: TransactionID)] = [:]
     private var spentOutPoints: Set<OutPoint> = []
@@ -219,6 +229,9 @@ public final class Simulator {
                                     loadNoise: RandomStream(masterSeed: seed, name: "grid/load-noise"),
                                     loadNoiseSigma: scenario.grid.loadNoise.fraction)
         genesis = Simulator.genesisState(scenario: scenario, workload: workload, gridNetwork: gridNetwork)
+        currentParameters = genesis.governance.parameters
+        governanceStatistics.initial = genesis.governance.parameters
+        proposalIDs = Array(repeating: nil, count: scenario.governance.proposals.count)
         network = Network(settings: scenario.network, nodeRegions: regions, faults: scenario.faults, seed: seed)
         consensusStatistics.mutation = mutation?.rawValue
         for member in members {
@@ -254,11 +267,21 @@ public final class Simulator {
             gridOperators: workload.gridOperatorKeys, minimumFee: market.minimumFee, tradingFee: market.tradingFee,
             blockReward: market.blockReward, creditsPerKWh: market.creditsPerKWh,
             settlementTimeout: market.settlementTimeout)
+        let clearingRule = ClearingRule(rawValue: market.clearingRule)!
         let configuration = MarketConfiguration(
-            areas: market.areas, clearingRule: ClearingRule(rawValue: market.clearingRule)!, slotLength: market.slot,
+            areas: market.areas, clearingRule: clearingRule, slotLength: market.slot,
             candidateLimit: market.candidateLimit)
+        let settings = scenario.governance
+        let governance = GovernanceState(
+            rules: GovernanceRules(deposit: settings.deposit, epochLength: scenario.consensus.epochLength),
+            parameters: GovernanceParameters(
+                maxBlockTransactions: scenario.consensus.maxBlockTransactions, blockInterval: scenario.consensus.blockInterval,
+                minimumFee: market.minimumFee, tradingFee: market.tradingFee,
+                clearingRule: Int64(ClearingRule.continuous.firstIndex(of: clearingRule) ?? 0),
+                quorum: settings.quorum, passThreshold: settings.passThreshold))
         return ChainState(parameters: parameters, configuration: configuration,
-                          grid: GridState(network: gridNetwork, slotLength: market.slot), genesis: workload.genesis)
+                          grid: GridState(network: gridNetwork, slotLength: market.slot), governance: governance,
+                          genesis: workload.genesis)
     }
 
     /// Runs to the scenario's duration, or until an invariant breaks. `progress`, when given, is
@@ -299,7 +322,7 @@ public final class Simulator {
             signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead, market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
             gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics(),
-            load: loadStatistics)
+            load: loadStatistics, governance: governanceStatistics)
     }
 
     private func finalConsensusStatistics() -> ConsensusStatistics {
@@ -428,6 +451,12 @@ public final class Simulator {
             let given = scenario.load.trace[Int(row)]
             submitFromLoad(ofClass: workload.classIndex(ofParticipant: given.participant!), transfer: given.transfer,
                            given: given)
+        case .governanceProposal(let index):
+            submitProposal(index: Int(index))
+        case .governanceVote(let agent, let proposal, let ballot):
+            guard let id = proposalIDs[Int(proposal)] else { return }
+            governanceStatistics.votes += 1
+            submit(workload.makeVote(by: Int(agent), on: id, ballot: ballot, at: now), by: Int(agent), kind: .vote)
         case .meterReading:
             for (transaction, agent) in workload.readMeters(at: now, interval: scenario.market.mintInterval) {
                 submit(transaction, by: agent, kind: .mint)
@@ -455,9 +484,42 @@ public final class Simulator {
         }
     }
 
+    /// Submits the scenario's governance proposal `index` from its proposer entry.
+    private func submitProposal(index: Int) {
+        let spec = scenario.governance.proposals[index]
+        let parameter = GovernedParameter(rawValue: spec.parameter)!
+        let period = spec.votingPeriodBlocks ?? scenario.governance.votingPeriodBlocks
+        guard let (transaction, agent) = workload.makeProposal(spec, parameter: parameter, votingPeriodBlocks: period,
+                                                               deposit: scenario.governance.deposit, at: loop.now) else {
+            return
+        }
+        governanceStatistics.submitted += 1
+        proposalIDs[index] = transaction.id
+        proposalIndex[transaction.id] = index
+        submit(transaction, by: agent, kind: .proposal)
+    }
+
+    /// A proposal is final: the participants holding payment tokens each vote with the
+    /// proposal's turnout, at times spread over the first 60 % of its voting period.
+    private func scheduleVotes(onProposal index: Int, at now: SimTime) {
+        let spec = scenario.governance.proposals[index]
+        let period = spec.votingPeriodBlocks ?? scenario.governance.votingPeriodBlocks
+        let window = Double(period) * currentParameters.blockInterval.seconds * 0.6
+        let draws = RandomStream(masterSeed: seed, name: "governance/votes/\(index)")
+        for agent in workload.paymentHolders where draws.bernoulli(spec.turnout.fraction) {
+            let ballot: Ballot = draws.bernoulli(spec.abstain.fraction) ? .abstain
+                : draws.bernoulli(spec.support.fraction) ? .yes : .no
+            loop.schedule(.governanceVote(agent: Int32(agent), proposal: Int32(index), ballot: ballot),
+                          at: now + SimDuration(seconds: draws.uniform() * window))
+        }
+    }
+
     /// Starts the load: timed arrivals per class, the closed loop's first `outstanding`
-    /// transactions, or every row of the trace.
+    /// transactions, or every row of the trace; and the governance proposals.
     private func scheduleLoad() {
+        for (index, proposal) in scenario.governance.proposals.enumerated() {
+            loop.schedule(.governanceProposal(index: Int32(index)), at: proposal.at)
+        }
         switch scenario.load.controller {
         case .poisson, .fixed:
             for classIndex in workload.classes.indices {
@@ -713,6 +775,12 @@ public final class Simulator {
         }
         if block.height <= UInt64(blocks.count) {
             let first = blocks[Int(block.height) - 1]
+            if first.parametersDigest != receipt.parameters.digest {
+                violations.append(InvariantViolation(
+                    kind: .safety, invariant: "parameter-agreement", height: block.height,
+                    nodes: [first.proposer, node], time: time,
+                    detail: "\(node) runs different governance parameters after the block than the first committer"))
+            }
             if first.stateRoot != receipt.stateRoot {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "state-agreement", height: block.height,
@@ -725,7 +793,8 @@ public final class Simulator {
         blocks.append(CommittedBlock(height: block.height, hash: block.hash, proposer: block.proposer,
                                      proposedAt: block.timestamp, committedAt: time,
                                      transactionCount: block.transactions.count, stateRoot: receipt.stateRoot,
-                                     round: votes.first?.round ?? block.round, lastCommitSigners: block.lastCommit.count))
+                                     round: votes.first?.round ?? block.round, lastCommitSigners: block.lastCommit.count,
+                                     parametersDigest: receipt.parameters.digest))
         for transaction in block.transactions {
             tracker.finalized(transaction.id, height: block.height, at: time)
             pending[transaction.id] = nil
@@ -737,6 +806,14 @@ public final class Simulator {
             }
         }
         workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs)
+        governanceStatistics.record(receipt, before: currentParameters, height: block.height, at: time)
+        currentParameters = receipt.parameters
+        workload.minimumFee = receipt.parameters.minimumFee
+        for transaction in block.transactions {
+            guard let index = proposalIndex[transaction.id] else { continue }
+            governanceStatistics.opened += 1
+            scheduleVotes(onProposal: index, at: time)
+        }
         market.record(receipt, committedAt: time)
         for settlement in receipt.settlements {
             guard let orders = ordersOfTrade.removeValue(forKey: settlement.trade) else { continue }

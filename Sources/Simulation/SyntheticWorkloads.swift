@@ -1,4 +1,5 @@
 import GridCore
+import Governance
 import Grid
 import Ledger
 import Market
@@ -86,10 +87,14 @@ public enum SyntheticWorkloads {
         let operators = Region.allCases.map { _ in KeyPair(drawingFrom: keys).publicKey }
         let parameters = LedgerParameters(gridOperators: operators, minimumFee: MicroTokens(1_000))
         let genesisOutputs = pairs.map { TxOutput(owner: $0.publicKey, asset: .payment, amount: MicroTokens.tokens(1_000).rawValue) }
+        let governance = GovernanceState(
+            rules: GovernanceRules(deposit: .tokens(100), epochLength: 100),
+            parameters: GovernanceParameters(maxBlockTransactions: size, blockInterval: .seconds(1),
+                                             minimumFee: parameters.minimumFee, tradingFee: parameters.tradingFee))
         let state = ChainState(parameters: parameters, configuration: MarketConfiguration(),
                                grid: GridState(network: GridNetwork(topology: .uniform, calendar: SimCalendar()),
                                                slotLength: .minutes(15)),
-                               genesis: genesisOutputs)
+                               governance: governance, genesis: genesisOutputs)
         var holdings = pairs.indices.map { (OutPoint(transaction: genesisOrigin, index: UInt32($0)), genesisOutputs[$0].amount) }
         let random = RandomStream(masterSeed: seed, name: "synthetic/transfers")
         var result: [[Transaction]] = []

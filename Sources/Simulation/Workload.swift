@@ -63,7 +63,7 @@ struct Agent {
 
 /// What the workload submits.
 enum SubmissionKind: UInt8, CaseIterable {
-    case order, transfer, mint, settlement, cancel
+    case order, transfer, mint, settlement, cancel, proposal, vote
 
     var name: String {
         switch self {
@@ -72,6 +72,8 @@ enum SubmissionKind: UInt8, CaseIterable {
         case .mint: "mint"
         case .settlement: "settlement"
         case .cancel: "cancel"
+        case .proposal: "proposal"
+        case .vote: "vote"
         }
     }
 }
@@ -102,12 +104,15 @@ struct Workload {
     let calendar: SimCalendar
     private let scheme: SignatureScheme
     private let validity: SimDuration
+    /// The least fee the chain asks now (governance may change it); transactions pay it.
+    var minimumFee: MicroTokens
 
     init(scenario: Scenario, seed: UInt64, validatorRegions: [Region], calendar: SimCalendar) {
         self.scenario = scenario
         classes = scenario.participants
         self.calendar = calendar
         scheme = scenario.consensus.signatureScheme
+        minimumFee = scenario.market.minimumFee
         validity = max(.minutes(2), scenario.consensus.blockInterval * 10)
         let market = scenario.market
         pricing = PricingModel(base: market.basePrice, peakPremium: market.peakPremium, peakWindows: market.peakWindows,
@@ -267,7 +272,7 @@ struct Workload {
         let deliveryStart = slotStart + market.slot * Int64(market.deliveryLeadSlots)
         let deliveryEnd = deliveryStart + market.slot * Int64(market.deliverySlots)
         let spread = classes[index].priceSpread.fraction
-        let fee = market.minimumFee
+        let fee = minimumFee
         switch agent.role {
         case .producer, .gridOperator:
             let quantity = given?.quantityWh ?? agents[agentIndex].wallet.available(.energy)
@@ -341,7 +346,7 @@ struct Workload {
             let drawn = classStart[0] + choice.uniformInt(below: participants)
             return drawn == sender ? classStart[0] + (drawn + 1 - classStart[0]) % participants : drawn
         }()
-        let fee = scenario.market.minimumFee.rawValue
+        let fee = minimumFee.rawValue
         let amount = given?.amountMicro ?? Int64(amounts.lognormal(zeta: log(2e6), sigma: 0.8)) + 1
         let arrival = TraceRow(time: now, entry: classes[index].entry, transfer: true, participant: sender,
                                recipient: recipient, amountMicro: amount)
@@ -352,6 +357,36 @@ struct Workload {
         }
         return (arrival, (sign(.transfer(inputs: funds.inputs, outputs: outputs), fee: MicroTokens(fee), by: sender, at: now),
                           sender))
+    }
+
+    // MARK: Governance
+
+    /// A proposal from the first member of `participants[spec.proposerEntry]` whose wallet holds
+    /// the deposit and the fee, or `nil` when none does.
+    mutating func makeProposal(_ spec: ProposalSpec, parameter: GovernedParameter, votingPeriodBlocks: UInt64,
+                               deposit: MicroTokens, at now: SimTime) -> (Transaction, agent: Int)? {
+        let members = classes.indices.filter { classes[$0].entry == spec.proposerEntry }
+            .flatMap { classStart[$0]..<classStart[$0 + 1] }
+        let needed = deposit.rawValue + minimumFee.rawValue
+        guard let proposer = members.first(where: { agents[$0].wallet.available(.payment) >= needed }),
+              let funds = agents[proposer].wallet.reserve(.payment, atLeast: needed) else { return nil }
+        let change = funds.total > needed
+            ? [TxOutput(owner: agents[proposer].keyPair.publicKey, asset: .payment, amount: funds.total - needed)] : []
+        let text = Blake2b.hash(Array("\(spec.parameter) = \(spec.value) from \(spec.at)".utf8))
+        let proposal = GovernanceProposal(change: ParameterChange(parameter, to: spec.value),
+                                          votingPeriodBlocks: votingPeriodBlocks, textHash: text)
+        return (sign(.propose(proposal, inputs: funds.inputs, change: change), fee: minimumFee, by: proposer, at: now),
+                proposer)
+    }
+
+    /// `agent`'s vote on `proposal`.
+    mutating func makeVote(by agent: Int, on proposal: TransactionID, ballot: Ballot, at now: SimTime) -> Transaction {
+        sign(.vote(proposal: proposal, ballot: ballot), fee: .zero, by: agent, at: now)
+    }
+
+    /// Participants whose wallets hold payment tokens: who can vote, in participant order.
+    var paymentHolders: [Int] {
+        (classStart[0]..<classStart[classes.count]).filter { agents[$0].wallet.available(.payment) > 0 }
     }
 
     /// Reads every producer's meter over the interval ending `now`, draws the next interval's

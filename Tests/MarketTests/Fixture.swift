@@ -1,3 +1,4 @@
+import Governance
 import GridCore
 import Ledger
 import Market
@@ -67,8 +68,12 @@ struct Fixture {
         var ledgerParameters = LedgerParameters(gridOperators: operatorKeys.map(\.publicKey))
         parameters?(&ledgerParameters)
         proposer = KeyPair(drawingFrom: RandomStream(masterSeed: seed, name: "proposer"))
+        let governance = GovernanceState(
+            rules: GovernanceRules(deposit: .tokens(100), votingPeriods: 1...1_000, epochLength: 10),
+            parameters: GovernanceParameters(maxBlockTransactions: 1_000, blockInterval: .seconds(1),
+                                             minimumFee: ledgerParameters.minimumFee, tradingFee: ledgerParameters.tradingFee))
         state = ExchangeState(parameters: ledgerParameters, configuration: configuration, grid: grid,
-                              genesis: funded.map { TxOutput(owner: $0.publicKey, asset: .payment, amount: MicroTokens.tokens(tokens).rawValue) })
+                              governance: governance, genesis: funded.map { TxOutput(owner: $0.publicKey, asset: .payment, amount: MicroTokens.tokens(tokens).rawValue) })
         self.operatorKeys = operatorKeys
     }
 

@@ -2,16 +2,21 @@ import Consensus
 import Grid
 import GridCore
 import Ledger
+import Governance
 import Market
 import Node
 import Testing
 
 /// A chain state on the uniform test grid with one operator key for every region.
-func testGenesis(operator key: PublicKey, funding: [TxOutput]) -> ChainState {
-    ChainState(parameters: LedgerParameters(gridOperators: Region.allCases.map { _ in key }),
-               configuration: MarketConfiguration(),
-               grid: GridState(network: GridNetwork(topology: .uniform, calendar: SimCalendar()), slotLength: .minutes(15)),
-               genesis: funding)
+func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransactions: Int = 100) -> ChainState {
+    let parameters = LedgerParameters(gridOperators: Region.allCases.map { _ in key })
+    return ChainState(parameters: parameters, configuration: MarketConfiguration(),
+                      grid: GridState(network: GridNetwork(topology: .uniform, calendar: SimCalendar()), slotLength: .minutes(15)),
+                      governance: GovernanceState(
+                        rules: GovernanceRules(deposit: .tokens(100), epochLength: 100),
+                        parameters: GovernanceParameters(maxBlockTransactions: maxBlockTransactions, blockInterval: .seconds(1),
+                                                         minimumFee: parameters.minimumFee, tradingFee: parameters.tradingFee)),
+                      genesis: funding)
 }
 
 @Suite struct MempoolTests {
@@ -145,7 +150,7 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput]) -> ChainState {
         let set = ValidatorSet(keys.enumerated().map {
             Validator(id: NodeID($0.offset), publicKey: $0.element.publicKey, stake: 1, region: .bangkok)
         })
-        let genesis = testGenesis(operator: keys[0].publicKey, funding: [])
+        let genesis = testGenesis(operator: keys[0].publicKey, funding: [], maxBlockTransactions: 10)
         // A huge stake skew is not possible here, so find which node proposes height 1, round 0.
         let probe = Tendermint(me: NodeID(0), keyPair: keys[0], validators: set,
                                parameters: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 10))
