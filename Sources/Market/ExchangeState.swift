@@ -190,6 +190,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         precondition(governance.parameters.minimumFee == parameters.minimumFee
                      && governance.parameters.tradingFee == parameters.tradingFee,
                      "governance starts from the ledger's fees")
+        precondition(ClearingRule.continuous.firstIndex(of: configuration.clearingRule).map {
+            Int64($0) == governance.parameters[.clearingRule] } ?? true, "governance starts from the configured clearing rule")
         self.ledger = LedgerState(parameters: parameters)
         self.configuration = configuration
         self.grid = grid

@@ -57,7 +57,7 @@ struct Cluster {
 
     var hooks: ConsensusHooks {
         let validate = self.validate
-        return ConsensusHooks(assemble: { _, _, _ in [] }, validate: { block, _ in validate(block) })
+        return ConsensusHooks(assemble: { _, _, _ in ([], []) }, validate: { block, _ in validate(block) })
     }
 
     mutating func schedule(_ event: Event, at time: SimTime) {

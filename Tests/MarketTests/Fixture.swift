@@ -71,7 +71,8 @@ struct Fixture {
         let governance = GovernanceState(
             rules: GovernanceRules(deposit: .tokens(100), votingPeriods: 1...1_000, epochLength: 10),
             parameters: GovernanceParameters(maxBlockTransactions: 1_000, blockInterval: .seconds(1),
-                                             minimumFee: ledgerParameters.minimumFee, tradingFee: ledgerParameters.tradingFee))
+                                             minimumFee: ledgerParameters.minimumFee, tradingFee: ledgerParameters.tradingFee,
+                                             clearingRule: Int64(ClearingRule.continuous.firstIndex(of: configuration.clearingRule) ?? 0)))
         state = ExchangeState(parameters: ledgerParameters, configuration: configuration, grid: grid,
                               governance: governance, genesis: funded.map { TxOutput(owner: $0.publicKey, asset: .payment, amount: MicroTokens.tokens(tokens).rawValue) })
         self.operatorKeys = operatorKeys
