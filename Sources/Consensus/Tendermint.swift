@@ -15,7 +15,6 @@ public struct ConsensusParameters: Hashable, Sendable {
     /// Target time between blocks: a height starts no earlier than the previous block's time
     /// plus this (Tendermint's commit timeout).
     public var blockInterval: SimDuration
-    public var maxBlockTransactions: Int
     /// Round r waits `timeout + r × delta` for a proposal, for prevotes, for precommits.
     public var timeoutPropose: SimDuration
     public var timeoutPrevote: SimDuration
@@ -28,14 +27,13 @@ public struct ConsensusParameters: Hashable, Sendable {
     public var signatureScheme: SignatureScheme
     public var mutation: ConsensusMutation?
 
-    public init(blockInterval: SimDuration, maxBlockTransactions: Int, timeoutPropose: SimDuration = .seconds(3),
+    public init(blockInterval: SimDuration, timeoutPropose: SimDuration = .seconds(3),
                 timeoutPrevote: SimDuration = .seconds(1), timeoutPrecommit: SimDuration = .seconds(1),
                 timeoutDelta: SimDuration = .milliseconds(500), epochLength: UInt64 = 100,
                 slashShare: BasisPoints = BasisPoints(1_000), proofOfWorkBits: Int = 0,
                 signatureScheme: SignatureScheme = .ed25519, mutation: ConsensusMutation? = nil) {
-        precondition(maxBlockTransactions > 0 && epochLength > 0 && (0...32).contains(proofOfWorkBits))
+        precondition(epochLength > 0 && (0...32).contains(proofOfWorkBits))
         self.blockInterval = blockInterval
-        self.maxBlockTransactions = maxBlockTransactions
         self.timeoutPropose = timeoutPropose
         self.timeoutPrevote = timeoutPrevote
         self.timeoutPrecommit = timeoutPrecommit
@@ -468,12 +466,8 @@ public struct Tendermint: Sendable {
         evidencePool.removeAll { includedEvidence.contains($0.digest) }
         previousValidators = registry.validators
         registry.record(committed: block, failedProposers: failed, newEvidence: fresh)
-        for change in block.parameterChanges {
-            switch change.parameter {
-            case .blockIntervalMillis: parameters.blockInterval = .milliseconds(change.value)
-            case .maxBlockTransactions: parameters.maxBlockTransactions = Int(change.value)
-            default: break
-            }
+        for change in block.parameterChanges where change.parameter == .blockIntervalMillis {
+            parameters.blockInterval = .milliseconds(change.value)
         }
         lastCommittedHash = block.hash
         lastBlockTimestamp = block.timestamp

@@ -247,7 +247,7 @@ public final class Simulator {
     private func makeNode(_ id: NodeID) -> ValidatorNode {
         let consensus = scenario.consensus
         let parameters = ConsensusParameters(
-            blockInterval: consensus.blockInterval, maxBlockTransactions: consensus.maxBlockTransactions,
+            blockInterval: consensus.blockInterval,
             timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,
             timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
             epochLength: consensus.epochLength, slashShare: consensus.slash, proofOfWorkBits: consensus.proofOfWorkBits,

@@ -106,7 +106,6 @@ struct Calibration {
         let node = ValidatorNode(
             id: NodeID(0), validators: validators, keyPair: keyPair,
             configuration: NodeConfiguration(consensus: ConsensusParameters(blockInterval: .seconds(1),
-                                                                            maxBlockTransactions: 1_000,
                                                                             signatureScheme: .modelled)),
             verifier: SignatureVerifier(scheme: .modelled), genesis: genesis)
         var effects: [NodeEffect] = []

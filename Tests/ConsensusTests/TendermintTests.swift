@@ -51,7 +51,7 @@ struct Cluster {
     }
 
     static let parameters = ConsensusParameters(
-        blockInterval: .seconds(1), maxBlockTransactions: 10, timeoutPropose: .seconds(1),
+        blockInterval: .seconds(1), timeoutPropose: .seconds(1),
         timeoutPrevote: .milliseconds(500), timeoutPrecommit: .milliseconds(500), timeoutDelta: .milliseconds(250),
         epochLength: 5, signatureScheme: .modelled)
 

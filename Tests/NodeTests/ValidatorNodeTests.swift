@@ -63,7 +63,7 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
                                   funding: [TxOutput(owner: client.publicKey, asset: .payment,
                                                      amount: MicroTokens.tokens(100).rawValue)])
         let configuration = NodeConfiguration(
-            consensus: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 100), behaviour: behaviour)
+            consensus: ConsensusParameters(blockInterval: .seconds(1)), behaviour: behaviour)
         let nodes = keys.indices.map {
             ValidatorNode(id: NodeID($0), validators: set, keyPair: keys[$0], configuration: configuration,
                           verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
@@ -153,11 +153,11 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         let genesis = testGenesis(operator: keys[0].publicKey, funding: [], maxBlockTransactions: 10)
         // A huge stake skew is not possible here, so find which node proposes height 1, round 0.
         let probe = Tendermint(me: NodeID(0), keyPair: keys[0], validators: set,
-                               parameters: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 10))
+                               parameters: ConsensusParameters(blockInterval: .seconds(1)))
         let proposer = probe.proposer(round: 0)
         return ValidatorNode(id: proposer, validators: set, keyPair: keys[proposer.index],
                              configuration: NodeConfiguration(
-                                consensus: ConsensusParameters(blockInterval: .seconds(1), maxBlockTransactions: 10),
+                                consensus: ConsensusParameters(blockInterval: .seconds(1)),
                                 behaviour: behaviour),
                              verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
     }
