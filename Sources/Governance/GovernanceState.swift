@@ -69,6 +69,8 @@ public struct GovernanceState: Sendable {
     private var order: [TransactionID] = []
     /// Deposits of proposals still voting.
     public private(set) var heldDeposits: Int64 = 0
+    /// Every proposal's status and every ballot, kept up to date change by change.
+    private var proposalCommitment = MultisetHash()
     private var journal: [Entry] = []
 
     public init(rules: GovernanceRules, parameters: GovernanceParameters) {
@@ -83,22 +85,31 @@ public struct GovernanceState: Sendable {
 
     public func status(of proposal: TransactionID) -> ProposalStatus? { proposals[proposal]?.status }
 
-    /// Governance's part of the state root: the parameters, and each proposal's status and votes.
-    /// O(proposals + votes).
+    /// Governance's part of the state root: the parameters, the deposits held, and each
+    /// proposal's status and ballots (an incremental multiset hash). O(1).
     public var commitment: Digest32 {
         var encoder = CanonicalEncoder()
         encoder.append(parameters.digest)
         encoder.append(heldDeposits)
-        for id in order {
-            let proposal = proposals[id]!
-            encoder.append(id)
-            encoder.append(UInt8(ProposalStatus.allCases.firstIndex(of: proposal.status)!))
-            for (voter, ballot) in proposal.ballots.sorted(by: { $0.key.bytes < $1.key.bytes }) {
-                encoder.append(voter.bytes)
-                encoder.append(ballot.rawValue)
-            }
-        }
+        encoder.append(proposalCommitment.digest)
         return encoder.blake2b
+    }
+
+    private static func statusDigest(_ id: TransactionID, _ status: ProposalStatus) -> Digest32 {
+        Blake2b.hash(capacity: 48) { encoder in
+            encoder.append(UInt8(0x50))
+            encoder.append(id)
+            encoder.append(UInt8(ProposalStatus.allCases.firstIndex(of: status)!))
+        }
+    }
+
+    private static func ballotDigest(_ id: TransactionID, _ voter: PublicKey, _ ballot: Ballot) -> Digest32 {
+        Blake2b.hash(capacity: 80) { encoder in
+            encoder.append(UInt8(0x42))
+            encoder.append(id)
+            encoder.append(voter.bytes)
+            encoder.append(ballot.rawValue)
+        }
     }
 
     // MARK: Checks
@@ -129,12 +140,15 @@ public struct GovernanceState: Sendable {
                                  eligible: weights.values.reduce(0, +))
         order.append(id)
         heldDeposits += rules.deposit.rawValue
+        proposalCommitment.insert(Self.statusDigest(id, .voting))
         journal.append(.opened(id))
     }
 
     /// Records `voter`'s ballot (checked), replacing an earlier one.
     public mutating func vote(on proposal: TransactionID, by voter: PublicKey, ballot: Ballot) {
         let previous = proposals[proposal]!.ballots.updateValue(ballot, forKey: voter)
+        if let previous { proposalCommitment.remove(Self.ballotDigest(proposal, voter, previous)) }
+        proposalCommitment.insert(Self.ballotDigest(proposal, voter, ballot))
         journal.append(.voted(proposal, voter, previous: previous))
     }
 
@@ -179,7 +193,10 @@ public struct GovernanceState: Sendable {
     }
 
     private mutating func setStatus(_ id: TransactionID, _ status: ProposalStatus) {
-        journal.append(.status(id, previous: proposals[id]!.status))
+        let previous = proposals[id]!.status
+        journal.append(.status(id, previous: previous))
+        proposalCommitment.remove(Self.statusDigest(id, previous))
+        proposalCommitment.insert(Self.statusDigest(id, status))
         proposals[id]!.status = status
     }
 
@@ -194,12 +211,16 @@ public struct GovernanceState: Sendable {
         while journal.count > savepoint {
             switch journal.removeLast() {
             case .opened(let id):
-                proposals[id] = nil
+                proposalCommitment.remove(Self.statusDigest(id, proposals.removeValue(forKey: id)!.status))
                 order.removeLast()
                 heldDeposits -= rules.deposit.rawValue
             case .voted(let id, let voter, let previous):
+                proposalCommitment.remove(Self.ballotDigest(id, voter, proposals[id]!.ballots[voter]!))
+                if let previous { proposalCommitment.insert(Self.ballotDigest(id, voter, previous)) }
                 proposals[id]!.ballots[voter] = previous
             case .status(let id, let previous):
+                proposalCommitment.remove(Self.statusDigest(id, proposals[id]!.status))
+                proposalCommitment.insert(Self.statusDigest(id, previous))
                 if previous == .voting, proposals[id]!.status != .voting { heldDeposits += rules.deposit.rawValue }
                 proposals[id]!.status = previous
             case .parameters(let previous):
