@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // GridTokenX Simulator: a deterministic discrete-event simulation and benchmarking harness
 // for the GridTokenX energy-trading blockchain. Layering (see README "Design"):
-// GridCore <- Ledger <- Governance <- Market, and Ledger <- Consensus; all <- Node <- Simulation <- Reporting <- gridsim;
+// GridCore <- Ledger <- Governance <- Market, and Ledger <- Consensus <- Sharding; all <- Node <- Simulation <- Reporting <- gridsim;
 // Scenario depends on GridCore only.
 import PackageDescription
 
@@ -69,6 +69,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Sharding",
+            dependencies: ["GridCore", "Consensus"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Node",
             dependencies: [
                 "GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus",
@@ -84,7 +89,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Node", "Scenario",
+                "GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Sharding", "Node", "Scenario",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
@@ -93,7 +98,7 @@ let package = Package(
         .target(
             name: "Reporting",
             dependencies: [
-                "GridCore", "Market", "Grid", "Simulation", "Scenario",
+                "GridCore", "Market", "Grid", "Sharding", "Simulation", "Scenario",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSettings
@@ -121,6 +126,7 @@ let package = Package(
             dependencies: ["GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Node", "Scenario"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "ShardingTests", dependencies: ["GridCore", "Consensus", "Sharding"], swiftSettings: strictSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",

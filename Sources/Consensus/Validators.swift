@@ -155,8 +155,8 @@ public struct ValidatorRegistry: Hashable, Sendable {
             let sameRegion = Int64(recentProposerRegions.filter { $0 == member.region }.count)
             let diversity = recentProposerRegions.isEmpty ? 10_000 : 10_000 - sameRegion * 10_000 / Int64(recentProposerRegions.count)
             let random = Int64(Self.draw(previousHash, height, round, salt: UInt64(member.id.rawValue)) % 10_001)
-            scores.append((4_000 * stakeScore + 3_500 * reputation[member.id.index] + 1_500 * diversity + 1_000 * random)
-                          / 10_000 + 1)
+            scores.append(Self.score(stake: stakeScore, reputation: reputation[member.id.index], diversity: diversity,
+                                     random: random))
         }
         let total = scores.reduce(0, +)
         var point = Int64(Self.draw(previousHash, height, round, salt: .max) % UInt64(total))
@@ -167,7 +167,15 @@ public struct ValidatorRegistry: Hashable, Sendable {
         preconditionFailure("the draw lies inside the total")
     }
 
-    static func draw(_ hash: Digest32, _ height: UInt64, _ round: UInt32, salt: UInt64) -> UInt64 {
+    /// The weighted score of a validator, every part in basis points: 40 % stake (relative to
+    /// the largest), 35 % reputation, 15 % geographic diversity, 10 % randomness; at least 1.
+    /// Proposers are drawn by it, and shard committees chosen by it.
+    public static func score(stake: Int64, reputation: Int64, diversity: Int64, random: Int64) -> Int64 {
+        (4_000 * stake + 3_500 * reputation + 1_500 * diversity + 1_000 * random) / 10_000 + 1
+    }
+
+    /// A pseudo-random word from a block hash, a height, a round and a salt, the same on every node.
+    public static func draw(_ hash: Digest32, _ height: UInt64, _ round: UInt32, salt: UInt64) -> UInt64 {
         Blake2b.hash(capacity: 56) { encoder in
             encoder.append(hash)
             encoder.append(height)

@@ -113,6 +113,27 @@ public struct GridState: GridTradeAssessor {
         apply(booking, sign: -1)
     }
 
+    /// Complexity: O(bookings × slots each).
+    public func retaining(_ keeps: (Digest32) -> Bool) -> GridState {
+        var part = self
+        for (key, booking) in bookings where !keeps(key) {
+            part.bookings[key] = nil
+            part.bookingCommitment.remove(Self.digest(key, booking))
+            part.apply(booking, sign: -1)
+        }
+        return part
+    }
+
+    /// Complexity: O(`other`'s bookings × slots each).
+    public mutating func absorb(_ other: GridState) {
+        for (key, booking) in other.bookings {
+            precondition(bookings[key] == nil, "a booking is on both sides of a merge")
+            bookings[key] = booking
+            bookingCommitment.insert(Self.digest(key, booking))
+            apply(booking, sign: 1)
+        }
+    }
+
     // MARK: Internals
 
     /// The booking a request needs: its slots and the flows of its average power.

@@ -91,4 +91,9 @@ public protocol GridTradeAssessor: Sendable {
     mutating func release(key: Digest32)
     /// A commitment to the bookings, for the state root.
     var commitment: Digest32 { get }
+    /// The same grid with only the bookings whose key `keeps`: the part of a state a reshard
+    /// keeps on one side.
+    func retaining(_ keeps: (Digest32) -> Bool) -> Self
+    /// Adds `other`'s bookings (keys disjoint from this one's): two parts of a state merged.
+    mutating func absorb(_ other: Self)
 }

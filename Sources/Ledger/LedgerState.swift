@@ -207,6 +207,69 @@ public struct LedgerState: Sendable {
         }
     }
 
+    // MARK: Resharding
+
+    /// Splits a committed ledger in two: the outputs whose owner `moves` go to the second part,
+    /// with `movedEscrow` of the escrow (what the moved orders and trades hold). Each part stays
+    /// conserved on its own: the moved part counts what it holds as created, the kept part
+    /// gives up as much created supply, so the two sum to this ledger's totals exactly. Both
+    /// keep the replay window and the used attestations, so nothing replays on either side.
+    ///
+    /// Complexity: O(outputs + remembered transactions).
+    public func splitting(movingOwners moves: (PublicKey) -> Bool, movedEscrow: AssetAmounts)
+        -> (kept: LedgerState, moved: LedgerState) {
+        precondition(journal.isEmpty, "only a committed ledger splits")
+        var kept = self
+        var moved = LedgerState(parameters: parameters)
+        moved.committedIDs = committedIDs
+        moved.replayExpiries = replayExpiries
+        moved.usedAttestations = usedAttestations
+        moved.attestationCommitment = attestationCommitment
+        for (outPoint, output) in outputs where moves(output.owner) {
+            kept.outputs[outPoint] = nil
+            kept.unspentTotals[output.asset] -= output.amount
+            kept.outputCommitment.remove(Self.entryDigest(outPoint, output))
+            moved.outputs[outPoint] = output
+            moved.unspentTotals[output.asset] += output.amount
+            moved.outputCommitment.insert(Self.entryDigest(outPoint, output))
+        }
+        for asset in Asset.allCases {
+            precondition(movedEscrow[asset] >= 0 && movedEscrow[asset] <= escrowTotals[asset], "moving more escrow than held")
+            moved.escrowTotals[asset] = movedEscrow[asset]
+            moved.createdTotals[asset] = moved.unspentTotals[asset] + movedEscrow[asset]
+            kept.escrowTotals[asset] -= movedEscrow[asset]
+            kept.createdTotals[asset] -= moved.createdTotals[asset]
+        }
+        return (kept, moved)
+    }
+
+    /// Joins a committed ledger split off earlier (or any with disjoint outputs) into this one:
+    /// outputs, totals, replay window and attestations are the union. The inverse of
+    /// ``splitting(movingOwners:movedEscrow:)``.
+    ///
+    /// Complexity: O(size of `other`) plus O(used attestations) to recommit them.
+    public mutating func absorb(_ other: LedgerState) {
+        precondition(journal.isEmpty && other.journal.isEmpty, "only committed ledgers merge")
+        for (outPoint, output) in other.outputs {
+            precondition(outputs[outPoint] == nil, "output \(outPoint) is on both sides of a merge")
+            outputs[outPoint] = output
+            outputCommitment.insert(Self.entryDigest(outPoint, output))
+        }
+        for asset in Asset.allCases {
+            unspentTotals[asset] += other.unspentTotals[asset]
+            escrowTotals[asset] += other.escrowTotals[asset]
+            createdTotals[asset] += other.createdTotals[asset]
+            burnedTotals[asset] += other.burnedTotals[asset]
+        }
+        for (id, validUntil) in other.committedIDs where committedIDs[id] == nil {
+            committedIDs[id] = validUntil
+            replayExpiries.insert(ReplayEntry(validUntil: validUntil, id: id))
+        }
+        usedAttestations.formUnion(other.usedAttestations)
+        attestationCommitment = MultisetHash()
+        for digest in usedAttestations { attestationCommitment.insert(digest) }
+    }
+
     // MARK: Invariants
 
     /// Broken conservation laws, empty when all hold. Recounts the whole output set: O(n).

@@ -182,6 +182,9 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     private var events = Events()
     /// Where derived outputs of the transaction or block event being applied go.
     private var outputOrigin = Digest32.zero
+    /// Which chain instance this state belongs to under sharding (0: the only one). Block heights
+    /// restart with every instance, so block events' outputs name it to stay distinct.
+    private var instance: UInt64 = 0
     private var nextOutputIndex: UInt32 = 0
 
     /// A state holding the genesis outputs, recorded as created supply.
@@ -264,6 +267,107 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             }
         }
         return problems
+    }
+
+    // MARK: Resharding
+
+    /// Splits a committed state in two for a shard split: the market areas `movesArea` picks —
+    /// their order books, open orders with their escrow and trades awaiting delivery with their
+    /// grid bookings — and the outputs of the owners `movesOwner` picks go to the second part;
+    /// the rest stays. Both parts start numbering blocks afresh (a new consensus instance), the
+    /// parts become chain instances `instances` (distinct, non-zero numbers that keep block
+    /// events' outputs apart); the second numbers its orders from `movedInstance << 40` (so the
+    /// parts never reuse a number and can merge again) and starts governance from the same
+    /// parameters with no proposals.
+    /// Each part is conserved on its own and the two sum to this state (see
+    /// ``LedgerState/splitting(movingOwners:movedEscrow:)``).
+    ///
+    /// A trade's two orders must lie in areas on the same side.
+    ///
+    /// Complexity: O(state size).
+    public func splitting(movingAreas movesArea: (Int) -> Bool, movingOwners movesOwner: (PublicKey) -> Bool,
+                          instances: (kept: UInt64, moved: UInt64)) -> (kept: Self, moved: Self) {
+        precondition(journal.isEmpty && feePool == 0, "only a committed state splits")
+        precondition(instances.kept != instances.moved && instances.moved > 0, "the parts are distinct instances")
+        let orderNumberBase = OrderNumber(instances.moved) << 40
+        precondition(orderNumberBase > nextOrderNumber, "the moved part numbers orders beyond the kept part's")
+        var movedEscrow = AssetAmounts()
+        for order in openOrders.values where movesArea(order.area) {
+            if let escrow = order.terms.escrow { movedEscrow[escrow.asset] += order.escrow }
+        }
+        var movedTrades: Set<TradeID> = []
+        for trade in trades.values {
+            let buyerMoves = movesArea(configuration.area(of: trade.buyerLocation.region))
+            precondition(buyerMoves == movesArea(configuration.area(of: trade.sellerLocation.region)),
+                         "a trade would straddle the split")
+            guard buyerMoves else { continue }
+            movedTrades.insert(trade.id)
+            movedEscrow.energy += trade.quantity.rawValue
+            movedEscrow.payment += (trade.value + trade.premium).rawValue
+        }
+        let ledgers = ledger.splitting(movingOwners: movesOwner, movedEscrow: movedEscrow)
+        var kept = self
+        var moved = self
+        kept.ledger = ledgers.kept
+        moved.ledger = ledgers.moved
+        kept.grid = grid.retaining { !movedTrades.contains($0) }
+        moved.grid = grid.retaining { movedTrades.contains($0) }
+        moved.governance = GovernanceState(rules: governance.rules, parameters: governance.parameters)
+        moved.nextOrderNumber = orderNumberBase
+        kept.instance = instances.kept
+        moved.instance = instances.moved
+        for area in books.indices {
+            if movesArea(area) { kept.books[area] = OrderBook() } else { moved.books[area] = OrderBook() }
+        }
+        kept.keepMarket(orders: { !movesArea($0.area) }, trades: { !movedTrades.contains($0) })
+        moved.keepMarket(orders: { movesArea($0.area) }, trades: { movedTrades.contains($0) })
+        kept.height = 0
+        moved.height = 0
+        return (kept, moved)
+    }
+
+    /// Joins the state of another shard into this one for a shard merge: the inverse of
+    /// ``splitting(movingAreas:movingOwners:instances:)``. The two must hold disjoint market
+    /// areas, outputs and order numbers; `other` must hold no governance deposits (its proposals
+    /// do not carry over). The merged state is chain instance `instance` (a number neither part
+    /// had) and starts numbering blocks afresh.
+    ///
+    /// Complexity: O(size of `other`) plus O(this state's orders and trades) to recommit them.
+    public mutating func absorb(_ other: Self, instance: UInt64) {
+        precondition(journal.isEmpty && other.journal.isEmpty && feePool == 0 && other.feePool == 0,
+                     "only committed states merge")
+        precondition(other.governance.heldDeposits == 0, "a merged-away shard's proposals would be lost")
+        ledger.absorb(other.ledger)
+        grid.absorb(other.grid)
+        for area in books.indices where other.books[area].count > 0 {
+            precondition(books[area].count == 0, "area \(area) has orders on both sides of a merge")
+            books[area] = other.books[area]
+        }
+        openOrders.merge(other.openOrders) { _, _ in preconditionFailure("an order number on both sides of a merge") }
+        orderByTransaction.merge(other.orderByTransaction) { _, _ in preconditionFailure("an order on both sides of a merge") }
+        trades.merge(other.trades) { _, _ in preconditionFailure("a trade on both sides of a merge") }
+        producerSources.merge(other.producerSources) { mine, _ in mine }
+        for entry in other.orderExpiries.unordered { orderExpiries.insert(entry) }
+        for entry in other.tradeTimeouts.unordered { tradeTimeouts.insert(entry) }
+        nextOrderNumber = max(nextOrderNumber, other.nextOrderNumber)
+        fillCounter = max(fillCounter, other.fillCounter)
+        lastClearedSlot = max(lastClearedSlot, other.lastClearedSlot)
+        keepMarket(orders: { _ in true }, trades: { _ in true })
+        height = 0
+        self.instance = instance
+    }
+
+    /// Drops the open orders and trades the filters reject, with their expiry and timeout
+    /// entries, and recomputes the market commitment from what is left.
+    private mutating func keepMarket(orders keepsOrder: (OpenOrder) -> Bool, trades keepsTrade: (TradeID) -> Bool) {
+        openOrders = openOrders.filter { keepsOrder($0.value) }
+        orderByTransaction = orderByTransaction.filter { openOrders[$0.value] != nil }
+        trades = trades.filter { keepsTrade($0.key) }
+        orderExpiries = Heap(orderExpiries.unordered.filter { openOrders[$0.number] != nil })
+        tradeTimeouts = Heap(tradeTimeouts.unordered.filter { trades[$0.trade] != nil })
+        marketCommitment = MultisetHash()
+        for order in openOrders.values { marketCommitment.insert(order.digest) }
+        for trade in trades.values { marketCommitment.insert(trade.digest) }
     }
 
     // MARK: Admission
@@ -685,6 +789,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         func beginEvent(_ name: String) {
             var encoder = CanonicalEncoder()
             encoder.append(name)
+            if instance > 0 { encoder.append(instance) }
             encoder.append(context.height)
             encoder.append(eventIndex)
             outputOrigin = encoder.blake2b
@@ -737,6 +842,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     private mutating func endBlock(_ context: BlockContext) {
         var encoder = CanonicalEncoder()
         encoder.append("block-reward")
+        if instance > 0 { encoder.append(instance) }
         encoder.append(context.height)
         outputOrigin = encoder.blake2b
         nextOutputIndex = 0

@@ -35,6 +35,16 @@ struct TestGrid: GridTradeAssessor {
         precondition(booked.removeValue(forKey: key) != nil)
     }
 
+    func retaining(_ keeps: (Digest32) -> Bool) -> TestGrid {
+        var part = self
+        part.booked = booked.filter { keeps($0.key) }
+        return part
+    }
+
+    mutating func absorb(_ other: TestGrid) {
+        booked.merge(other.booked) { _, _ in preconditionFailure("a booking on both sides") }
+    }
+
     var commitment: Digest32 {
         var hash = MultisetHash()
         for (key, request) in booked {

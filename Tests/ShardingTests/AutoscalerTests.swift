@@ -1,0 +1,96 @@
+import GridCore
+import Sharding
+import Testing
+
+@Suite struct AutoscalerTests {
+    private let map = ShardMap([[.bangkok, .east], [.north, .northeast, .south]])
+
+    private func load(_ shard: Int, at seconds: Int64, offered: [Region: Int], cpu: Int64 = 3_000,
+                      finalityMillis: Int64 = 1_500) -> ShardLoad {
+        var byRegion = Array(repeating: 0, count: Region.allCases.count)
+        for (region, count) in offered { byRegion[region.index] = count }
+        return ShardLoad(shard: ShardID(shard), time: .zero + .seconds(seconds), windowNanos: 5_000_000_000,
+                         offeredTransactions: byRegion.reduce(0, +), offeredByRegion: byRegion,
+                         committedTransactions: byRegion.reduce(0, +), admissionP99Nanos: 1_000_000,
+                         finalityP99Nanos: finalityMillis * 1_000_000, mempoolDepth: 10, cpuBasisPoints: cpu,
+                         memoryBytes: 1_000_000)
+    }
+
+    @Test func splitsOnlyAfterTheLoadStaysHighAndMovesTheBusiestRegion() {
+        var scaler = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 3, cooldownNanos: 30_000_000_000))
+        var decisions: [ScalingDecision?] = []
+        for window in 1...3 {
+            let loads = [load(1, at: Int64(window) * 5, offered: [.bangkok: 200, .east: 900], finalityMillis: 4_000),
+                         load(2, at: Int64(window) * 5, offered: [.north: 300])]
+            decisions.append(scaler.decide(loads, map: map, at: .zero + .seconds(Int64(window) * 5)) { _ in true })
+        }
+        #expect(decisions[0] == nil && decisions[1] == nil)
+        guard case .split(let shard, let regions, let reason) = decisions[2] else {
+            Issue.record("expected a split, got \(String(describing: decisions[2]))")
+            return
+        }
+        #expect(shard == ShardID(1) && regions == [.east])
+        #expect(reason.contains("finality p99 4.00 s ≥ 3.00 s"))
+    }
+
+    @Test func aDipResetsTheCountAndTheCooldownHoldsTheNextChange() {
+        // The share rule is set out of reach: here CPU alone makes a shard hot.
+        var scaler = Autoscaler(policy: AutoscalerPolicy(offeredShareHigh: BasisPoints(9_000), sustainWindows: 2,
+                                                         cooldownNanos: 60_000_000_000))
+        let hot = { (t: Int64) in [self.load(1, at: t, offered: [.bangkok: 100, .east: 100], cpu: 9_000),
+                                    self.load(2, at: t, offered: [.north: 100])] }
+        let calm = { (t: Int64) in [self.load(1, at: t, offered: [.bangkok: 100, .east: 100]),
+                                     self.load(2, at: t, offered: [.north: 100])] }
+        #expect(scaler.decide(hot(5), map: map, at: .zero + .seconds(5)) { _ in true } == nil)
+        #expect(scaler.decide(calm(10), map: map, at: .zero + .seconds(10)) { _ in true } == nil)
+        #expect(scaler.decide(hot(15), map: map, at: .zero + .seconds(15)) { _ in true } == nil)
+        #expect(scaler.decide(hot(20), map: map, at: .zero + .seconds(20)) { _ in true } != nil)
+        // Within the cooldown nothing changes however hot it stays.
+        for t in stride(from: Int64(25), through: 75, by: 5) {
+            #expect(scaler.decide(hot(t), map: map, at: .zero + .seconds(t)) { _ in true } == nil)
+        }
+        #expect(scaler.decide(hot(80), map: map, at: .zero + .seconds(80)) { _ in true } != nil)
+    }
+
+    @Test func noSplitWithoutValidatorsOrBeyondMaxShards() {
+        var scaler = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
+        let loads = [load(1, at: 5, offered: [.bangkok: 100, .east: 100], cpu: 9_500), load(2, at: 5, offered: [.north: 10])]
+        #expect(scaler.decide(loads, map: map, at: .zero + .seconds(5)) { _ in false } == nil)
+        var capped = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1, maxShards: 2))
+        #expect(capped.decide(loads, map: map, at: .zero + .seconds(5)) { _ in true } == nil)
+    }
+
+    @Test func mergesTheTwoQuietestShardsUnderLowLoad() {
+        var three = map
+        _ = three.split(ShardID(1), moving: [.east])
+        var scaler = Autoscaler(policy: AutoscalerPolicy(offeredShareHigh: BasisPoints(9_000), sustainWindows: 2, minShards: 2))
+        var last: ScalingDecision?
+        for window in Int64(1)...2 {
+            let loads = [load(1, at: window * 5, offered: [.bangkok: 30], cpu: 500, finalityMillis: 900),
+                         load(2, at: window * 5, offered: [.north: 100], cpu: 6_000),
+                         load(3, at: window * 5, offered: [.east: 20], cpu: 400, finalityMillis: 900)]
+            last = scaler.decide(loads, map: three, at: .zero + .seconds(window * 5)) { _ in true }
+        }
+        guard case .merge(let absorbed, let survivor, _) = last else {
+            Issue.record("expected a merge, got \(String(describing: last))")
+            return
+        }
+        #expect(absorbed == ShardID(3) && survivor == ShardID(1))
+    }
+}
+
+@Suite struct ShardWindowTests {
+    @Test func reducesAWindowToItsLoad() {
+        var window = ShardWindow()
+        for latency in 1...100 { window.recordFinality(latencyNanos: Int64(latency) * 1_000_000) }
+        window.recordOffered(from: .east)
+        window.recordOffered(from: .east)
+        window.recordOffered(from: .bangkok)
+        let load = window.load(shard: ShardID(1), at: .zero + .seconds(10), windowNanos: 10_000_000_000,
+                               mempoolDepth: 7, cpuBasisPoints: 4_200, memoryBytes: 9)
+        #expect(load.committedTransactions == 100 && load.committedPerSecond == 10)
+        #expect(load.finalityP99Nanos == 99_000_000)
+        #expect(load.admissionP99Nanos == nil)
+        #expect(load.offeredByRegion[Region.east.index] == 2 && load.offeredTransactions == 3)
+    }
+}
