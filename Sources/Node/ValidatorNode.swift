@@ -91,6 +91,15 @@ public final class ValidatorNode {
         return bytes
     }
     public var registry: ValidatorRegistry { consensus.registry }
+
+    /// The state after the last finalized block: `state` without the speculatively applied
+    /// proposal, if any (what a reshard hands to the next committees).
+    public var committedState: ChainState {
+        guard let (_, receipt) = speculative else { return state }
+        var committed = state
+        committed.rollback(receipt)
+        return committed
+    }
     public var behaviour: ByzantineBehaviour? { configuration.behaviour }
 
     public init(id: NodeID, validators: ValidatorSet, keyPair: KeyPair, configuration: NodeConfiguration,

@@ -24,11 +24,21 @@ public struct CapacityCheck: Codable, Sendable {
 
     /// The check of `scenario` under `profile`.
     public init(scenario: Scenario, profile: CostProfile) {
-        shards = 1
+        // Each shard finalizes at most max_block_txs per block interval; the autoscaler can add
+        // shards up to max_shards, one region each at most, while standby validators last.
+        let sharding = scenario.sharding
+        shards = sharding.map { settings in
+            settings.autoscaler.enabled
+                ? max(settings.shards.count, min(settings.autoscaler.maxShards, Region.allCases.count,
+                                                 scenario.validators.count / settings.committee))
+                : settings.shards.count
+        } ?? 1
         maxBlockTxs = scenario.consensus.maxBlockTransactions
         blockIntervalSeconds = scenario.consensus.blockInterval.seconds
         tpsMax = Double(shards * maxBlockTxs) / blockIntervalSeconds
-        tpsArithmetic = "\(shards) shard × \(Self.grouped(maxBlockTxs)) tx/block ÷ \(Self.decimal(blockIntervalSeconds)) s = \(Self.decimal(tpsMax)) tx/s"
+        let perShard = "\(Self.grouped(maxBlockTxs)) tx/block ÷ \(Self.decimal(blockIntervalSeconds)) s"
+        tpsArithmetic = shards == 1 ? "1 shard × \(perShard) = \(Self.decimal(tpsMax)) tx/s"
+            : "\(shards) shards (the most the autoscaler can reach; \(sharding!.shards.count) at the start) × \(perShard) each = \(Self.decimal(tpsMax)) tx/s"
 
         let latencies = scenario.network.latencies
         let validatorRegions = (0..<scenario.validators.count).map(scenario.validators.region(ofValidator:))

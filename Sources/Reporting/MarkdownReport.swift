@@ -112,6 +112,10 @@ public enum MarkdownReport {
                 lines.append("| \(line.line) | \(format(line.maxLoadingPercent)) % | \(format(line.meanLoadingPercent)) % | \(format(Double(line.highShareBp) / 100)) % of samples |")
             }
         }
+        for line in Report.autoscalerLines(report) {
+            lines.append("")
+            lines.append(line)
+        }
         let governance = Report.governanceLines(report.governance)
         if !governance.isEmpty {
             lines.append("")

@@ -220,6 +220,14 @@ public struct Report: Codable, Sendable {
         public var cpuUtilisationBp: Int64
         /// The largest memory-model peak among its validators.
         public var memoryPeakBytes: Int64
+        /// Sharded runs only: when the shard was created and merged away (`nil`: it lasted),
+        /// its blocks over every chain instance, its deepest mempool and its monitor windows.
+        /// There, `cpuUtilisationBp` is the highest window's mean over the committee.
+        public var createdSeconds: Double?
+        public var removedSeconds: Double?
+        public var blocks: Int?
+        public var mempoolPeak: Int?
+        public var load: [ShardWindowRow]?
     }
 
     /// The resource model: what each validator's work cost in simulated CPU time.
@@ -300,6 +308,8 @@ public struct Report: Codable, Sendable {
     public var violations: [Violation]
     /// Absent in reports written before governance existed.
     public var governance: Governance?
+    /// Sharded runs only.
+    public var autoscaler: Autoscaler?
     public var harness: HarnessFigures
 
     /// Builds the report of `result`.
@@ -388,6 +398,8 @@ public struct Report: Codable, Sendable {
             tps: throughput.tps, finalized: finalizedAfterWarmup, admission: overall.admission,
             finality: overall.finality, finalizedPerBucket: series.finalized, cpuUtilisationBp: consensus.cpuUtilisationBp,
             memoryPeakBytes: result.nodeMemoryPeakBytes.max() ?? 0)]
+        if result.sharding.enabled { shards = Report.shardRows(result) }
+        autoscaler = Report.autoscalerSection(result)
 
         let statistics = result.market
         market = Market(

@@ -20,6 +20,8 @@ public struct Scenario: Sendable {
     public var grid: GridSettings
     public var workload: WorkloadSettings
     public var governance: GovernanceSettings
+    /// `nil`: one chain, every validator on it.
+    public var sharding: ShardingSettings?
     public var storage: StorageSettings
     public var load: LoadSettings
     public var swarm: SwarmSettings
@@ -142,6 +144,10 @@ public struct LoadPoint: Sendable {
     public var at: SimTime
     public var factor: Double
     public var ramp: SimDuration
+    /// The regions whose participants follow this point; `nil`: every region.
+    public var regions: [Region]? = nil
+
+    func applies(to region: Region) -> Bool { regions?.contains(region) ?? true }
 }
 
 /// How transactions arrive.
@@ -161,11 +167,11 @@ public struct LoadSettings: Sendable {
     /// The trace's rows, read when the scenario is loaded (empty unless the controller is `trace`).
     public var trace: [TraceRow] = []
 
-    /// The factor on every rate at `time`: 1 before the first point, then each point's factor,
-    /// reached linearly over its ramp.
-    public func factor(at time: SimTime) -> Double {
+    /// The factor on the rates of participants in `region` at `time`: 1 before the first point
+    /// that applies there, then each such point's factor, reached linearly over its ramp.
+    public func factor(at time: SimTime, in region: Region) -> Double {
         var current = 1.0
-        for point in schedule where point.at <= time {
+        for point in schedule where point.at <= time && point.applies(to: region) {
             let previous = current
             if point.ramp > .zero, time < point.at + point.ramp {
                 let progress = Double((time - point.at).nanoseconds) / Double(point.ramp.nanoseconds)
@@ -177,8 +183,10 @@ public struct LoadSettings: Sendable {
         return current
     }
 
-    /// The largest factor the schedule ever reaches.
-    public var maximumFactor: Double { schedule.map(\.factor).reduce(1, max) }
+    /// The largest factor the schedule ever reaches in `region`.
+    public func maximumFactor(in region: Region) -> Double {
+        schedule.filter { $0.applies(to: region) }.map(\.factor).reduce(1, max)
+    }
 }
 
 /// Swarm mode: ranges a configuration is drawn from.
@@ -300,6 +308,31 @@ public struct ProposalSpec: Sendable, Equatable {
     public var turnout: BasisPoints
     public var support: BasisPoints
     public var abstain: BasisPoints
+}
+
+/// Regional shards and their autoscaler.
+public struct ShardingSettings: Sendable {
+    /// The regions of each shard at the start (shard `i + 1` serves `shards[i]`).
+    public var shards: [[Region]]
+    /// Validators per committee.
+    public var committee: Int
+    public var handover: SimDuration
+    public var autoscaler: AutoscalerSettings
+}
+
+public struct AutoscalerSettings: Sendable {
+    public var enabled: Bool
+    public var interval: SimDuration
+    public var cpuHigh: BasisPoints
+    public var memoryHighBytes: Int64
+    public var finalityTarget: SimDuration
+    public var tpsShare: BasisPoints
+    public var minimumOfferedPerSecond: Double
+    public var cpuLow: BasisPoints
+    public var sustainWindows: Int
+    public var cooldown: SimDuration
+    public var maxShards: Int
+    public var minShards: Int
 }
 
 public struct GovernanceSettings: Sendable {
@@ -437,12 +470,15 @@ extension Scenario {
                     proposerEntry: item["proposer"].int, turnout: item["turnout"].basisPoints,
                     support: item["support"].basisPoints, abstain: item["abstain"].basisPoints)
             })
+        sharding = Scenario.sharding(root["sharding"], validators: validators, market: market, governance: governance,
+                                     diagnostics: &diagnostics)
         storage = StorageSettings(syncEvery: UInt64(root["storage"]["sync_every"].integer))
         let loadNode = root["load"]
         load = LoadSettings(
             controller: LoadSettings.Controller(rawValue: loadNode["controller"].string)!,
             schedule: loadNode["schedule"].list.map {
-                LoadPoint(at: .zero + $0["at"].duration, factor: $0["factor"].number, ramp: $0["ramp"].duration)
+                LoadPoint(at: .zero + $0["at"].duration, factor: $0["factor"].number, ramp: $0["ramp"].duration,
+                          regions: $0["regions"].isAbsent ? nil : $0["regions"].list.map(\.region))
             },
             dailyProfiles: loadNode["daily_profiles"].bool, outstanding: loadNode["outstanding"].int,
             tracePath: loadNode["trace"].isAbsent ? nil : ScenarioLoader.resolve(loadNode["trace"].string, relativeTo: sourcePath))
@@ -484,6 +520,50 @@ extension Scenario {
 
 extension Scenario {
     /// Reads the fault schedule and checks it against the validator set and the run.
+    /// The `sharding` section, checked against the validators, market areas and governance it
+    /// has to work with; `nil` when absent.
+    static func sharding(_ node: ScenarioNode, validators: ValidatorSettings, market: MarketSettings,
+                         governance: GovernanceSettings, diagnostics: inout [ScenarioDiagnostic]) -> ShardingSettings? {
+        guard !node["shards"].list.isEmpty else { return nil }
+        func problem(_ field: ScenarioNode, _ message: String) {
+            diagnostics.append(ScenarioDiagnostic(location: field.location, field: field.path, message: message))
+        }
+        let shards = node["shards"].list.map { $0.list.map(\.region) }
+        let listed = shards.flatMap { $0 }
+        for region in Region.allCases {
+            let count = listed.filter { $0 == region }.count
+            if count != 1 {
+                problem(node["shards"], count == 0 ? "\(region) is in no shard (every region needs exactly one)"
+                                                   : "\(region) is in \(count) shards (every region needs exactly one)")
+            }
+        }
+        let committee = node["committee"].int
+        if validators.count < shards.count * committee {
+            problem(node["committee"], "\(shards.count) shards of \(committee) validators need \(shards.count * committee), but `validators.count` is \(validators.count)")
+        }
+        if market.areas.count != Region.allCases.count {
+            problem(node, "sharding needs regional market areas (`market.areas: regional`): a national book cannot be split between shards")
+        }
+        if !governance.proposals.isEmpty {
+            problem(node, "governance proposals are not supported with sharding yet (each shard would govern itself)")
+        }
+        let scaler = node["autoscaler"]
+        let settings = AutoscalerSettings(
+            enabled: scaler["enabled"].bool, interval: scaler["interval"].duration, cpuHigh: scaler["cpu_high"].basisPoints,
+            memoryHighBytes: scaler["memory_high"].storedInteger, finalityTarget: scaler["finality_p99"].duration,
+            tpsShare: scaler["tps_share"].basisPoints, minimumOfferedPerSecond: scaler["min_tps"].number,
+            cpuLow: scaler["cpu_low"].basisPoints, sustainWindows: scaler["sustain"].int,
+            cooldown: scaler["cooldown"].duration, maxShards: scaler["max_shards"].int, minShards: scaler["min_shards"].int)
+        if settings.cpuLow >= settings.cpuHigh {
+            problem(scaler["cpu_low"], "the merge threshold must lie below `cpu_high` (hysteresis)")
+        }
+        if settings.minShards > settings.maxShards || shards.count > settings.maxShards {
+            problem(scaler["max_shards"], "`max_shards` \(settings.maxShards) is below `min_shards` or the \(shards.count) shards at the start")
+        }
+        return ShardingSettings(shards: shards, committee: committee, handover: node["handover"].duration,
+                                autoscaler: settings)
+    }
+
     static func faults(_ node: ScenarioNode, validators: ValidatorSettings, run: RunSettings, liveness: LivenessSettings,
                        diagnostics: inout [ScenarioDiagnostic]) -> FaultSchedule {
         func problem(_ at: ScenarioNode, _ message: String) {

@@ -205,6 +205,8 @@ public enum ScenarioSchema {
         Field("factor", .number(0...1_000), .required, "multiplier on every order and transfer rate"),
         Field("ramp", .quantity(.duration, 0...1e15), .defaultValue("0 s"),
               "reach the factor linearly over this long, starting at `at` (0: a step)"),
+        Field("regions", .list(.region, minCount: 1), .optional,
+              "only participants in these regions follow this point (a regional surge); default: every region"),
     ]
 
     public static let load: [Field] = [
@@ -270,6 +272,39 @@ public enum ScenarioSchema {
               "proposals participants submit, each voted on by the participants"),
     ]
 
+    public static let autoscaler: [Field] = [
+        Field("enabled", .boolean, .defaultValue("true"), "split and merge shards as load changes"),
+        Field("interval", .quantity(.duration, 1e8...1e13), .defaultValue("5 s"),
+              "the monitor's window: every shard's load is measured and judged this often"),
+        Field("cpu_high", .quantity(.percent, 1...10_000), .defaultValue("80 %"),
+              "split a shard whose validators are this busy (mean over its committee)…"),
+        Field("memory_high", .quantity(.bytes, 1...1e15), .defaultValue("2.5 GB"),
+              "…or whose largest validator state model reaches this…"),
+        Field("finality_p99", .quantity(.duration, 1e6...1e13), .defaultValue("3 s"),
+              "…or whose finality p99 over the window reaches this latency target…"),
+        Field("tps_share", .quantity(.percent, 1...10_000), .defaultValue("60 %"),
+              "…or that is offered this share of all transactions (with at least `min_tps`)"),
+        Field("min_tps", .number(0...1e9), .defaultValue("10"),
+              "offered load per second below which a shard's share does not make it hot"),
+        Field("cpu_low", .quantity(.percent, 0...10_000), .defaultValue("20 %"),
+              "merge two shards both below this CPU, below half the finality target and half the share"),
+        Field("sustain", .integer(1...1_000), .defaultValue("3"),
+              "windows in a row a shard must stay hot (cold) before a split (merge): hysteresis"),
+        Field("cooldown", .quantity(.duration, 0...1e15), .defaultValue("60 s"), "no change within this long of the last"),
+        Field("max_shards", .integer(1...64), .defaultValue("8"), "never more shards than this"),
+        Field("min_shards", .integer(1...64), .defaultValue("1"), "merges stop at this many shards"),
+    ]
+
+    public static let sharding: [Field] = [
+        Field("shards", .list(.list(.region, minCount: 1), minCount: 0), .defaultValue("[]"),
+              "the regions of each shard at the start, e.g. `[[bangkok, east], [north, northeast, south]]`; every region in exactly one; `[]`: no sharding"),
+        Field("committee", .integer(1...1_000), .defaultValue("4"),
+              "validators per shard committee, chosen by the proposer score; the rest stand by for new shards"),
+        Field("handover", .quantity(.duration, 0...1e13), .defaultValue("2 s"),
+              "how long a reshard takes: the committees load the moved state before consensus starts again"),
+        Field("autoscaler", .object(autoscaler), .optional, "when shards split and merge"),
+    ]
+
     public static let workload: [Field] = [
         Field("invalid_share", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
               "share of submitted transactions sent with a corrupted signature, to exercise rejection"),
@@ -290,6 +325,8 @@ public enum ScenarioSchema {
         Field("workload", .object(workload), .optional, "properties of the submitted load"),
         Field("governance", .object(governance), .optional,
               "on-chain governance: deposit, voting period, quorum, and the proposals participants make"),
+        Field("sharding", .object(sharding), .optional,
+              "regional shards, each with its own committee and consensus, and the autoscaler that splits and merges them"),
         Field("storage", .object(storage), .optional, "validators' simulated storage"),
         Field("load", .object(load), .optional, "how transactions arrive: rate controllers, schedules, daily profiles"),
         Field("swarm", .object(swarm), .optional, "swarm mode: a configuration drawn from the seed"),

@@ -21,14 +21,18 @@ public enum Event: Sendable {
     case settlementDue(trade: Int32)
     /// The physical grid is sampled.
     case gridSample
-    /// A client's transaction reaches its entry validator.
-    case clientDelivery(node: NodeID, transaction: Transaction)
-    /// A message reaches a node.
-    case delivery(to: NodeID, from: NodeID, message: NodeMessage)
+    /// A client's transaction reaches its entry validator, a member of chain instance `chain`
+    /// (dropped if the validator has left that chain: a reshard routed the transaction again).
+    case clientDelivery(node: NodeID, chain: Int32, transaction: Transaction)
+    /// A message between members of chain instance `chain` reaches a node (dropped if either
+    /// has left that chain).
+    case delivery(to: NodeID, from: NodeID, chain: Int32, message: NodeMessage)
     /// A timer a node set fires (ignored if the node restarted since: another incarnation).
     case timer(node: NodeID, incarnation: UInt32, timer: NodeTimer)
     /// The scheduled fault action at this index happens (crash, restart, pause, resume, liveness check).
     case fault(index: Int32)
+    /// The shard monitor closes a window; the autoscaler reads it.
+    case shardMonitor
     /// A busy node has a core free again and work queued.
     case nodeReady(node: NodeID)
 }

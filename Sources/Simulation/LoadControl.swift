@@ -52,6 +52,7 @@ enum DailyProfile {
 /// Closed-loop and trace arrivals are driven by the simulator (completions, the trace file).
 struct ArrivalProcess {
     let kind: String
+    let region: Region
     let baseRate: Double
     let load: LoadSettings
     let calendar: SimCalendar
@@ -61,6 +62,7 @@ struct ArrivalProcess {
     init(participants: ParticipantClass, perParticipantRate: Double, load: LoadSettings, calendar: SimCalendar,
          end: SimTime, stream: RandomStream) {
         kind = participants.kind
+        region = participants.region
         baseRate = Double(participants.count) * perParticipantRate
         self.load = load
         self.calendar = calendar
@@ -70,7 +72,7 @@ struct ArrivalProcess {
 
     private func rate(at time: SimTime) -> Double {
         let profile = load.dailyProfiles ? DailyProfile.factor(kind, at: time, calendar: calendar) : 1
-        return baseRate * profile * load.factor(at: time)
+        return baseRate * profile * load.factor(at: time, in: region)
     }
 
     /// The next arrival after `now`, or `nil` when there is none before the run ends.
@@ -78,7 +80,7 @@ struct ArrivalProcess {
         guard baseRate > 0 else { return nil }
         switch load.controller {
         case .poisson:
-            let peak = baseRate * (load.dailyProfiles ? DailyProfile.maximum(kind) : 1) * load.maximumFactor
+            let peak = baseRate * (load.dailyProfiles ? DailyProfile.maximum(kind) : 1) * load.maximumFactor(in: region)
             guard peak > 0 else { return nil }
             var time = now
             while time <= end {

@@ -76,8 +76,8 @@ struct Network {
     }
 
     /// Peers to pass a transaction on to: `fanout` of them drawn without replacement, or all.
-    mutating func gossipTargets(from: NodeID) -> [NodeID] {
-        var peers = (0..<nodeRegions.count).filter { $0 != from.index }.map(NodeID.init)
+    mutating func gossipTargets(from: NodeID, among nodes: [Int]) -> [NodeID] {
+        var peers = nodes.filter { $0 != from.index }.map(NodeID.init)
         guard settings.gossipFanout > 0, settings.gossipFanout < peers.count else { return peers }
         var chosen: [NodeID] = []
         for _ in 0..<settings.gossipFanout {

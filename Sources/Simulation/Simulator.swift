@@ -8,6 +8,7 @@ import Ledger
 import Market
 import Node
 import Scenario
+import Sharding
 
 /// A block as first finalized by any node.
 public struct CommittedBlock: Sendable {
@@ -27,6 +28,8 @@ public struct CommittedBlock: Sendable {
     public var lastCommitSigners: Int
     /// The governance parameters after it (``GovernanceParameters/digest``).
     public var parametersDigest: Digest32
+    /// The shard whose chain it is on (1 when the run is not sharded).
+    public var shard: Int
 }
 
 /// What consensus did over a run, beyond the blocks.
@@ -86,6 +89,7 @@ public struct RunResult: Sendable {
     public var consensus: ConsensusStatistics
     public var load: LoadStatistics
     public var governance: GovernanceStatistics
+    public var sharding: ShardingStatistics
 }
 
 /// What the load offered against what was submitted: an arrival whose participant had no
@@ -114,6 +118,9 @@ public final class Simulator {
         var pausedUntil: SimTime?
         var skew = SimDuration.zero
         var incarnation: UInt32 = 0
+        /// The chain instance it serves; `nil` while it stands by for a new shard (its node is
+        /// then never started and receives nothing).
+        var chain: Int?
 
         var earliestFreeCore: Int {
             coreFreeAt.indices.min { coreFreeAt[$0] < coreFreeAt[$1] }!
@@ -141,9 +148,18 @@ public final class Simulator {
     /// How often (in heights) the first node to commit a height audits conservation in full.
     static let conservationAuditInterval: UInt64 = 20
 
+    /// A transaction submitted and not yet finalized or rejected: its submitter and the chain
+    /// instance it was routed to.
+    private struct PendingTransaction {
+        var transaction: Transaction
+        var agent: Int
+        var chain: Int
+    }
+
     public let scenario: Scenario
     public let seed: UInt64
     public let costProfile: CostProfile
+    /// Every validator of the run (a shard's committee is a chain's own set).
     private let validators: ValidatorSet
     private let verifier: SignatureVerifier
     private let gridNetwork: GridNetwork
@@ -154,7 +170,8 @@ public final class Simulator {
     private var runtimes: [NodeRuntime] = []
     private var storage: [NodeStorage] = []
     private var faultActions: [FaultAction] = []
-    private var livenessBaseline = 0
+    /// Per current chain instance, its highest honest height when faults ended.
+    private var livenessBaselines: [(chain: Int, height: Int)] = []
     private var consensusStatistics = ConsensusStatistics()
     private var loadStatistics = LoadStatistics()
     private var evidenceSeen: Set<Digest32> = []
@@ -164,12 +181,17 @@ public final class Simulator {
     private var physicalGrid: PhysicalGrid
     private var loop = EventLoop(capacity: 1 << 14)
     private var tracker = TransactionTracker()
-    private var safety = SafetyChecker()
-    private var blocks: [CommittedBlock] = []
+    /// Every chain instance so far; without sharding, one.
+    private var chains: [ChainInstance] = []
+    /// The current chain instance of each shard (`ShardID.rawValue − 1`).
+    private var currentChain: [Int?] = []
+    private var shardMap: ShardMap
+    private var autoscaler: Autoscaler?
+    private var sharding = ShardingStatistics()
     private var violations: [InvariantViolation] = []
     private var effects: [NodeEffect] = []
-    /// Transactions submitted and not yet finalized or rejected, with their submitter.
-    private var pending: [TransactionID: (transaction: Transaction, agent: Int)] = [:]
+    /// Transactions submitted and not yet finalized or rejected.
+    private var pending: [TransactionID: PendingTransaction] = [:]
     private var tradesAwaitingSettlement: [Trade] = []
     private var governanceStatistics = GovernanceStatistics()
     /// The governance parameters after the last finalized block.
@@ -218,6 +240,7 @@ public final class Simulator {
                                      region: scenario.validators.region(ofValidator: index)))
         }
         validators = ValidatorSet(members)
+        shardMap = ShardMap(scenario.sharding?.shards ?? [Region.allCases])
         nodeMemoryPeakBytes = Array(repeating: 0, count: members.count)
         self.keyPairs = keyPairs
         let regions = members.map(\.region)
@@ -234,17 +257,134 @@ public final class Simulator {
         proposalIDs = Array(repeating: nil, count: scenario.governance.proposals.count)
         network = Network(settings: scenario.network, nodeRegions: regions, faults: scenario.faults, seed: seed)
         consensusStatistics.mutation = mutation?.rawValue
+        startInitialChains()
         for member in members {
-            var runtime = NodeRuntime(node: makeNode(member.id),
+            let chain = chains.first { $0.members.contains(member.id.index) }?.serial
+            var runtime = NodeRuntime(node: chain.map { makeNode(member.id.index, chain: $0) } ?? standbyNode(member.id.index),
                                       coreFreeAt: Array(repeating: .zero, count: scenario.validators.cores))
+            runtime.chain = chain
             runtime.skew = scenario.faults.clockSkews.last { $0.node == member.id.index }?.skew ?? .zero
             runtimes.append(runtime)
             storage.append(NodeStorage())
         }
     }
 
-    /// A fresh node for validator `id` at genesis.
-    private func makeNode(_ id: NodeID) -> ValidatorNode {
+    /// One chain instance per shard of the scenario's map, each from the genesis state with
+    /// only its regions' accounts and areas; without sharding, one chain of every validator.
+    private func startInitialChains() {
+        guard let settings = scenario.sharding else {
+            chains = [ChainInstance(serial: 0, shard: ShardID(1), members: Array(validators.members.indices),
+                                    validators: validators, genesis: genesis, startedAt: .zero)]
+            currentChain = [0]
+            sharding.shards = [ShardSummary(shard: ShardID(1), regions: Region.allCases, createdAt: .zero)]
+            return
+        }
+        sharding.enabled = true
+        if settings.autoscaler.enabled {
+            let scaler = settings.autoscaler
+            autoscaler = Autoscaler(policy: AutoscalerPolicy(
+                cpuHigh: scaler.cpuHigh, memoryHighBytes: scaler.memoryHighBytes,
+                finalityTargetNanos: scaler.finalityTarget.nanoseconds, offeredShareHigh: scaler.tpsShare,
+                cpuLow: scaler.cpuLow, minimumOfferedPerSecond: scaler.minimumOfferedPerSecond,
+                capacityPerSecond: Double(scenario.consensus.maxBlockTransactions) / scenario.consensus.blockInterval.seconds,
+                sustainWindows: scaler.sustainWindows, cooldownNanos: scaler.cooldown.nanoseconds,
+                maxShards: scaler.maxShards, minShards: scaler.minShards))
+        }
+        var rest = genesis
+        var standby = Array(validators.members.indices)
+        for shard in shardMap.shards {
+            var state = rest
+            if shard.id != shardMap.shards.last!.id {
+                let moving = shard.regions
+                // The last shard keeps instance 0; the others take their chain's serial + 1.
+                let parts = rest.splitting(movingAreas: areaMoves(moving), movingOwners: ownerMoves(moving),
+                                           instances: (kept: 0, moved: UInt64(chains.count + 1)))
+                (rest, state) = (parts.kept, parts.moved)
+            }
+            let committee = chooseCommittee(for: shard.id, from: standby)
+            standby.removeAll { committee.contains($0) }
+            startChain(shard: shard.id, members: committee, genesis: state, at: .zero)
+            sharding.shards.append(ShardSummary(shard: shard.id, regions: shard.regions, createdAt: .zero))
+        }
+        workload.recipientPools = recipientPools()
+    }
+
+    /// Which market areas lie wholly in `regions`.
+    private func areaMoves(_ regions: [Region]) -> (Int) -> Bool {
+        let areas = scenario.market.areas
+        return { area in areas[area].allSatisfy(regions.contains) }
+    }
+
+    /// Which owners live in `regions`: participants and grid operators by their region;
+    /// validators' reward keys by none (their outputs stay where they were earned).
+    private func ownerMoves(_ regions: [Region]) -> (PublicKey) -> Bool {
+        let workload = self.workload
+        return { owner in
+            workload.agentIndex(of: owner).map { regions.contains(workload.agents[$0].location.region) } ?? false
+        }
+    }
+
+    /// For each region, the participants in the same shard (whom a transfer may pay).
+    private func recipientPools() -> [[Int]] {
+        Region.allCases.map { region in
+            let shard = shardMap.shard(of: region)
+            return workload.agents.indices.filter {
+                workload.agents[$0].participantClass >= 0 && shardMap.shard(of: workload.agents[$0].location.region) == shard
+            }
+        }
+    }
+
+    /// `seats` validators from `candidates` by the proposer score, salted by the shard and the
+    /// chain instance about to start.
+    private func chooseCommittee(for shard: ShardID, from candidates: [Int], seats: Int? = nil) -> [Int] {
+        var encoder = CanonicalEncoder()
+        encoder.append("committee")
+        encoder.append(seed)
+        encoder.append(UInt64(shard.rawValue))
+        encoder.append(UInt64(chains.count))
+        let pool = candidates.map { validator in
+            let reputation: Int64 = runtimes.indices.contains(validator)
+                ? runtimes[validator].chain.flatMap { chain in
+                    chains[chain].local(validator).map { runtimes[validator].node.registry.reputation[$0.index] }
+                } ?? 5_000 : 5_000
+            return CommitteeCandidate(validator: validator, stake: validators.members[validator].stake,
+                                      reputation: reputation, region: validators.members[validator].region)
+        }
+        return CommitteeSelection.choose(seats ?? scenario.sharding?.committee ?? candidates.count, from: pool,
+                                         salt: encoder.blake2b).sorted()
+    }
+
+    /// Adds a chain instance for `shard` and makes it the shard's current one.
+    @discardableResult
+    private func startChain(shard: ShardID, members: [Int], genesis: ChainState, at time: SimTime) -> Int {
+        precondition(!members.isEmpty, "a chain needs a committee")
+        let set = ValidatorSet(members.enumerated().map { local, validator in
+            let member = validators.members[validator]
+            return Validator(id: NodeID(local), publicKey: member.publicKey, stake: member.stake, region: member.region)
+        })
+        let serial = chains.count
+        chains.append(ChainInstance(serial: serial, shard: shard, members: members, validators: set, genesis: genesis,
+                                    startedAt: time))
+        while currentChain.count < shard.rawValue { currentChain.append(nil) }
+        currentChain[shard.rawValue - 1] = serial
+        return serial
+    }
+
+    /// The node a standby validator holds until it is seated: a chain of its own at the run's
+    /// genesis, never started.
+    private func standbyNode(_ validator: Int) -> ValidatorNode {
+        let member = validators.members[validator]
+        let solo = ValidatorSet([Validator(id: NodeID(0), publicKey: member.publicKey, stake: member.stake, region: member.region)])
+        return makeNode(validator, id: NodeID(0), validators: solo, genesis: genesis)
+    }
+
+    /// A fresh node for `validator` on chain instance `chain`, at that chain's genesis.
+    private func makeNode(_ validator: Int, chain serial: Int) -> ValidatorNode {
+        let chain = chains[serial]
+        return makeNode(validator, id: chain.local(validator)!, validators: chain.validators, genesis: chain.genesis)
+    }
+
+    private func makeNode(_ validator: Int, id: NodeID, validators: ValidatorSet, genesis: ChainState) -> ValidatorNode {
         let consensus = scenario.consensus
         let parameters = ConsensusParameters(
             blockInterval: consensus.blockInterval,
@@ -252,12 +392,12 @@ public final class Simulator {
             timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
             epochLength: consensus.epochLength, slashShare: consensus.slash, proofOfWorkBits: consensus.proofOfWorkBits,
             signatureScheme: consensus.signatureScheme, mutation: mutation)
-        let behaviour = scenario.faults.byzantine.first { $0.node == id.index }
+        let behaviour = scenario.faults.byzantine.first { $0.node == validator }
             .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
                                               behaviour: behaviour)
-        return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[id.index], configuration: configuration,
-                             verifier: verifier, genesis: genesis, collusion: collusion)
+        return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],
+                             configuration: configuration, verifier: verifier, genesis: genesis, collusion: collusion)
     }
 
     /// The chain state every validator starts from: the scenario's rules and the genesis balances.
@@ -288,11 +428,12 @@ public final class Simulator {
     /// called every 65,536 events with the simulated time and the events handled so far (the
     /// command line turns that into a progress line; the simulation reads no clock).
     public func run(progress: ((SimTime, UInt64) -> Void)? = nil) -> RunResult {
-        for index in runtimes.indices {
+        for index in runtimes.indices where runtimes[index].chain != nil {
             effects.removeAll(keepingCapacity: true)
             runtimes[index].node.start(at: .zero + runtimes[index].skew, effects: &effects)
             apply(effects, from: NodeID(index), at: .zero)
         }
+        if let settings = scenario.sharding { loop.schedule(.shardMonitor, at: .zero + settings.autoscaler.interval) }
         scheduleFaults()
         workload.drawInitialConditions()
         scheduleLoad()
@@ -313,6 +454,10 @@ public final class Simulator {
             tracer?(TraceLine(time: violation.time, kind: .verdict, node: violation.nodes.first?.index ?? 0,
                               height: violation.height, detail: "\(violation.kind.rawValue) \(violation.invariant): \(violation.detail)"))
         }
+        let blocks = chains.flatMap(\.blocks)
+        for chain in chains where chain.isCurrent {
+            sharding.shards[chain.shard.rawValue - 1].regions = shardMap.regions(of: chain.shard)
+        }
         return RunResult(
             scenario: scenario, seed: seed, digest: RunDigest.compute(blocks: blocks, transactions: tracker),
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,
@@ -322,21 +467,22 @@ public final class Simulator {
             signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead, market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
             gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics(),
-            load: loadStatistics, governance: governanceStatistics)
+            load: loadStatistics, governance: governanceStatistics, sharding: sharding)
     }
 
     private func finalConsensusStatistics() -> ConsensusStatistics {
         var statistics = consensusStatistics
         statistics.messagesDropped = network.dropped
         statistics.messagesDuplicated = network.duplicated
-        let honest = runtimes.indices.filter { !isByzantine($0) }
-        if let reference = honest.max(by: { runtimes[$0].node.height < runtimes[$1].node.height }) {
+        for chain in chains where chain.isCurrent {
+            let honest = chain.members.filter { !isByzantine($0) && runtimes[$0].chain == chain.serial }
+            guard let reference = honest.max(by: { runtimes[$0].node.height < runtimes[$1].node.height }) else { continue }
             let registry = runtimes[reference].node.registry
-            statistics.equivocationsCommitted = registry.equivocations
-            statistics.slashed = registry.slashedCount
-            statistics.missedVotes = registry.missedVotes
-            statistics.activeValidators = runtimes.indices.filter {
-                runtimes[$0].up && !registry.slashed[$0] && !isByzantine($0)
+            statistics.equivocationsCommitted += registry.equivocations
+            statistics.slashed += registry.slashedCount
+            statistics.missedVotes += registry.missedVotes
+            statistics.activeValidators += chain.members.indices.filter {
+                runtimes[chain.members[$0]].up && !registry.slashed[$0] && !isByzantine(chain.members[$0])
             }.count
         }
         return statistics
@@ -391,15 +537,19 @@ public final class Simulator {
         case .restart(let index):
             guard !runtimes[index].up else { return }
             var runtime = runtimes[index]
-            runtime.node = makeNode(NodeID(index))
             runtime.incarnation += 1
             runtime.up = true
             runtime.pausedUntil = nil
             runtime.readyScheduled = false
+            consensusStatistics.restarts += 1
+            guard let chain = runtime.chain else {
+                runtimes[index] = runtime
+                return
+            }
+            runtime.node = makeNode(index, chain: chain)
             var work = WorkMeter()
             let stored = Array(storage[index].records.prefix(storage[index].synced))
             runtime.node.restore(from: stored, signing: storage[index].signing, at: now + runtime.skew, work: &work)
-            consensusStatistics.restarts += 1
             consensusStatistics.blocksReplayed += runtime.node.chain.count
             let cost = costProfile.cost(of: work)
             runtime.coreFreeAt = runtime.coreFreeAt.map { _ in now + cost }
@@ -414,22 +564,29 @@ public final class Simulator {
             runtimes[index].pausedUntil = nil
             drainInbox(of: NodeID(index))
         case .livenessBaseline:
-            livenessBaseline = honestHeights().map(\.height).max() ?? 0
+            livenessBaselines = chains.filter(\.isCurrent).map { chain in
+                (chain.serial, honestHeights(on: chain.serial).map(\.height).max() ?? 0)
+            }
         case .livenessCheck:
-            let advanced = honestHeights().filter { $0.height > livenessBaseline }
-            let stake = advanced.reduce(Int64(0)) { $0 + validators[NodeID($1.index)].stake }
-            if !validators.isQuorum(stake) {
-                violations.append(InvariantViolation(
-                    kind: .liveness, invariant: "liveness", height: UInt64(livenessBaseline + 1),
-                    nodes: advanced.map { NodeID($0.index) }, time: now,
-                    detail: "faults ended at \(scenario.faults.end); \(scenario.liveness.bound) later only validators holding \(stake) of \(validators.totalStake) stake had finalized past height \(livenessBaseline) (needs > 2/3)"))
+            for (serial, baseline) in livenessBaselines where chains[serial].isCurrent {
+                let chain = chains[serial]
+                let advanced = honestHeights(on: serial).filter { $0.height > baseline }
+                let stake = advanced.reduce(Int64(0)) { $0 + chain.validators[chain.local($1.index)!].stake }
+                if !chain.validators.isQuorum(stake) {
+                    let shard = sharding.enabled ? " on \(chain.shard)" : ""
+                    violations.append(InvariantViolation(
+                        kind: .liveness, invariant: "liveness", height: UInt64(baseline + 1),
+                        nodes: advanced.map { NodeID($0.index) }, time: now,
+                        detail: "faults ended at \(scenario.faults.end); \(scenario.liveness.bound) later only validators holding \(stake) of \(chain.validators.totalStake) stake had finalized past height \(baseline)\(shard) (needs > 2/3)"))
+                }
             }
         }
     }
 
-    /// Committed heights of the honest validators that are up.
-    private func honestHeights() -> [(index: Int, height: Int)] {
-        runtimes.indices.filter { runtimes[$0].up && !isByzantine($0) }.map { ($0, runtimes[$0].node.chain.count) }
+    /// Committed heights of the honest validators that are up and serve chain instance `serial`.
+    private func honestHeights(on serial: Int) -> [(index: Int, height: Int)] {
+        chains[serial].members.filter { runtimes[$0].up && !isByzantine($0) && runtimes[$0].chain == serial }
+            .map { ($0, runtimes[$0].node.chain.count) }
     }
 
     private func handle(_ event: Event) {
@@ -468,11 +625,16 @@ public final class Simulator {
         case .gridSample:
             sampleGrid(at: now)
             loop.schedule(.gridSample, at: now + scenario.grid.sampleInterval)
-        case .clientDelivery(let node, let transaction):
+        case .clientDelivery(let node, let chain, let transaction):
+            guard runtimes[node.index].chain == Int(chain) else { return }
             deliver(.client(transaction), to: node)
-        case .delivery(let to, let from, let message):
+        case .delivery(let to, let from, let chain, let message):
+            guard runtimes[to.index].chain == Int(chain), runtimes[from.index].chain == Int(chain) else { return }
             if let tracer { traceDelivery(message, from: from, to: to, tracer) }
-            deliver(.message(from: from, message), to: to)
+            deliver(.message(from: chains[Int(chain)].local(from.index)!, message), to: to)
+        case .shardMonitor:
+            closeMonitorWindow()
+            loop.schedule(.shardMonitor, at: now + scenario.sharding!.autoscaler.interval)
         case .timer(let node, let incarnation, let timer):
             guard incarnation == runtimes[node.index].incarnation else { return }
             deliver(.timer(timer), to: node)
@@ -582,13 +744,26 @@ public final class Simulator {
         let participant = workload.agents[agent]
         tracker.submitted(transaction.id, participantClass: participant.participantClass, kind: kind.name,
                           region: participant.location.region, at: now)
-        pending[transaction.id] = (transaction, agent)
         verifier.prefetch(transaction.signature, of: transaction.id, by: transaction.signer)
         if case .mint(let attestation) = transaction.kind {
             verifier.prefetch(attestation.signature, of: attestation.digest, by: attestation.gridOperator)
         }
-        let arrival = network.clientArrival(from: participant.location.region, to: participant.entryNode, sentAt: now)
-        loop.schedule(.clientDelivery(node: participant.entryNode, transaction: transaction), at: arrival)
+        route(transaction, by: agent)
+    }
+
+    /// Sends a waiting transaction to the current chain of its participant's shard: to the
+    /// participant's entry validator without sharding, else to a committee member chosen by
+    /// the participant.
+    private func route(_ transaction: Transaction, by agent: Int) {
+        let participant = workload.agents[agent]
+        let shard = shardMap.shard(of: participant.location.region)
+        let serial = currentChain[shard.rawValue - 1]!
+        pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial)
+        let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
+                                     : participant.entryNode
+        chains[serial].window.recordOffered(from: participant.location.region)
+        let arrival = network.clientArrival(from: participant.location.region, to: entry, sentAt: loop.now)
+        loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction), at: arrival)
     }
 
     private func sampleGrid(at time: SimTime) {
@@ -597,7 +772,12 @@ public final class Simulator {
         var activity = ZoneActivity(zones: gridNetwork.zoneCount)
         activity.generationWatts = generation
         activity.forecastWatts = forecast
-        let booked = runtimes[0].node.state.grid.bookedFlows(at: time)
+        var booked = [Int64](repeating: 0, count: gridNetwork.elements.count)
+        for chain in chains where chain.isCurrent {
+            for (element, watts) in runtimes[chain.members[0]].node.state.grid.bookedFlows(at: time).enumerated() {
+                booked[element] += watts
+            }
+        }
         let sample = physicalGrid.sample(at: time, activity: activity, bookedFlows: booked)
         impact.record(sample)
         gridSamples.append(sample)
@@ -662,23 +842,32 @@ public final class Simulator {
         apply(effects, from: node, at: done)
     }
 
+    /// Carries out a node's effects; the node names its peers by their ids on its chain.
     private func apply(_ effects: [NodeEffect], from node: NodeID, at time: SimTime) {
+        let serial = runtimes[node.index].chain!
+        let members = chains[serial].members
         for effect in effects {
             switch effect {
             case .broadcast(let message):
-                send(message, from: node, to: runtimes.indices.filter { $0 != node.index }.map(NodeID.init), at: time)
+                send(message, from: node, to: members.filter { $0 != node.index }.map(NodeID.init), chain: serial, at: time)
             case .send(let targets, let message):
-                send(message, from: node, to: targets, at: time)
+                send(message, from: node, to: targets.map { NodeID(members[$0.index]) }, chain: serial, at: time)
             case .gossip(let transaction):
-                send(.transaction(transaction), from: node, to: network.gossipTargets(from: node), at: time)
+                send(.transaction(transaction), from: node, to: network.gossipTargets(from: node, among: members),
+                     chain: serial, at: time)
             case .setTimer(let timer, let at):
                 loop.schedule(.timer(node: node, incarnation: runtimes[node.index].incarnation, timer: timer),
                               at: max(at - runtimes[node.index].skew, time))
             case .admitted(let id):
-                tracker.admitted(id, at: time)
+                if tracker.admitted(id, at: time), let submitted = tracker.submittedTime(of: id) {
+                    chains[serial].window.recordAdmission(latencyNanos: (time - submitted).nanoseconds)
+                    if submitted >= warmupEnd {
+                        sharding.shards[chains[serial].shard.rawValue - 1].admissionNanos.append((time - submitted).nanoseconds)
+                    }
+                }
             case .rejected(let id, let reason):
-                if tracker.rejected(id, reason), let (transaction, agent) = pending.removeValue(forKey: id) {
-                    workload.release(transaction, agent: agent)
+                if tracker.rejected(id, reason), let waiting = pending.removeValue(forKey: id) {
+                    workload.release(waiting.transaction, agent: waiting.agent)
                     completed(id, at: time)
                 }
             case .proposed(let block):
@@ -697,13 +886,13 @@ public final class Simulator {
                 }
             case .committed(let block, let votes, let certifiers, let receipt, let failure):
                 recordCommit(block, votes: votes, certifiedBy: certifiers, receipt: receipt, failure: failure, by: node,
-                             at: time)
+                             on: serial, at: time)
             }
         }
     }
 
-    private func send(_ message: NodeMessage, from node: NodeID, to targets: [NodeID], at time: SimTime) {
-        announceSignature(of: message)
+    private func send(_ message: NodeMessage, from node: NodeID, to targets: [NodeID], chain serial: Int, at time: SimTime) {
+        announceSignature(of: message, by: chains[serial].validators)
         if let tracer {
             switch message {
             case .vote(let vote):
@@ -718,7 +907,7 @@ public final class Simulator {
         let bytes = message.encodedSize
         for target in targets where target != node {
             for arrival in network.arrivals(from: node, to: target, sentAt: time, bytes: bytes) {
-                loop.schedule(.delivery(to: target, from: node, message: message), at: arrival)
+                loop.schedule(.delivery(to: target, from: node, chain: Int32(serial), message: message), at: arrival)
             }
         }
     }
@@ -743,7 +932,7 @@ public final class Simulator {
     }
 
     /// Lets the verifier start on a consensus message's signature while the message is in flight.
-    private func announceSignature(of message: NodeMessage) {
+    private func announceSignature(of message: NodeMessage, by validators: ValidatorSet) {
         switch message {
         case .vote(let vote) where vote.voter.index < validators.count:
             verifier.prefetch(vote.signature, of: vote.signedDigest, by: validators[vote.voter].publicKey)
@@ -754,16 +943,208 @@ public final class Simulator {
         }
     }
 
+    // MARK: Shards: monitor, autoscaler, reshards
+
+    private var warmupEnd: SimTime { .zero + scenario.run.warmup }
+
+    /// Closes every current chain's monitor window: its load (CPU from the members' busy time,
+    /// memory from their state model, mempool depth, latencies) goes to the timeline and the
+    /// autoscaler, whose decision is carried out at once.
+    private func closeMonitorWindow() {
+        let now = loop.now
+        let interval = scenario.sharding!.autoscaler.interval
+        var loads: [ShardLoad] = []
+        for serial in chains.indices where chains[serial].isCurrent {
+            let chain = chains[serial]
+            let busy = chain.members.reduce(Int64(0)) { $0 + runtimes[$1].busyNanos }
+            // Core time available since the window began (or the chain started, if later).
+            let capacity = (now - max(chain.startedAt, now - interval)).nanoseconds
+                * Int64(scenario.validators.cores * chain.members.count)
+            let cpu = capacity > 0 ? mulDivFloor(busy - chain.busyNanosAtWindowStart, 10_000, capacity)! : 0
+            let load = chain.window.load(
+                shard: chain.shard, at: now, windowNanos: interval.nanoseconds,
+                mempoolDepth: chain.members.map { runtimes[$0].node.mempoolCount }.max() ?? 0, cpuBasisPoints: cpu,
+                memoryBytes: chain.members.map { runtimes[$0].node.modelledMemoryBytes }.max() ?? 0)
+            loads.append(load)
+            chains[serial].window = ShardWindow()
+            chains[serial].busyNanosAtWindowStart = busy
+            let index = chain.shard.rawValue - 1
+            sharding.shards[index].cpuPeakBasisPoints = max(sharding.shards[index].cpuPeakBasisPoints, cpu)
+            sharding.shards[index].memoryPeakBytes = max(sharding.shards[index].memoryPeakBytes, load.memoryBytes)
+            sharding.shards[index].mempoolPeak = max(sharding.shards[index].mempoolPeak, load.mempoolDepth)
+        }
+        sharding.loads.append(contentsOf: loads)
+        let problems = shardMap.problems
+        if !problems.isEmpty {
+            violations.append(InvariantViolation(kind: .safety, invariant: "shard-map", height: 0, nodes: [], time: now,
+                                                 detail: problems.joined(separator: "; ")))
+            return
+        }
+        let standby = standbyValidators().count
+        let seats = scenario.sharding!.committee
+        var refused = 0
+        let decision = autoscaler?.decide(loads, map: shardMap, at: now) { _ in
+            if standby >= seats { return true }
+            refused += 1
+            return false
+        }
+        sharding.splitsWithoutValidators += refused
+        guard let decision else { return }
+        switch decision {
+        case .split(let shard, let regions, let reason): split(shard, moving: regions, reason: reason)
+        case .merge(let absorbed, let survivor, let reason): merge(absorbed, into: survivor, reason: reason)
+        }
+    }
+
+    /// Validators serving no chain that are up and honest.
+    private func standbyValidators() -> [Int] {
+        runtimes.indices.filter { runtimes[$0].chain == nil && runtimes[$0].up && !isByzantine($0) }
+    }
+
+    /// The finalized state of chain instance `serial` and its height, from an up, honest member
+    /// at the highest height; `nil` when none is up.
+    private func finalizedState(of serial: Int) -> (state: ChainState, height: UInt64)? {
+        guard let source = honestHeights(on: serial).max(by: { ($0.height, $1.index) < ($1.height, $0.index) }) else {
+            return nil
+        }
+        return (runtimes[source.index].node.committedState, UInt64(source.height))
+    }
+
+    /// Splits `shard`: its chain ends at its finalized height; the state there is split by
+    /// region (accounts, order books, trades) into the state of the shard's next chain and of a
+    /// new shard's first; the old committee keeps the shard and standby validators form the new
+    /// one; every waiting transaction of the old chain is routed again.
+    private func split(_ shard: ShardID, moving regions: [Region], reason: String) {
+        let now = loop.now
+        let old = currentChain[shard.rawValue - 1]!
+        guard let (state, height) = finalizedState(of: old) else { return }
+        let new = shardMap.split(shard, moving: regions)
+        // The two new chains take serials chains.count and chains.count + 1; their states, those + 1.
+        let parts = state.splitting(movingAreas: areaMoves(regions), movingOwners: ownerMoves(regions),
+                                    instances: (kept: UInt64(chains.count + 1), moved: UInt64(chains.count + 2)))
+        checkReshardConservation(before: [state], after: [parts.kept, parts.moved], at: now)
+        let oldMembers = chains[old].members
+        let kept = chooseCommittee(for: shard, from: oldMembers.filter { runtimes[$0].up })
+        let joining = chooseCommittee(for: new, from: standbyValidators() + oldMembers.filter { !kept.contains($0) && runtimes[$0].up })
+        end(old, at: now)
+        let keptChain = startChain(shard: shard, members: kept, genesis: parts.kept, at: now)
+        let newChain = startChain(shard: new, members: joining, genesis: parts.moved, at: now)
+        sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now))
+        sharding.shards[shard.rawValue - 1].regions = shardMap.regions(of: shard)
+        for serial in [keptChain, newChain] { seat(chains[serial].members, on: serial) }
+        let rerouted = reroute(from: [old])
+        sharding.events.append(ShardingEvent(
+            time: now, action: .split, shards: [shard, new], regions: regions, reason: reason, handoverHeights: [height],
+            rerouted: rerouted, movedOrders: parts.moved.openOrderCount, movedTrades: parts.moved.openTradeCount,
+            validatorsReassigned: joining.count + oldMembers.filter { !kept.contains($0) }.count))
+    }
+
+    /// Merges `absorbed` into `survivor`: both chains end at their finalized heights, their
+    /// states join, and one committee chosen from both serves the survivor's next chain; the
+    /// other members stand by.
+    private func merge(_ absorbed: ShardID, into survivor: ShardID, reason: String) {
+        let now = loop.now
+        let first = currentChain[survivor.rawValue - 1]!, second = currentChain[absorbed.rawValue - 1]!
+        guard let (survivorState, survivorHeight) = finalizedState(of: first),
+              let (absorbedState, absorbedHeight) = finalizedState(of: second) else { return }
+        let regions = shardMap.regions(of: absorbed)
+        shardMap.merge(absorbed, into: survivor)
+        var joined = survivorState
+        joined.absorb(absorbedState, instance: UInt64(chains.count + 1))
+        checkReshardConservation(before: [survivorState, absorbedState], after: [joined], at: now)
+        let candidates = (chains[first].members + chains[second].members).filter { runtimes[$0].up }
+        let committee = chooseCommittee(for: survivor, from: candidates)
+        end(first, at: now)
+        end(second, at: now)
+        currentChain[absorbed.rawValue - 1] = nil
+        let serial = startChain(shard: survivor, members: committee, genesis: joined, at: now)
+        seat(committee, on: serial)
+        sharding.shards[absorbed.rawValue - 1].removedAt = now
+        sharding.shards[survivor.rawValue - 1].regions = shardMap.regions(of: survivor)
+        let rerouted = reroute(from: [first, second])
+        sharding.events.append(ShardingEvent(
+            time: now, action: .merge, shards: [survivor, absorbed], regions: regions, reason: reason,
+            handoverHeights: [survivorHeight, absorbedHeight], rerouted: rerouted,
+            movedOrders: absorbedState.openOrderCount, movedTrades: absorbedState.openTradeCount,
+            validatorsReassigned: candidates.count - committee.count + (committee.filter { chains[second].members.contains($0) }.count)))
+    }
+
+    /// Ends chain instance `serial`: its members drop what they hold (their mempools' contents
+    /// are routed again) and stand by until seated on a new chain.
+    private func end(_ serial: Int, at time: SimTime) {
+        chains[serial].endedAt = time
+        for member in chains[serial].members {
+            runtimes[member].chain = nil
+            runtimes[member].incarnation += 1
+            runtimes[member].inbox.removeAll()
+            storage[member] = NodeStorage()
+        }
+    }
+
+    /// Seats `members` on new chain instance `serial`: each loads the chain's genesis (the
+    /// handover state) and starts consensus when the handover time has passed.
+    private func seat(_ members: [Int], on serial: Int) {
+        let start = loop.now + scenario.sharding!.handover
+        for member in members {
+            runtimes[member].chain = serial
+            runtimes[member].incarnation += 1
+            runtimes[member].inbox.removeAll()
+            runtimes[member].node = makeNode(member, chain: serial)
+            storage[member] = NodeStorage()
+            guard runtimes[member].up else { continue }
+            runtimes[member].coreFreeAt = runtimes[member].coreFreeAt.map { max($0, start) }
+            effects.removeAll(keepingCapacity: true)
+            runtimes[member].node.start(at: start + runtimes[member].skew, effects: &effects)
+            apply(effects, from: NodeID(member), at: start)
+        }
+        chains[serial].busyNanosAtWindowStart = members.reduce(Int64(0)) { $0 + runtimes[$1].busyNanos }
+    }
+
+    /// Routes every waiting transaction of the ended chains to its shard's current chain, in
+    /// submission order; returns how many.
+    private func reroute(from ended: [Int]) -> Int {
+        var waiting: [(index: Int, id: TransactionID)] = []
+        for (id, entry) in pending where ended.contains(entry.chain) {
+            waiting.append((tracker.index(of: id)!, id))
+        }
+        waiting.sort { $0.index < $1.index }
+        for (_, id) in waiting {
+            let entry = pending[id]!
+            route(entry.transaction, by: entry.agent)
+        }
+        workload.recipientPools = recipientPools()
+        return waiting.count
+    }
+
+    /// A reshard creates and loses nothing: per asset, what the states hold (unspent + escrow)
+    /// and their supply (created − burned) sum to the same before and after.
+    private func checkReshardConservation(before: [ChainState], after: [ChainState], at time: SimTime) {
+        func totals(_ states: [ChainState]) -> [Int64] {
+            Asset.allCases.flatMap { asset in
+                [states.reduce(0) { $0 + $1.ledger.unspentTotals[asset] + $1.ledger.escrowTotals[asset] },
+                 states.reduce(0) { $0 + $1.ledger.createdTotals[asset] - $1.ledger.burnedTotals[asset] }]
+            }
+        }
+        var problems = after.flatMap { $0.conservationViolations() }
+        if totals(before) != totals(after) {
+            problems.append("held and supply per asset were \(totals(before)), after the reshard \(totals(after))")
+        }
+        if !problems.isEmpty {
+            violations.append(InvariantViolation(kind: .safety, invariant: "reshard-conservation", height: 0, nodes: [],
+                                                 time: time, detail: problems.joined(separator: "; ")))
+        }
+    }
+
     // MARK: Commits and checkers
 
     private func recordCommit(_ block: Block, votes: [Vote], certifiedBy certifiers: ValidatorSet, receipt: BlockReceipt?,
-                              failure: BlockFailure?, by node: NodeID, at time: SimTime) {
+                              failure: BlockFailure?, by node: NodeID, on serial: Int, at time: SimTime) {
         tracer?(TraceLine(time: time, kind: .commit, node: node.index, height: block.height,
                           detail: "\(block.hash.hex.prefix(12)) txs \(block.transactions.count)"))
         // Safety is about honest validators; a Byzantine node's own view is not checked.
         guard !isByzantine(node.index) else { return }
-        if let violation = safety.check(commitOf: block, votes: votes, by: node, at: time,
-                                        validators: certifiers, verifier: verifier) {
+        if let violation = chains[serial].safety.check(commitOf: block, votes: votes, by: node, at: time,
+                                                       validators: certifiers, verifier: verifier) {
             violations.append(violation)
             return
         }
@@ -773,8 +1154,8 @@ public final class Simulator {
                 detail: "a finalized block does not apply on \(node)'s state: transaction \(failure!.transactionIndex) \(failure!.reason.rawValue)"))
             return
         }
-        if block.height <= UInt64(blocks.count) {
-            let first = blocks[Int(block.height) - 1]
+        if block.height <= UInt64(chains[serial].blocks.count) {
+            let first = chains[serial].blocks[Int(block.height) - 1]
             if first.parametersDigest != receipt.parameters.digest {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "parameter-agreement", height: block.height,
@@ -789,13 +1170,28 @@ public final class Simulator {
             }
             return
         }
-        precondition(block.height == UInt64(blocks.count) + 1, "heights are finalized in order")
-        blocks.append(CommittedBlock(height: block.height, hash: block.hash, proposer: block.proposer,
-                                     proposedAt: block.timestamp, committedAt: time,
-                                     transactionCount: block.transactions.count, stateRoot: receipt.stateRoot,
-                                     round: votes.first?.round ?? block.round, lastCommitSigners: block.lastCommit.count,
-                                     parametersDigest: receipt.parameters.digest))
+        precondition(block.height == UInt64(chains[serial].blocks.count) + 1, "heights are finalized in order")
+        let shard = chains[serial].shard
+        chains[serial].blocks.append(CommittedBlock(
+            height: block.height, hash: block.hash, proposer: NodeID(chains[serial].members[block.proposer.index]),
+            proposedAt: block.timestamp, committedAt: time, transactionCount: block.transactions.count,
+            stateRoot: receipt.stateRoot, round: votes.first?.round ?? block.round,
+            lastCommitSigners: block.lastCommit.count, parametersDigest: receipt.parameters.digest, shard: shard.rawValue))
+        sharding.shards[shard.rawValue - 1].blocks += 1
         for transaction in block.transactions {
+            if tracker.isFinalized(transaction.id) {
+                violations.append(InvariantViolation(
+                    kind: .safety, invariant: "exactly-once", height: block.height, nodes: [node], time: time,
+                    detail: "transaction \(transaction.id.hex.prefix(16)) finalized a second time, on \(shard)"))
+            }
+            if let submitted = tracker.submittedTime(of: transaction.id) {
+                let latency = (time - submitted).nanoseconds
+                chains[serial].window.recordFinality(latencyNanos: latency)
+                if submitted >= warmupEnd {
+                    sharding.shards[shard.rawValue - 1].finalityNanos.append(latency)
+                    sharding.shards[shard.rawValue - 1].committedTransactions += 1
+                }
+            }
             tracker.finalized(transaction.id, height: block.height, at: time)
             pending[transaction.id] = nil
             completed(transaction.id, at: time)

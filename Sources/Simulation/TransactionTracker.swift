@@ -61,9 +61,25 @@ public struct TransactionTracker: Sendable {
         rejections.append(nil)
     }
 
-    mutating func admitted(_ id: TransactionID, at time: SimTime) {
-        guard let index = indexByID[id], admittedNanos[index] == Self.never else { return }
+    /// Records the first admission; `true` if it was news.
+    @discardableResult
+    mutating func admitted(_ id: TransactionID, at time: SimTime) -> Bool {
+        guard let index = indexByID[id], admittedNanos[index] == Self.never else { return false }
         admittedNanos[index] = time.nanoseconds
+        return true
+    }
+
+    /// `id`'s position in submission order.
+    func index(of id: TransactionID) -> Int? { indexByID[id] }
+
+    /// When `id` was submitted.
+    func submittedTime(of id: TransactionID) -> SimTime? {
+        indexByID[id].map { SimTime(nanoseconds: submittedNanos[$0]) }
+    }
+
+    /// Whether `id` was finalized.
+    func isFinalized(_ id: TransactionID) -> Bool {
+        indexByID[id].map { finalizedNanos[$0] != Self.never } ?? false
     }
 
     /// Records the first rejection of a transaction not finalized; `true` if it was news.

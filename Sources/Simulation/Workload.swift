@@ -92,6 +92,10 @@ struct Workload {
     private(set) var operatorAgents: [Int] = []
     private var classStart: [Int] = []
     private var agentByKey: [PublicKey: Int] = [:]
+    /// Under sharding: for each region (`Region.index`), the participants a transfer from there
+    /// may pay — those whose region is in the same shard (a payment across shards needs the
+    /// cross-shard protocol). `nil`: anyone.
+    var recipientPools: [[Int]]?
     private let orderArrivals: [ArrivalProcess]
     private let transferArrivals: [ArrivalProcess]
     private let choice: RandomStream
@@ -342,6 +346,10 @@ struct Workload {
         let sender = given?.participant ?? randomMember(ofClass: index)
         precondition(Int(agents[sender].participantClass) == index, "the participant is of another class")
         let recipient = given?.recipient ?? {
+            if let pool = recipientPools?[agents[sender].location.region.index], pool.count > 1 {
+                let drawn = choice.uniformInt(below: pool.count)
+                return pool[drawn] == sender ? pool[(drawn + 1) % pool.count] : pool[drawn]
+            }
             let participants = classStart[classes.count] - classStart[0]
             let drawn = classStart[0] + choice.uniformInt(below: participants)
             return drawn == sender ? classStart[0] + (drawn + 1 - classStart[0]) % participants : drawn

@@ -1,0 +1,133 @@
+import GridCore
+import Sharding
+import Simulation
+
+extension Report {
+    /// One monitor window of one shard, for the per-shard time series.
+    public struct ShardWindowRow: Codable, Sendable {
+        public var timeSeconds: Double
+        public var offeredTps: Double
+        public var finalizedTps: Double
+        public var admissionP99Ms: Double?
+        public var finalityP99Ms: Double?
+        public var mempoolDepth: Int
+        public var cpuBp: Int64
+        public var memoryBytes: Int64
+    }
+
+    /// A split or merge the autoscaler made, with throughput and latency over equal windows
+    /// before and after it.
+    public struct AutoscalerEventRow: Codable, Sendable {
+        public var timeSeconds: Double
+        /// split or merge.
+        public var action: String
+        /// Split: the shard split and the new one; merge: the survivor and the shard merged in.
+        public var shards: [Int]
+        public var regions: [String]
+        public var reason: String
+        public var handoverHeights: [UInt64]
+        public var rerouted: Int
+        public var movedOrders: Int
+        public var movedTrades: Int
+        public var validatorsReassigned: Int
+        /// Finalized transactions per second over all shards, and the worst shard's finality
+        /// p99, over the monitor windows in `windowSeconds` before and after the change.
+        public var tpsBefore: Double
+        public var tpsAfter: Double
+        public var finalityP99BeforeMs: Double?
+        public var finalityP99AfterMs: Double?
+        public var windowSeconds: Double
+    }
+
+    /// The autoscaler's changes.
+    public struct Autoscaler: Codable, Sendable {
+        public var enabled: Bool
+        public var events: [AutoscalerEventRow]
+        /// Splits that were due but found no standby validators for a committee.
+        public var splitsWithoutValidators: Int
+    }
+
+    /// The `shards` section of a sharded run: one entry per shard that ever existed.
+    static func shardRows(_ result: RunResult) -> [Shard] {
+        let sharding = result.sharding
+        let warmupEnd = SimTime.zero + result.scenario.run.warmup
+        return sharding.shards.map { summary in
+            let seconds = summary.activeSeconds(warmupEnd: warmupEnd, runEnd: result.endTime)
+            let windows = sharding.loads.filter { $0.shard == summary.shard }
+            let committee = result.scenario.sharding?.committee ?? result.scenario.validators.count
+            return Shard(
+                id: summary.shard.rawValue, regions: summary.regions.map(\.rawValue), validators: committee,
+                tps: seconds > 0 ? Double(summary.committedTransactions) / seconds : 0,
+                finalized: summary.committedTransactions,
+                admission: LatencySummary(nanoseconds: summary.admissionNanos),
+                finality: LatencySummary(nanoseconds: summary.finalityNanos), finalizedPerBucket: [],
+                cpuUtilisationBp: summary.cpuPeakBasisPoints, memoryPeakBytes: summary.memoryPeakBytes,
+                createdSeconds: summary.createdAt.seconds, removedSeconds: summary.removedAt?.seconds,
+                blocks: summary.blocks, mempoolPeak: summary.mempoolPeak,
+                load: windows.map { window in
+                    ShardWindowRow(timeSeconds: window.time.seconds, offeredTps: window.offeredPerSecond,
+                                   finalizedTps: window.committedPerSecond,
+                                   admissionP99Ms: window.admissionP99Nanos.map { Double($0) / 1e6 },
+                                   finalityP99Ms: window.finalityP99Nanos.map { Double($0) / 1e6 },
+                                   mempoolDepth: window.mempoolDepth, cpuBp: window.cpuBasisPoints,
+                                   memoryBytes: window.memoryBytes)
+                })
+        }
+    }
+
+    /// The `autoscaler` section; `nil` for a run without sharding.
+    static func autoscalerSection(_ result: RunResult) -> Autoscaler? {
+        guard let settings = result.scenario.sharding else { return nil }
+        let sharding = result.sharding
+        let span = SimDuration(nanoseconds: max(settings.autoscaler.interval.nanoseconds * 4, 20_000_000_000))
+        func windows(from start: SimTime, to end: SimTime) -> (tps: Double, p99: Double?) {
+            let loads = sharding.loads.filter { $0.time > start && $0.time <= end }
+            let times = Set(loads.map(\.time)).count
+            guard times > 0 else { return (0, nil) }
+            let committed = loads.reduce(0) { $0 + $1.committedTransactions }
+            let seconds = Double(times) * settings.autoscaler.interval.seconds
+            return (Double(committed) / seconds, loads.compactMap(\.finalityP99Nanos).max().map { Double($0) / 1e6 })
+        }
+        let events = sharding.events.map { event in
+            let before = windows(from: event.time - span, to: event.time)
+            let after = windows(from: event.time + span, to: event.time + span + span)
+            return AutoscalerEventRow(
+                timeSeconds: event.time.seconds, action: event.action.rawValue, shards: event.shards.map(\.rawValue),
+                regions: event.regions.map(\.rawValue), reason: event.reason, handoverHeights: event.handoverHeights,
+                rerouted: event.rerouted, movedOrders: event.movedOrders, movedTrades: event.movedTrades,
+                validatorsReassigned: event.validatorsReassigned, tpsBefore: before.tps, tpsAfter: after.tps,
+                finalityP99BeforeMs: before.p99, finalityP99AfterMs: after.p99, windowSeconds: span.seconds)
+        }
+        return Autoscaler(enabled: settings.autoscaler.enabled, events: events,
+                          splitsWithoutValidators: sharding.splitsWithoutValidators)
+    }
+
+    /// The autoscaler's changes as sentences, for report.md and report.html; empty for a run
+    /// without sharding.
+    static func autoscalerLines(_ report: Report) -> [String] {
+        let shards = report.shards
+        guard let autoscaler = report.autoscaler else { return [] }
+        guard !autoscaler.events.isEmpty else {
+            return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."]
+        }
+        return autoscaler.events.map { event in
+            "\(Self.oneDecimal(event.timeSeconds)) s — **\(event.action)** of shards \(event.shards.map(String.init).joined(separator: " and ")) "
+                + "(\(event.regions.joined(separator: ", ")) moved): \(event.reason). Handover at height "
+                + "\(event.handoverHeights.map(String.init).joined(separator: " and ")); \(event.rerouted) waiting transactions routed again, "
+                + "\(event.movedOrders) open orders and \(event.movedTrades) trades moved, \(event.validatorsReassigned) validators reassigned. "
+                + "All shards: \(Self.oneDecimal(event.tpsBefore)) tx/s and worst finality p99 \(Self.milliseconds(event.finalityP99BeforeMs)) "
+                + "in the \(Self.oneDecimal(event.windowSeconds)) s before; \(Self.oneDecimal(event.tpsAfter)) tx/s and "
+                + "\(Self.milliseconds(event.finalityP99AfterMs)) in the \(Self.oneDecimal(event.windowSeconds)) s starting "
+                + "\(Self.oneDecimal(event.windowSeconds)) s after."
+        }
+    }
+
+    private static func oneDecimal(_ value: Double) -> String {
+        String((value * 10).rounded() / 10)
+    }
+
+    private static func milliseconds(_ value: Double?) -> String {
+        guard let value else { return "–" }
+        return value >= 1_000 ? "\(oneDecimal(value / 1_000)) s" : "\(oneDecimal(value)) ms"
+    }
+}

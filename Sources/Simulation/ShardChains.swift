@@ -1,0 +1,98 @@
+import Consensus
+import GridCore
+import Market
+import Node
+import Sharding
+
+/// One consensus instance: a shard's committee running a chain from a genesis state. A reshard
+/// ends the instances it touches and starts new ones from their finalized state.
+struct ChainInstance {
+    /// Index in the simulator's list of instances.
+    let serial: Int
+    let shard: ShardID
+    /// The committee: validator indices of the run; a member's id on this chain is its position.
+    let members: [Int]
+    let validators: ValidatorSet
+    let genesis: ChainState
+    let startedAt: SimTime
+    var endedAt: SimTime?
+    /// Blocks as first finalized by any member.
+    var blocks: [CommittedBlock] = []
+    var safety = SafetyChecker()
+    /// The monitor's current window, and the committee's busy time when it began.
+    var window = ShardWindow()
+    var busyNanosAtWindowStart: Int64 = 0
+
+    var isCurrent: Bool { endedAt == nil }
+
+    /// `validator`'s id on this chain, if it is a member. O(members).
+    func local(_ validator: Int) -> NodeID? {
+        members.firstIndex(of: validator).map(NodeID.init)
+    }
+}
+
+/// A split or a merge the autoscaler made.
+public struct ShardingEvent: Sendable {
+    public enum Action: String, Sendable {
+        case split, merge
+    }
+
+    public var time: SimTime
+    public var action: Action
+    /// Split: the shard split and the new one; merge: the survivor and the shard merged into it.
+    public var shards: [ShardID]
+    /// The regions that moved.
+    public var regions: [Region]
+    public var reason: String
+    /// The finalized heights the ended chains handed over at (one per chain ended).
+    public var handoverHeights: [UInt64]
+    /// Transactions waiting (submitted, neither final nor rejected) that were routed again.
+    public var rerouted: Int
+    /// Open orders and trades awaiting delivery that moved with their areas.
+    public var movedOrders: Int
+    public var movedTrades: Int
+    /// Validators that changed committee or left one for the standby pool.
+    public var validatorsReassigned: Int
+}
+
+/// What one shard did over the run, across every chain instance that served it.
+public struct ShardSummary: Sendable {
+    public var shard: ShardID
+    /// Regions at the end (or when the shard was merged away).
+    public var regions: [Region]
+    public var createdAt: SimTime
+    /// When a merge removed it; `nil` if it lasted the run.
+    public var removedAt: SimTime?
+    public var blocks = 0
+    /// Transactions finalized after the warm-up.
+    public var committedTransactions = 0
+    /// Admission and finality latency of its transactions submitted after the warm-up.
+    public var admissionNanos: [Int64] = []
+    public var finalityNanos: [Int64] = []
+    /// The highest monitor-window CPU share and the largest modelled memory.
+    public var cpuPeakBasisPoints: Int64 = 0
+    public var memoryPeakBytes: Int64 = 0
+    /// The deepest mempool a window ended with.
+    public var mempoolPeak = 0
+
+    /// Simulated seconds the shard existed after `warmupEnd` until `runEnd`.
+    public func activeSeconds(warmupEnd: SimTime, runEnd: SimTime) -> Double {
+        let start = max(createdAt, warmupEnd)
+        let end = removedAt ?? runEnd
+        return end > start ? (end - start).seconds : 0
+    }
+}
+
+/// Sharding over a run: the shards, the changes and the monitor's windows.
+public struct ShardingStatistics: Sendable {
+    /// Whether the run was sharded (otherwise one chain served every region).
+    public var enabled = false
+    public var shards: [ShardSummary] = []
+    public var events: [ShardingEvent] = []
+    /// Every monitor window of every shard, in time order.
+    public var loads: [ShardLoad] = []
+    /// Committees that could not be formed when a split was due (no standby validators).
+    public var splitsWithoutValidators = 0
+
+    public init() {}
+}
