@@ -99,10 +99,6 @@ public enum HTMLReport {
                    (x: series.startSeconds[$0], y: Double(series.tradedWh[$0]) / 1000)
                })], xLabel: "simulated time (s)", yLabel: "kWh"))
         if report.autoscaler != nil {
-            figure("Finalized transactions per second, per shard (monitor windows)",
-                   SVGChart.line(id: "shard-tps", series: report.shards.map { shard in
-                       ChartSeries(name: "shard \(shard.id)", points: (shard.load ?? []).map { (x: $0.timeSeconds, y: $0.finalizedTps) })
-                   }, xLabel: "simulated time (s)", yLabel: "tx/s"))
             html += Report.autoscalerLines(report).map { "<p>\(escape($0))</p>" }.joined()
         } else {
             html += "<p>Autoscaler: not enabled (one shard serves every region).</p>"

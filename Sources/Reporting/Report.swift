@@ -398,7 +398,7 @@ public struct Report: Codable, Sendable {
             tps: throughput.tps, finalized: finalizedAfterWarmup, admission: overall.admission,
             finality: overall.finality, finalizedPerBucket: series.finalized, cpuUtilisationBp: consensus.cpuUtilisationBp,
             memoryPeakBytes: result.nodeMemoryPeakBytes.max() ?? 0)]
-        if result.sharding.enabled { shards = Report.shardRows(result) }
+        if result.sharding.enabled { shards = Report.shardRows(result, series: series) }
         autoscaler = Report.autoscalerSection(result)
 
         let statistics = result.market

@@ -47,20 +47,26 @@ extension Report {
         public var splitsWithoutValidators: Int
     }
 
-    /// The `shards` section of a sharded run: one entry per shard that ever existed.
-    static func shardRows(_ result: RunResult) -> [Shard] {
+    /// The `shards` section of a sharded run: one entry per shard that ever existed. Its
+    /// transactions finalized per bucket of `series` come from its chains' blocks.
+    static func shardRows(_ result: RunResult, series: Series) -> [Shard] {
         let sharding = result.sharding
         let warmupEnd = SimTime.zero + result.scenario.run.warmup
         return sharding.shards.map { summary in
             let seconds = summary.activeSeconds(warmupEnd: warmupEnd, runEnd: result.endTime)
             let windows = sharding.loads.filter { $0.shard == summary.shard }
             let committee = result.scenario.sharding?.committee ?? result.scenario.validators.count
+            var finalizedPerBucket = Array(repeating: 0, count: series.startSeconds.count)
+            for block in result.blocks where block.shard == summary.shard.rawValue {
+                let bucket = min(finalizedPerBucket.count - 1, Int(block.committedAt.seconds / series.bucketSeconds))
+                finalizedPerBucket[bucket] += block.transactionCount
+            }
             return Shard(
                 id: summary.shard.rawValue, regions: summary.regions.map(\.rawValue), validators: committee,
                 tps: seconds > 0 ? Double(summary.committedTransactions) / seconds : 0,
                 finalized: summary.committedTransactions,
                 admission: LatencySummary(nanoseconds: summary.admissionNanos),
-                finality: LatencySummary(nanoseconds: summary.finalityNanos), finalizedPerBucket: [],
+                finality: LatencySummary(nanoseconds: summary.finalityNanos), finalizedPerBucket: finalizedPerBucket,
                 cpuUtilisationBp: summary.cpuPeakBasisPoints, memoryPeakBytes: summary.memoryPeakBytes,
                 createdSeconds: summary.createdAt.seconds, removedSeconds: summary.removedAt?.seconds,
                 blocks: summary.blocks, mempoolPeak: summary.mempoolPeak,
@@ -111,23 +117,19 @@ extension Report {
             return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."]
         }
         return autoscaler.events.map { event in
-            "\(Self.oneDecimal(event.timeSeconds)) s — **\(event.action)** of shards \(event.shards.map(String.init).joined(separator: " and ")) "
+            "\(MarkdownReport.format(event.timeSeconds)) s — **\(event.action)** of shards \(event.shards.map(String.init).joined(separator: " and ")) "
                 + "(\(event.regions.joined(separator: ", ")) moved): \(event.reason). Handover at height "
                 + "\(event.handoverHeights.map(String.init).joined(separator: " and ")); \(event.rerouted) waiting transactions routed again, "
                 + "\(event.movedOrders) open orders and \(event.movedTrades) trades moved, \(event.validatorsReassigned) validators reassigned. "
-                + "All shards: \(Self.oneDecimal(event.tpsBefore)) tx/s and worst finality p99 \(Self.milliseconds(event.finalityP99BeforeMs)) "
-                + "in the \(Self.oneDecimal(event.windowSeconds)) s before; \(Self.oneDecimal(event.tpsAfter)) tx/s and "
-                + "\(Self.milliseconds(event.finalityP99AfterMs)) in the \(Self.oneDecimal(event.windowSeconds)) s starting "
-                + "\(Self.oneDecimal(event.windowSeconds)) s after."
+                + "All shards: \(MarkdownReport.format(event.tpsBefore)) tx/s and worst finality p99 \(Self.milliseconds(event.finalityP99BeforeMs)) "
+                + "in the \(MarkdownReport.format(event.windowSeconds)) s before; \(MarkdownReport.format(event.tpsAfter)) tx/s and "
+                + "\(Self.milliseconds(event.finalityP99AfterMs)) in the \(MarkdownReport.format(event.windowSeconds)) s starting "
+                + "\(MarkdownReport.format(event.windowSeconds)) s after."
         }
-    }
-
-    private static func oneDecimal(_ value: Double) -> String {
-        String((value * 10).rounded() / 10)
     }
 
     private static func milliseconds(_ value: Double?) -> String {
         guard let value else { return "–" }
-        return value >= 1_000 ? "\(oneDecimal(value / 1_000)) s" : "\(oneDecimal(value)) ms"
+        return value >= 1_000 ? "\(MarkdownReport.format(value / 1_000)) s" : "\(MarkdownReport.format(value)) ms"
     }
 }

@@ -51,9 +51,11 @@ public struct ShardLoad: Hashable, Sendable {
 public struct ShardWindow: Sendable {
     public private(set) var offered = 0
     public private(set) var offeredByRegion = Array(repeating: 0, count: Region.allCases.count)
-    public private(set) var committed = 0
     private var admissionNanos: [Int64] = []
     private var finalityNanos: [Int64] = []
+
+    /// Transactions finalized in the window.
+    public var committed: Int { finalityNanos.count }
 
     public init() {}
 
@@ -64,10 +66,7 @@ public struct ShardWindow: Sendable {
 
     public mutating func recordAdmission(latencyNanos: Int64) { admissionNanos.append(latencyNanos) }
 
-    public mutating func recordFinality(latencyNanos: Int64) {
-        committed += 1
-        finalityNanos.append(latencyNanos)
-    }
+    public mutating func recordFinality(latencyNanos: Int64) { finalityNanos.append(latencyNanos) }
 
     /// The window's load, given what the simulator measured of the committee at its end.
     ///

@@ -22,12 +22,27 @@ struct ChainInstance {
     /// The monitor's current window, and the committee's busy time when it began.
     var window = ShardWindow()
     var busyNanosAtWindowStart: Int64 = 0
+    /// Each validator's id on this chain, by its index in the run (−1: not a member).
+    private let localIDs: [Int32]
+
+    init(serial: Int, shard: ShardID, members: [Int], validators: ValidatorSet, genesis: ChainState,
+         startedAt: SimTime, validatorCount: Int) {
+        self.serial = serial
+        self.shard = shard
+        self.members = members
+        self.validators = validators
+        self.genesis = genesis
+        self.startedAt = startedAt
+        var localIDs = [Int32](repeating: -1, count: validatorCount)
+        for (local, validator) in members.enumerated() { localIDs[validator] = Int32(local) }
+        self.localIDs = localIDs
+    }
 
     var isCurrent: Bool { endedAt == nil }
 
-    /// `validator`'s id on this chain, if it is a member. O(members).
+    /// `validator`'s id on this chain, if it is a member. O(1): every delivery asks.
     func local(_ validator: Int) -> NodeID? {
-        members.firstIndex(of: validator).map(NodeID.init)
+        localIDs[validator] >= 0 ? NodeID(Int(localIDs[validator])) : nil
     }
 }
 
@@ -64,11 +79,11 @@ public struct ShardSummary: Sendable {
     /// When a merge removed it; `nil` if it lasted the run.
     public var removedAt: SimTime?
     public var blocks = 0
-    /// Transactions finalized after the warm-up.
-    public var committedTransactions = 0
     /// Admission and finality latency of its transactions submitted after the warm-up.
     public var admissionNanos: [Int64] = []
     public var finalityNanos: [Int64] = []
+    /// Its transactions submitted after the warm-up and finalized.
+    public var committedTransactions: Int { finalityNanos.count }
     /// The highest monitor-window CPU share and the largest modelled memory.
     public var cpuPeakBasisPoints: Int64 = 0
     public var memoryPeakBytes: Int64 = 0

@@ -274,7 +274,8 @@ public final class Simulator {
     private func startInitialChains() {
         guard let settings = scenario.sharding else {
             chains = [ChainInstance(serial: 0, shard: ShardID(1), members: Array(validators.members.indices),
-                                    validators: validators, genesis: genesis, startedAt: .zero)]
+                                    validators: validators, genesis: genesis, startedAt: .zero,
+                                    validatorCount: validators.count)]
             currentChain = [0]
             sharding.shards = [ShardSummary(shard: ShardID(1), regions: Region.allCases, createdAt: .zero)]
             return
@@ -342,13 +343,15 @@ public final class Simulator {
         encoder.append(seed)
         encoder.append(UInt64(shard.rawValue))
         encoder.append(UInt64(chains.count))
+        // Reputation from the chain a validator serves; a fresh one's for a validator standing by.
+        func reputation(of validator: Int) -> Int64 {
+            guard runtimes.indices.contains(validator), let chain = runtimes[validator].chain,
+                  let local = chains[chain].local(validator) else { return 5_000 }
+            return runtimes[validator].node.registry.reputation[local.index]
+        }
         let pool = candidates.map { validator in
-            let reputation: Int64 = runtimes.indices.contains(validator)
-                ? runtimes[validator].chain.flatMap { chain in
-                    chains[chain].local(validator).map { runtimes[validator].node.registry.reputation[$0.index] }
-                } ?? 5_000 : 5_000
-            return CommitteeCandidate(validator: validator, stake: validators.members[validator].stake,
-                                      reputation: reputation, region: validators.members[validator].region)
+            CommitteeCandidate(validator: validator, stake: validators.members[validator].stake,
+                               reputation: reputation(of: validator), region: validators.members[validator].region)
         }
         return CommitteeSelection.choose(seats ?? scenario.sharding?.committee ?? candidates.count, from: pool,
                                          salt: encoder.blake2b).sorted()
@@ -364,7 +367,7 @@ public final class Simulator {
         })
         let serial = chains.count
         chains.append(ChainInstance(serial: serial, shard: shard, members: members, validators: set, genesis: genesis,
-                                    startedAt: time))
+                                    startedAt: time, validatorCount: validators.count))
         while currentChain.count < shard.rawValue { currentChain.append(nil) }
         currentChain[shard.rawValue - 1] = serial
         return serial
@@ -761,7 +764,7 @@ public final class Simulator {
         pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial)
         let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
                                      : participant.entryNode
-        chains[serial].window.recordOffered(from: participant.location.region)
+        if sharding.enabled { chains[serial].window.recordOffered(from: participant.location.region) }
         let arrival = network.clientArrival(from: participant.location.region, to: entry, sentAt: loop.now)
         loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction), at: arrival)
     }
@@ -859,7 +862,7 @@ public final class Simulator {
                 loop.schedule(.timer(node: node, incarnation: runtimes[node.index].incarnation, timer: timer),
                               at: max(at - runtimes[node.index].skew, time))
             case .admitted(let id):
-                if tracker.admitted(id, at: time), let submitted = tracker.submittedTime(of: id) {
+                if let submitted = tracker.admitted(id, at: time), sharding.enabled {
                     chains[serial].window.recordAdmission(latencyNanos: (time - submitted).nanoseconds)
                     if submitted >= warmupEnd {
                         sharding.shards[chains[serial].shard.rawValue - 1].admissionNanos.append((time - submitted).nanoseconds)
@@ -1179,20 +1182,17 @@ public final class Simulator {
             lastCommitSigners: block.lastCommit.count, parametersDigest: receipt.parameters.digest, shard: shard.rawValue))
         sharding.shards[shard.rawValue - 1].blocks += 1
         for transaction in block.transactions {
-            if tracker.isFinalized(transaction.id) {
+            let record = tracker.finalized(transaction.id, height: block.height, at: time)
+            if record?.first == false {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "exactly-once", height: block.height, nodes: [node], time: time,
                     detail: "transaction \(transaction.id.hex.prefix(16)) finalized a second time, on \(shard)"))
             }
-            if let submitted = tracker.submittedTime(of: transaction.id) {
+            if let submitted = record?.submitted, sharding.enabled {
                 let latency = (time - submitted).nanoseconds
                 chains[serial].window.recordFinality(latencyNanos: latency)
-                if submitted >= warmupEnd {
-                    sharding.shards[shard.rawValue - 1].finalityNanos.append(latency)
-                    sharding.shards[shard.rawValue - 1].committedTransactions += 1
-                }
+                if submitted >= warmupEnd { sharding.shards[shard.rawValue - 1].finalityNanos.append(latency) }
             }
-            tracker.finalized(transaction.id, height: block.height, at: time)
             pending[transaction.id] = nil
             completed(transaction.id, at: time)
             for input in transaction.inputs where !spentOutPoints.insert(input).inserted {

@@ -61,26 +61,18 @@ public struct TransactionTracker: Sendable {
         rejections.append(nil)
     }
 
-    /// Records the first admission; `true` if it was news.
+    /// Records the first admission; returns when the transaction was submitted if this was it.
     @discardableResult
-    mutating func admitted(_ id: TransactionID, at time: SimTime) -> Bool {
-        guard let index = indexByID[id], admittedNanos[index] == Self.never else { return false }
+    mutating func admitted(_ id: TransactionID, at time: SimTime) -> SimTime? {
+        guard let index = indexByID[id], admittedNanos[index] == Self.never else { return nil }
         admittedNanos[index] = time.nanoseconds
-        return true
+        return SimTime(nanoseconds: submittedNanos[index])
     }
 
     /// `id`'s position in submission order.
     func index(of id: TransactionID) -> Int? { indexByID[id] }
 
-    /// When `id` was submitted.
-    func submittedTime(of id: TransactionID) -> SimTime? {
-        indexByID[id].map { SimTime(nanoseconds: submittedNanos[$0]) }
-    }
 
-    /// Whether `id` was finalized.
-    func isFinalized(_ id: TransactionID) -> Bool {
-        indexByID[id].map { finalizedNanos[$0] != Self.never } ?? false
-    }
 
     /// Records the first rejection of a transaction not finalized; `true` if it was news.
     @discardableResult
@@ -95,13 +87,19 @@ public struct TransactionTracker: Sendable {
         includedNanos[index] = time.nanoseconds
     }
 
-    mutating func finalized(_ id: TransactionID, height: UInt64, at time: SimTime) {
-        guard let index = indexByID[id], finalizedNanos[index] == Self.never else { return }
+    /// Records the first finalization; returns when the transaction was submitted and whether
+    /// this was its first finalization (`nil`: not a submitted transaction).
+    @discardableResult
+    mutating func finalized(_ id: TransactionID, height: UInt64, at time: SimTime) -> (submitted: SimTime, first: Bool)? {
+        guard let index = indexByID[id] else { return nil }
+        let submitted = SimTime(nanoseconds: submittedNanos[index])
+        guard finalizedNanos[index] == Self.never else { return (submitted, false) }
         // A transaction one node refused (e.g. a conflicting spend seen first) can still be
         // finalized from another node's mempool: finality wins.
         rejections[index] = nil
         finalizedNanos[index] = time.nanoseconds
         finalizedHeights[index] = height
+        return (submitted, true)
     }
 
     /// Order `id` traded in a block committed at `time` (the first such time counts).
