@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "Sharding",
-            dependencies: ["GridCore", "Consensus"],
+            dependencies: ["GridCore", "Ledger", "Consensus"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -126,7 +126,7 @@ let package = Package(
             dependencies: ["GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Node", "Scenario"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ShardingTests", dependencies: ["GridCore", "Consensus", "Sharding"], swiftSettings: strictSettings),
+        .testTarget(name: "ShardingTests", dependencies: ["GridCore", "Ledger", "Consensus", "Sharding"], swiftSettings: strictSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",

@@ -65,6 +65,64 @@ public final class Block: Sendable {
     private static func hash(height: UInt64, round: UInt32, parentHash: Digest32, proposer: NodeID, timestamp: SimTime,
                              transactionRoot: Digest32, count: Int, lastCommit: [Vote], evidence: [Evidence],
                              nonce: UInt64, parameterChanges: [ParameterChange]) -> Digest32 {
+        BlockHeader(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
+                    transactionRoot: transactionRoot, transactionCount: count,
+                    lastCommitDigests: lastCommit.map(\.signedDigest), evidenceDigests: evidence.map(\.digest),
+                    proofOfWorkNonce: nonce, parameterChanges: parameterChanges).hash
+    }
+
+    /// The header: what the hash covers, with the transactions by their root.
+    public var header: BlockHeader {
+        BlockHeader(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
+                    transactionRoot: transactionRoot, transactionCount: transactions.count,
+                    lastCommitDigests: lastCommit.map(\.signedDigest), evidenceDigests: evidence.map(\.digest),
+                    proofOfWorkNonce: proofOfWorkNonce, parameterChanges: parameterChanges)
+    }
+
+    /// Bytes on the wire: a 200-byte header, the transactions, 112 bytes per commit vote and 240
+    /// per piece of evidence.
+    public var encodedSize: Int {
+        transactions.reduce(200 + 112 * lastCommit.count + 240 * evidence.count) { $0 + $1.encodedSize }
+    }
+
+    /// The parent hash of the first block.
+    public static let genesisHash = Blake2b.hash(Array("gridtokenx-sim genesis".utf8))
+}
+
+/// A block's header: every field its hash covers, with the transactions, the last commit and
+/// the evidence by their digests. Enough to check a Merkle path into the block without the
+/// block (a light client's view).
+public struct BlockHeader: Sendable {
+    public var height: UInt64
+    public var round: UInt32
+    public var parentHash: Digest32
+    public var proposer: NodeID
+    public var timestamp: SimTime
+    public var transactionRoot: Digest32
+    public var transactionCount: Int
+    public var lastCommitDigests: [Digest32]
+    public var evidenceDigests: [Digest32]
+    public var proofOfWorkNonce: UInt64
+    public var parameterChanges: [ParameterChange]
+
+    public init(height: UInt64, round: UInt32, parentHash: Digest32, proposer: NodeID, timestamp: SimTime,
+                transactionRoot: Digest32, transactionCount: Int, lastCommitDigests: [Digest32],
+                evidenceDigests: [Digest32], proofOfWorkNonce: UInt64, parameterChanges: [ParameterChange]) {
+        self.height = height
+        self.round = round
+        self.parentHash = parentHash
+        self.proposer = proposer
+        self.timestamp = timestamp
+        self.transactionRoot = transactionRoot
+        self.transactionCount = transactionCount
+        self.lastCommitDigests = lastCommitDigests
+        self.evidenceDigests = evidenceDigests
+        self.proofOfWorkNonce = proofOfWorkNonce
+        self.parameterChanges = parameterChanges
+    }
+
+    /// BLAKE2b-256 of the canonical header: the block's hash.
+    public var hash: Digest32 {
         var encoder = CanonicalEncoder()
         encoder.append("block/v2")
         encoder.append(height)
@@ -73,12 +131,12 @@ public final class Block: Sendable {
         encoder.append(proposer.rawValue)
         encoder.append(timestamp)
         encoder.append(transactionRoot)
-        encoder.append(UInt32(count))
-        encoder.append(UInt32(lastCommit.count))
-        for vote in lastCommit { encoder.append(vote.signedDigest) }
-        encoder.append(UInt32(evidence.count))
-        for item in evidence { encoder.append(item.digest) }
-        encoder.append(nonce)
+        encoder.append(UInt32(transactionCount))
+        encoder.append(UInt32(lastCommitDigests.count))
+        for digest in lastCommitDigests { encoder.append(digest) }
+        encoder.append(UInt32(evidenceDigests.count))
+        for digest in evidenceDigests { encoder.append(digest) }
+        encoder.append(proofOfWorkNonce)
         // Appended only when present, so blocks without changes hash as before governance.
         if !parameterChanges.isEmpty {
             encoder.append(UInt32(parameterChanges.count))
@@ -90,14 +148,31 @@ public final class Block: Sendable {
         return encoder.blake2b
     }
 
-    /// Bytes on the wire: a 200-byte header, the transactions, 112 bytes per commit vote and 240
-    /// per piece of evidence.
-    public var encodedSize: Int {
-        transactions.reduce(200 + 112 * lastCommit.count + 240 * evidence.count) { $0 + $1.encodedSize }
+    /// Bytes on the wire: 200, and 32 per digest carried.
+    public var encodedSize: Int { 200 + 32 * (lastCommitDigests.count + evidenceDigests.count) }
+}
+
+/// A block's finality as another chain sees it: the header and the precommits that finalized
+/// it, on chain instance `chain`. Whether the precommits are the committee's is for whoever
+/// knows the committee to check (``CommitteeDirectory`` in the Sharding module).
+public struct CommitCertificate: BlockCommitment {
+    public let chain: UInt64
+    public let header: BlockHeader
+    public let precommits: [Vote]
+    /// The header's hash, computed once.
+    public let digest: Digest32
+
+    public init(chain: UInt64, header: BlockHeader, precommits: [Vote]) {
+        self.chain = chain
+        self.header = header
+        self.precommits = precommits
+        digest = header.hash
     }
 
-    /// The parent hash of the first block.
-    public static let genesisHash = Blake2b.hash(Array("gridtokenx-sim genesis".utf8))
+    public var height: UInt64 { header.height }
+    public var timestamp: SimTime { header.timestamp }
+    public var transactionRoot: Digest32 { header.transactionRoot }
+    public var encodedSize: Int { 8 + header.encodedSize + Vote.encodedSize * precommits.count }
 }
 
 /// The two voting steps of a round.

@@ -52,11 +52,13 @@ public struct Bytes32: Hashable, Comparable, Sendable {
             && lhs.words.3 == rhs.words.3
     }
 
+    /// Hashes the first 16 bytes only: every Bytes32 here is a digest or a public key, uniform
+    /// already, and equality still compares all 32. Halves the hashing of the hottest
+    /// dictionary keys (outputs, transaction ids).
+    @inlinable
     public func hash(into hasher: inout Hasher) {
         hasher.combine(words.0)
         hasher.combine(words.1)
-        hasher.combine(words.2)
-        hasher.combine(words.3)
     }
 
     /// Byte-wise lexicographic order, the same on every platform.

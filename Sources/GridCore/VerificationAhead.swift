@@ -6,6 +6,12 @@ struct SignatureClaim: Hashable, Sendable {
     var key: PublicKey
     var digest: Digest32
     var signature: Signature
+
+    /// The digest and the key, not the 64-byte signature: equality still compares it.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(digest)
+        hasher.combine(key)
+    }
 }
 
 /// Checks signatures on a helper thread before the simulation thread asks for them.

@@ -9,7 +9,8 @@ import HeapModule
 /// The journal is emptied when a block is committed (``commit()``).
 ///
 /// Conservation (checked by ``conservationViolations()``): for every asset,
-/// unspent + escrowed = created − burned, and the unspent total equals the sum over the set.
+/// unspent + escrowed = created − burned + imported − exported (the last two: cross-shard
+/// transfers in and out), and the unspent total equals the sum over the set.
 public struct LedgerState: Sendable {
     enum Entry: Sendable {
         case created(OutPoint, TxOutput)
@@ -17,6 +18,8 @@ public struct LedgerState: Sendable {
         case escrowed(Asset, Int64)
         case minted(Asset, Int64)
         case burned(Asset, Int64)
+        case imported(Asset, Int64)
+        case exported(Asset, Int64)
         case remembered(TransactionID)
         case attestationUsed(Digest32)
     }
@@ -35,6 +38,9 @@ public struct LedgerState: Sendable {
     public private(set) var escrowTotals = AssetAmounts()
     public private(set) var createdTotals = AssetAmounts()
     public private(set) var burnedTotals = AssetAmounts()
+    /// Supply credited here by cross-shard transfers from other shards, and sent to them.
+    public private(set) var importedTotals = AssetAmounts()
+    public private(set) var exportedTotals = AssetAmounts()
     private var committedIDs: [TransactionID: SimTime] = [:]
     private var replayExpiries = Heap<ReplayEntry>()
     private var usedAttestations: Set<Digest32> = []
@@ -74,7 +80,7 @@ public struct LedgerState: Sendable {
     /// attestation commitment and the totals.
     public var commitments: [Digest32] {
         var totals = CanonicalEncoder()
-        for amounts in [unspentTotals, escrowTotals, createdTotals, burnedTotals] {
+        for amounts in [unspentTotals, escrowTotals, createdTotals, burnedTotals, importedTotals, exportedTotals] {
             for asset in Asset.allCases { totals.append(amounts[asset]) }
         }
         return [outputCommitment.digest, attestationCommitment.digest, totals.blake2b]
@@ -155,6 +161,25 @@ public struct LedgerState: Sendable {
         journal.append(.burned(asset, amount))
     }
 
+    /// Records supply a cross-shard transfer brought in from another shard.
+    public mutating func recordImported(_ asset: Asset, _ amount: Int64) {
+        precondition(amount >= 0)
+        importedTotals[asset] += amount
+        journal.append(.imported(asset, amount))
+    }
+
+    /// Records supply a cross-shard transfer delivered to another shard.
+    public mutating func recordExported(_ asset: Asset, _ amount: Int64) {
+        precondition(amount >= 0)
+        exportedTotals[asset] += amount
+        journal.append(.exported(asset, amount))
+    }
+
+    /// Created − burned + imported − exported of `asset`: what this ledger should hold.
+    public func supply(of asset: Asset) -> Int64 {
+        createdTotals[asset] - burnedTotals[asset] + importedTotals[asset] - exportedTotals[asset]
+    }
+
     /// Opens the replay window for a committed transaction.
     public mutating func remember(_ id: TransactionID, validUntil: SimTime) {
         precondition(committedIDs[id] == nil, "transaction remembered twice")
@@ -188,6 +213,10 @@ public struct LedgerState: Sendable {
                 createdTotals[asset] -= amount
             case .burned(let asset, let amount):
                 burnedTotals[asset] -= amount
+            case .imported(let asset, let amount):
+                importedTotals[asset] -= amount
+            case .exported(let asset, let amount):
+                exportedTotals[asset] -= amount
             case .remembered(let id):
                 committedIDs[id] = nil
             case .attestationUsed(let digest):
@@ -260,6 +289,8 @@ public struct LedgerState: Sendable {
             escrowTotals[asset] += other.escrowTotals[asset]
             createdTotals[asset] += other.createdTotals[asset]
             burnedTotals[asset] += other.burnedTotals[asset]
+            importedTotals[asset] += other.importedTotals[asset]
+            exportedTotals[asset] += other.exportedTotals[asset]
         }
         for (id, validUntil) in other.committedIDs where committedIDs[id] == nil {
             committedIDs[id] = validUntil
@@ -282,9 +313,8 @@ public struct LedgerState: Sendable {
                 problems.append("\(asset): outputs sum to \(recount[asset]) but the running total is \(unspentTotals[asset])")
             }
             let held = unspentTotals[asset] + escrowTotals[asset]
-            let supply = createdTotals[asset] - burnedTotals[asset]
-            if held != supply {
-                problems.append("\(asset): unspent \(unspentTotals[asset]) + escrowed \(escrowTotals[asset]) = \(held), but created \(createdTotals[asset]) − burned \(burnedTotals[asset]) = \(supply)")
+            if held != supply(of: asset) {
+                problems.append("\(asset): unspent \(unspentTotals[asset]) + escrowed \(escrowTotals[asset]) = \(held), but created \(createdTotals[asset]) − burned \(burnedTotals[asset]) + imported \(importedTotals[asset]) − exported \(exportedTotals[asset]) = \(supply(of: asset))")
             }
             if escrowTotals[asset] < 0 { problems.append("\(asset): negative escrow \(escrowTotals[asset])") }
         }

@@ -35,6 +35,17 @@ public enum RejectionReason: String, Error, Sendable, CaseIterable, Comparable {
     case votingClosed = "voting_closed"
     /// The voter held no payment tokens when the proposal opened.
     case noVotingWeight = "no_voting_weight"
+    // Cross-shard transfers.
+    /// The chain takes part in no sharded network (it has no committee directory).
+    case notSharded = "not_sharded"
+    /// A lock whose destination is the sender's own region, or whose deadline has passed.
+    case invalidLock = "invalid_lock"
+    /// Evidence that does not prove the named transaction final on its chain.
+    case badReceipt = "bad_receipt"
+    /// A credit for a lock already credited or voided here.
+    case lockResolved = "lock_resolved"
+    /// A settlement for a lock this shard does not hold.
+    case unknownLock = "unknown_lock"
 
     public static func < (lhs: RejectionReason, rhs: RejectionReason) -> Bool { lhs.rawValue < rhs.rawValue }
 }

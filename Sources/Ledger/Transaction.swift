@@ -113,6 +113,18 @@ public enum TransactionKind: Sendable {
     /// A vote on an open proposal (named by the transaction that opened it), weighted by the
     /// signer's payment balance when the proposal opened; a later vote replaces an earlier one.
     case vote(proposal: TransactionID, ballot: Ballot)
+    /// The first step of a cross-shard transfer, in the sender's shard: the inputs fund the
+    /// lock's outputs (held in escrow), the fee and the change.
+    case lockTransfer(inputs: [OutPoint], change: [TxOutput], LockTerms)
+    /// The second step, in the destination's shard: the lock with evidence that a finalized
+    /// block of the source chain holds it. Credits the lock's outputs if the block including
+    /// this is not past the deadline, else voids the lock; either way only once per lock.
+    /// Anyone may relay it (grid operators do); it carries no fee.
+    case creditTransfer(lock: Transaction, InclusionEvidence)
+    /// The last step, in the sender's shard: the credit with evidence that a finalized block of
+    /// the destination chain holds it. That block's time against the deadline says whether the
+    /// locked amounts left for the destination or go back to the sender.
+    case settleLock(credit: Transaction, InclusionEvidence)
 
     /// A short name for reports and traces.
     public var name: String {
@@ -124,6 +136,9 @@ public enum TransactionKind: Sendable {
         case .settleTrade: "settle_trade"
         case .propose: "propose"
         case .vote: "vote"
+        case .lockTransfer: "lock_transfer"
+        case .creditTransfer: "credit_transfer"
+        case .settleLock: "settle_lock"
         }
     }
 }
@@ -155,7 +170,8 @@ public final class Transaction: Sendable {
                                          validUntil: validUntil, nonce: nonce)
         let id = Blake2b.hash(encoded)
         self.init(signer: keyPair.publicKey, region: region, kind: kind, fee: fee, validUntil: validUntil,
-                  nonce: nonce, id: id, signature: keyPair.sign(id, scheme: scheme), size: encoded.count + 64)
+                  nonce: nonce, id: id, signature: keyPair.sign(id, scheme: scheme),
+                  size: encoded.count + 64 + Transaction.carriedSize(of: kind))
     }
 
     /// A transaction with a given signature, which may be wrong: how invalid input is produced.
@@ -164,7 +180,18 @@ public final class Transaction: Sendable {
         let encoded = Transaction.encode(signer: signer, region: region, kind: kind, fee: fee,
                                          validUntil: validUntil, nonce: nonce)
         self.init(signer: signer, region: region, kind: kind, fee: fee, validUntil: validUntil, nonce: nonce,
-                  id: Blake2b.hash(encoded), signature: signature, size: encoded.count + 64)
+                  id: Blake2b.hash(encoded), signature: signature, size: encoded.count + 64 + Transaction.carriedSize(of: kind))
+    }
+
+    /// Bytes a relayed transaction carries beyond its encoding: the transaction it names and
+    /// the evidence (the encoding holds only their digests).
+    private static func carriedSize(of kind: TransactionKind) -> Int {
+        switch kind {
+        case .creditTransfer(let subject, let evidence), .settleLock(let subject, let evidence):
+            subject.encodedSize + evidence.encodedSize
+        default:
+            0
+        }
     }
 
     private init(signer: PublicKey, region: Region, kind: TransactionKind, fee: MicroTokens, validUntil: SimTime,
@@ -194,8 +221,9 @@ public final class Transaction: Sendable {
     /// The inputs the transaction spends.
     public var inputs: [OutPoint] {
         switch kind {
-        case .transfer(let inputs, _), .placeOrder(_, let inputs, _), .propose(_, let inputs, _): inputs
-        case .mint, .cancelOrder, .settleTrade, .vote: []
+        case .transfer(let inputs, _), .placeOrder(_, let inputs, _), .propose(_, let inputs, _),
+             .lockTransfer(let inputs, _, _): inputs
+        case .mint, .cancelOrder, .settleTrade, .vote, .creditTransfer, .settleLock: []
         }
     }
 
@@ -250,6 +278,21 @@ public final class Transaction: Sendable {
             encoder.append(UInt8(6))
             encoder.append(proposal)
             encoder.append(ballot.rawValue)
+        case .lockTransfer(let inputs, let change, let terms):
+            encoder.append(UInt8(7))
+            encoder.append(UInt8(terms.destination.index))
+            encoder.append(terms.deadline)
+            append(terms.outputs, to: &encoder)
+            append(inputs, to: &encoder)
+            append(change, to: &encoder)
+        case .creditTransfer(let lock, let evidence):
+            encoder.append(UInt8(8))
+            encoder.append(lock.id)
+            append(evidence, to: &encoder)
+        case .settleLock(let credit, let evidence):
+            encoder.append(UInt8(9))
+            encoder.append(credit.id)
+            append(evidence, to: &encoder)
         }
         return encoder.bytes
     }
@@ -259,6 +302,17 @@ public final class Transaction: Sendable {
         for input in inputs {
             encoder.append(input.transaction)
             encoder.append(input.index)
+        }
+    }
+
+    private static func append(_ evidence: InclusionEvidence, to encoder: inout CanonicalEncoder) {
+        encoder.append(evidence.commitment.chain)
+        encoder.append(evidence.commitment.digest)
+        encoder.append(UInt32(evidence.path.leafIndex))
+        encoder.append(UInt32(evidence.path.steps.count))
+        for step in evidence.path.steps {
+            encoder.append(step.sibling)
+            encoder.append(step.siblingIsLeft ? UInt8(1) : UInt8(0))
         }
     }
 

@@ -52,6 +52,17 @@ public struct GridDecisionCounts: Hashable, Sendable {
     }
 }
 
+/// A step of a cross-shard transfer that a block made: what the relayers act on.
+public enum CrossShardStep: Sendable {
+    /// A lock was placed (in the sender's shard) by the transaction at `index` in the block.
+    case locked(lock: TransactionID, index: Int)
+    /// A credit (at `index`) resolved a lock in the destination's shard: `credited` if it was
+    /// in time, else the lock was voided and its amounts go back.
+    case resolved(lock: TransactionID, credit: TransactionID, index: Int, credited: Bool, amounts: AssetAmounts)
+    /// The sender's shard settled a lock: released to the destination or refunded.
+    case settled(lock: TransactionID, credited: Bool, amounts: AssetAmounts)
+}
+
 /// What applying a block did. Keep it to ``ExchangeState/rollback(_:)`` the block or
 /// ``ExchangeState/commit(_:)`` it.
 public struct BlockReceipt: Sendable {
@@ -73,6 +84,8 @@ public struct BlockReceipt: Sendable {
     public var parameterChanges: [ParameterChange]
     /// The governance parameters after the block.
     public var parameters: GovernanceParameters
+    /// Cross-shard locks, credits and settlements, in block order.
+    public var crossShard: [CrossShardStep]
     /// The state root after the block.
     public var stateRoot: Digest32
     fileprivate var savepoint: ExchangeSavepoint
@@ -129,6 +142,32 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         case slotCleared(previous: Int64)
         case expiryPopped(ExpiryEntry)
         case timeoutPopped(TimeoutEntry)
+        case lockOpened(TransactionID)
+        case lockClosed(OutboundLock)
+        case inboundResolved(TransactionID)
+    }
+
+    /// A cross-shard lock this shard holds until the destination's answer settles it.
+    struct OutboundLock: Hashable, Sendable {
+        var transaction: TransactionID
+        var owner: PublicKey
+        var terms: LockTerms
+
+        var digest: Digest32 {
+            Blake2b.hash(capacity: 72) { encoder in
+                encoder.append(UInt8(0x4C))
+                encoder.append(transaction)
+                encoder.append(owner.bytes)
+            }
+        }
+    }
+
+    /// The commitment entry of a lock resolved here (credited or voided), kept against a second credit.
+    static func resolvedDigest(_ lock: TransactionID) -> Digest32 {
+        Blake2b.hash(capacity: 48) { encoder in
+            encoder.append(UInt8(0x52))
+            encoder.append(lock)
+        }
     }
 
     struct ExpiryEntry: Comparable, Sendable {
@@ -156,6 +195,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         var gridDecisions = GridDecisionCounts()
         var tallies: [GovernanceTally] = []
         var parameterChanges: [ParameterChange] = []
+        var crossShard: [CrossShardStep] = []
     }
 
     public private(set) var ledger: LedgerState
@@ -177,6 +217,14 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     private var lastClearedSlot: Int64 = -1
     private var orderExpiries = Heap<ExpiryEntry>()
     private var tradeTimeouts = Heap<TimeoutEntry>()
+    /// Cross-shard locks placed here and not yet settled.
+    private var outboundLocks: [TransactionID: OutboundLock] = [:]
+    /// Locks of other shards credited or voided here (a lock resolves once, ever).
+    private var resolvedInbound: Set<TransactionID> = []
+    /// Checks the commit certificates of cross-shard receipts; `nil` outside a sharded network,
+    /// where cross-shard transactions are rejected (`not_sharded`). Configuration, not state:
+    /// it is not in the state root.
+    public var commitVerifier: (any CommitVerifier)?
     private var marketCommitment = MultisetHash()
     private var journal: [Entry] = []
     private var events = Events()
@@ -214,6 +262,11 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     public var openOrderCount: Int { openOrders.count }
     /// Trades awaiting settlement.
     public var openTradeCount: Int { trades.count }
+    /// Cross-shard locks awaiting settlement.
+    public var openLockCount: Int { outboundLocks.count }
+
+    /// Whether a cross-shard lock was credited or voided here.
+    public func isResolved(lock: TransactionID) -> Bool { resolvedInbound.contains(lock) }
 
     public func trade(_ id: TradeID) -> Trade? { trades[id] }
 
@@ -256,6 +309,10 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             held.payment += trade.value.rawValue + trade.premium.rawValue
         }
         held.payment += feePool + governance.heldDeposits
+        for lock in outboundLocks.values {
+            let amounts = lock.terms.amounts
+            for asset in Asset.allCases { held[asset] += amounts[asset] }
+        }
         for asset in Asset.allCases where held[asset] != ledger.escrowTotals[asset] {
             problems.append("\(asset): orders, trades and fees hold \(held[asset]) but the ledger's escrow is \(ledger.escrowTotals[asset])")
         }
@@ -305,6 +362,10 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             movedEscrow.energy += trade.quantity.rawValue
             movedEscrow.payment += (trade.value + trade.premium).rawValue
         }
+        for lock in outboundLocks.values where movesOwner(lock.owner) {
+            let amounts = lock.terms.amounts
+            for asset in Asset.allCases { movedEscrow[asset] += amounts[asset] }
+        }
         let ledgers = ledger.splitting(movingOwners: movesOwner, movedEscrow: movedEscrow)
         var kept = self
         var moved = self
@@ -319,8 +380,10 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         for area in books.indices {
             if movesArea(area) { kept.books[area] = OrderBook() } else { moved.books[area] = OrderBook() }
         }
-        kept.keepMarket(orders: { !movesArea($0.area) }, trades: { !movedTrades.contains($0) })
-        moved.keepMarket(orders: { movesArea($0.area) }, trades: { movedTrades.contains($0) })
+        kept.keepMarket(orders: { !movesArea($0.area) }, trades: { !movedTrades.contains($0) },
+                        locks: { !movesOwner($0.owner) })
+        moved.keepMarket(orders: { movesArea($0.area) }, trades: { movedTrades.contains($0) },
+                         locks: { movesOwner($0.owner) })
         kept.height = 0
         moved.height = 0
         return (kept, moved)
@@ -346,20 +409,24 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         openOrders.merge(other.openOrders) { _, _ in preconditionFailure("an order number on both sides of a merge") }
         orderByTransaction.merge(other.orderByTransaction) { _, _ in preconditionFailure("an order on both sides of a merge") }
         trades.merge(other.trades) { _, _ in preconditionFailure("a trade on both sides of a merge") }
+        outboundLocks.merge(other.outboundLocks) { _, _ in preconditionFailure("a lock on both sides of a merge") }
+        resolvedInbound.formUnion(other.resolvedInbound)
         producerSources.merge(other.producerSources) { mine, _ in mine }
         for entry in other.orderExpiries.unordered { orderExpiries.insert(entry) }
         for entry in other.tradeTimeouts.unordered { tradeTimeouts.insert(entry) }
         nextOrderNumber = max(nextOrderNumber, other.nextOrderNumber)
         fillCounter = max(fillCounter, other.fillCounter)
         lastClearedSlot = max(lastClearedSlot, other.lastClearedSlot)
-        keepMarket(orders: { _ in true }, trades: { _ in true })
+        keepMarket(orders: { _ in true }, trades: { _ in true }, locks: { _ in true })
         height = 0
         self.instance = instance
     }
 
-    /// Drops the open orders and trades the filters reject, with their expiry and timeout
-    /// entries, and recomputes the market commitment from what is left.
-    private mutating func keepMarket(orders keepsOrder: (OpenOrder) -> Bool, trades keepsTrade: (TradeID) -> Bool) {
+    /// Drops the open orders, trades and cross-shard locks the filters reject, with their expiry
+    /// and timeout entries, and recomputes the market commitment from what is left (resolved
+    /// locks stay on every part: a lock resolves once wherever its destination goes).
+    private mutating func keepMarket(orders keepsOrder: (OpenOrder) -> Bool, trades keepsTrade: (TradeID) -> Bool,
+                                     locks keepsLock: (OutboundLock) -> Bool) {
         openOrders = openOrders.filter { keepsOrder($0.value) }
         orderByTransaction = orderByTransaction.filter { openOrders[$0.value] != nil }
         trades = trades.filter { keepsTrade($0.key) }
@@ -368,6 +435,9 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         marketCommitment = MultisetHash()
         for order in openOrders.values { marketCommitment.insert(order.digest) }
         for trade in trades.values { marketCommitment.insert(trade.digest) }
+        outboundLocks = outboundLocks.filter { keepsLock($0.value) }
+        for lock in outboundLocks.values { marketCommitment.insert(lock.digest) }
+        for lock in resolvedInbound { marketCommitment.insert(Self.resolvedDigest(lock)) }
     }
 
     // MARK: Admission
@@ -433,7 +503,38 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                                 fee: transaction.fee)
         case .vote(let proposal, _):
             return governance.checkVote(on: proposal, by: transaction.signer, height: height)
+        case .lockTransfer(let inputs, let change, let terms):
+            guard commitVerifier != nil else { return .notSharded }
+            guard terms.destination != transaction.region, terms.deadline > time, !terms.outputs.isEmpty else {
+                return .invalidLock
+            }
+            let required: AssetAmounts
+            switch LedgerState.sumOutputs(terms.outputs) {
+            case .success(let sums): required = sums
+            case .failure(let reason): return reason
+            }
+            return checkBalance(inputs: inputs, owner: transaction.signer, outputs: change, required: required,
+                                fee: transaction.fee)
+        case .creditTransfer(let lock, let evidence):
+            guard let commitVerifier else { return .notSharded }
+            guard let terms = lock.lockTerms else { return .badReceipt }
+            guard transaction.region == terms.destination else { return .wrongRegion }
+            guard !resolvedInbound.contains(lock.id) else { return .lockResolved }
+            return proves(evidence, lock.id, commitVerifier, verifier: verifier, work: &work) ? nil : .badReceipt
+        case .settleLock(let credit, let evidence):
+            guard let commitVerifier else { return .notSharded }
+            guard case .creditTransfer(let lock, _) = credit.kind else { return .badReceipt }
+            guard let open = outboundLocks[lock.id] else { return .unknownLock }
+            guard transaction.region == lock.region, open.owner == lock.signer else { return .wrongRegion }
+            return proves(evidence, credit.id, commitVerifier, verifier: verifier, work: &work) ? nil : .badReceipt
         }
+    }
+
+    /// Whether `evidence` shows transaction `id` in a block its chain finalized.
+    private func proves(_ evidence: InclusionEvidence, _ id: TransactionID, _ commitVerifier: any CommitVerifier,
+                        verifier: SignatureVerifier, work: inout WorkMeter) -> Bool {
+        work.hashes += evidence.path.steps.count + 1
+        return evidence.includes(id) && commitVerifier.verifies(evidence.commitment, verifier: verifier, work: &work)
     }
 
     private func checkBalance(inputs: [OutPoint], owner: PublicKey, outputs: [TxOutput], required: AssetAmounts,
@@ -535,7 +636,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                     continue
                 }
             }
-            execute(transaction, context: context, work: &work)
+            execute(transaction, index: index, context: context, work: &work)
             spentInBlock.formUnion(transaction.inputs)
             applied.append(transaction)
         }
@@ -544,7 +645,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             context: context, applied: applied, rejected: rejected, trades: events.trades,
             settlements: events.settlements, createdOutputs: events.createdOutputs,
             expiredOrders: events.expiredOrders, gridDecisions: events.gridDecisions, tallies: events.tallies,
-            parameterChanges: events.parameterChanges, parameters: governance.parameters, stateRoot: stateRoot,
+            parameterChanges: events.parameterChanges, parameters: governance.parameters,
+            crossShard: events.crossShard, stateRoot: stateRoot,
             savepoint: blockStart))
     }
 
@@ -566,7 +668,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                           governance: governance.savepoint, height: height)
     }
 
-    private mutating func execute(_ transaction: Transaction, context: BlockContext, work: inout WorkMeter) {
+    private mutating func execute(_ transaction: Transaction, index: Int, context: BlockContext, work: inout WorkMeter) {
         outputOrigin = transaction.id
         nextOutputIndex = 0
         ledger.remember(transaction.id, validUntil: transaction.validUntil)
@@ -605,6 +707,47 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                             weights: ledger.balances(of: .payment))
         case .vote(let proposal, let ballot):
             governance.vote(on: proposal, by: transaction.signer, ballot: ballot)
+        case .lockTransfer(_, let change, let terms):
+            for output in change { createOutput(output) }
+            let amounts = terms.amounts
+            for asset in Asset.allCases where amounts[asset] > 0 { ledger.adjustEscrow(asset, by: amounts[asset]) }
+            let lock = OutboundLock(transaction: transaction.id, owner: transaction.signer, terms: terms)
+            outboundLocks[transaction.id] = lock
+            marketCommitment.insert(lock.digest)
+            journal.append(.lockOpened(transaction.id))
+            events.crossShard.append(.locked(lock: transaction.id, index: index))
+        case .creditTransfer(let lock, _):
+            let terms = lock.lockTerms!
+            resolvedInbound.insert(lock.id)
+            marketCommitment.insert(Self.resolvedDigest(lock.id))
+            journal.append(.inboundResolved(lock.id))
+            let credited = context.timestamp <= terms.deadline
+            if credited {
+                for output in terms.outputs { createOutput(output) }
+                let amounts = terms.amounts
+                for asset in Asset.allCases where amounts[asset] > 0 { ledger.recordImported(asset, amounts[asset]) }
+            }
+            events.crossShard.append(.resolved(lock: lock.id, credit: transaction.id, index: index, credited: credited,
+                                               amounts: terms.amounts))
+        case .settleLock(let credit, let evidence):
+            guard case .creditTransfer(let lockTransaction, _) = credit.kind,
+                  let lock = outboundLocks.removeValue(forKey: lockTransaction.id) else {
+                preconditionFailure("settling a lock that check did not find")
+            }
+            marketCommitment.remove(lock.digest)
+            journal.append(.lockClosed(lock))
+            let amounts = lock.terms.amounts
+            let credited = evidence.commitment.timestamp <= lock.terms.deadline
+            for asset in Asset.allCases where amounts[asset] > 0 {
+                ledger.adjustEscrow(asset, by: -amounts[asset])
+                if credited { ledger.recordExported(asset, amounts[asset]) }
+            }
+            if !credited {
+                for output in lock.terms.outputs {
+                    createOutput(TxOutput(owner: lock.owner, asset: output.asset, amount: output.amount))
+                }
+            }
+            events.crossShard.append(.settled(lock: lock.transaction, credited: credited, amounts: amounts))
         }
     }
 
@@ -977,6 +1120,14 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                 orderExpiries.insert(entry)
             case .timeoutPopped(let entry):
                 tradeTimeouts.insert(entry)
+            case .lockOpened(let id):
+                marketCommitment.remove(outboundLocks.removeValue(forKey: id)!.digest)
+            case .lockClosed(let lock):
+                outboundLocks[lock.transaction] = lock
+                marketCommitment.insert(lock.digest)
+            case .inboundResolved(let id):
+                resolvedInbound.remove(id)
+                marketCommitment.remove(Self.resolvedDigest(id))
             }
         }
         for index in books.indices { books[index].rollback(to: savepoint.books[index]) }

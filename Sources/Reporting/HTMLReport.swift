@@ -99,7 +99,7 @@ public enum HTMLReport {
                    (x: series.startSeconds[$0], y: Double(series.tradedWh[$0]) / 1000)
                })], xLabel: "simulated time (s)", yLabel: "kWh"))
         if report.autoscaler != nil {
-            html += Report.autoscalerLines(report).map { "<p>\(escape($0))</p>" }.joined()
+            html += (Report.autoscalerLines(report) + Report.crossShardLines(report)).map { "<p>\(escape($0))</p>" }.joined()
         } else {
             html += "<p>Autoscaler: not enabled (one shard serves every region).</p>"
         }

@@ -112,7 +112,7 @@ public enum MarkdownReport {
                 lines.append("| \(line.line) | \(format(line.maxLoadingPercent)) % | \(format(line.meanLoadingPercent)) % | \(format(Double(line.highShareBp) / 100)) % of samples |")
             }
         }
-        for line in Report.autoscalerLines(report) {
+        for line in Report.autoscalerLines(report) + Report.crossShardLines(report) {
             lines.append("")
             lines.append(line)
         }

@@ -310,6 +310,8 @@ public struct Report: Codable, Sendable {
     public var governance: Governance?
     /// Sharded runs only.
     public var autoscaler: Autoscaler?
+    /// Sharded runs with cross-shard transfers only.
+    public var crossShard: CrossShard?
     public var harness: HarnessFigures
 
     /// Builds the report of `result`.
@@ -400,6 +402,7 @@ public struct Report: Codable, Sendable {
             memoryPeakBytes: result.nodeMemoryPeakBytes.max() ?? 0)]
         if result.sharding.enabled { shards = Report.shardRows(result, series: series) }
         autoscaler = Report.autoscalerSection(result)
+        crossShard = Report.crossShardSection(result)
 
         let statistics = result.market
         market = Market(

@@ -47,6 +47,41 @@ extension Report {
         public var splitsWithoutValidators: Int
     }
 
+    /// Cross-shard transfers: how every lock ended (`locked` = delivered + refunded +
+    /// awaiting_credit + awaiting_settlement) and how long the two remote steps took.
+    public struct CrossShard: Codable, Sendable {
+        public var locked: Int
+        public var delivered: Int
+        public var refunded: Int
+        public var awaitingCredit: Int
+        public var awaitingSettlement: Int
+        public var resends: Int
+        /// Lock submitted → credit final in the destination (credited transfers).
+        public var credit: LatencySummary
+        /// Lock submitted → settlement final in the sender's shard.
+        public var settlement: LatencySummary
+    }
+
+    /// The `cross_shard` section; `nil` unless the run was sharded with cross-shard transfers.
+    static func crossShardSection(_ result: RunResult) -> CrossShard? {
+        guard let settings = result.scenario.sharding, settings.crossShardShare.rawValue > 0 else { return nil }
+        let statistics = result.sharding.crossShard
+        return CrossShard(locked: statistics.locked, delivered: statistics.delivered, refunded: statistics.refunded,
+                          awaitingCredit: statistics.awaitingCredit, awaitingSettlement: statistics.awaitingSettlement,
+                          resends: statistics.resends, credit: LatencySummary(nanoseconds: statistics.creditNanos),
+                          settlement: LatencySummary(nanoseconds: statistics.settlementNanos))
+    }
+
+    /// The cross-shard transfers as a sentence; empty without them.
+    static func crossShardLines(_ report: Report) -> [String] {
+        guard let transfers = report.crossShard else { return [] }
+        return ["Cross-shard transfers: \(transfers.locked) locked = \(transfers.delivered) delivered + \(transfers.refunded) refunded "
+                + "+ \(transfers.awaitingCredit) awaiting credit + \(transfers.awaitingSettlement) awaiting settlement; "
+                + "\(transfers.resends) relays sent again. Credit final p50 \(Self.milliseconds(transfers.credit.p50Ms)), "
+                + "p99 \(Self.milliseconds(transfers.credit.p99Ms)) after the lock's submission; settled p99 "
+                + "\(Self.milliseconds(transfers.settlement.p99Ms))."]
+    }
+
     /// The `shards` section of a sharded run: one entry per shard that ever existed. Its
     /// transactions finalized per bucket of `series` come from its chains' blocks.
     static func shardRows(_ result: RunResult, series: Series) -> [Shard] {

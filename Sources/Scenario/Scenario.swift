@@ -318,6 +318,12 @@ public struct ShardingSettings: Sendable {
     public var committee: Int
     public var handover: SimDuration
     public var autoscaler: AutoscalerSettings
+    /// Share of transfers paying a participant in another shard.
+    public var crossShardShare: BasisPoints
+    /// A lock's deadline after its transaction is made.
+    public var crossShardDeadline: SimDuration
+    /// How long a relayer waits for a relayed step to become final before sending it again.
+    public var relayRetry: SimDuration
 }
 
 public struct AutoscalerSettings: Sendable {
@@ -561,7 +567,9 @@ extension Scenario {
             problem(scaler["max_shards"], "`max_shards` \(settings.maxShards) is below `min_shards` or the \(shards.count) shards at the start")
         }
         return ShardingSettings(shards: shards, committee: committee, handover: node["handover"].duration,
-                                autoscaler: settings)
+                                autoscaler: settings, crossShardShare: node["cross_shard"].basisPoints,
+                                crossShardDeadline: node["cross_shard_deadline"].duration,
+                                relayRetry: node["relay_retry"].duration)
     }
 
     static func faults(_ node: ScenarioNode, validators: ValidatorSettings, run: RunSettings, liveness: LivenessSettings,

@@ -303,6 +303,12 @@ public enum ScenarioSchema {
         Field("handover", .quantity(.duration, 0...1e13), .defaultValue("2 s"),
               "how long a reshard takes: the committees load the moved state before consensus starts again"),
         Field("autoscaler", .object(autoscaler), .optional, "when shards split and merge"),
+        Field("cross_shard", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
+              "share of transfers that pay a participant in another shard: locked in the sender's shard, credited in the recipient's with a receipt, refunded past the deadline"),
+        Field("cross_shard_deadline", .quantity(.duration, 1e9...1e15), .defaultValue("60 s"),
+              "how long after the lock the destination may credit it; a later receipt voids the lock and the sender is refunded"),
+        Field("relay_retry", .quantity(.duration, 1e8...1e13), .defaultValue("5 s"),
+              "a relayer (the grid operator) sends a receipt or an acknowledgement again after this long without it being final"),
     ]
 
     public static let workload: [Field] = [

@@ -33,6 +33,9 @@ public enum Event: Sendable {
     case fault(index: Int32)
     /// The shard monitor closes a window; the autoscaler reads it.
     case shardMonitor
+    /// A relayer's wait for cross-shard transfer `transfer`'s step to be final ran out: unless the
+    /// transfer moved on since send `attempt`, the step goes again.
+    case relayCheck(transfer: Int32, attempt: Int32)
     /// A busy node has a core free again and work queued.
     case nodeReady(node: NodeID)
 }

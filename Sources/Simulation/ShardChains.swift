@@ -89,6 +89,8 @@ public struct ShardSummary: Sendable {
     public var memoryPeakBytes: Int64 = 0
     /// The deepest mempool a window ended with.
     public var mempoolPeak = 0
+    /// Validator indices of its latest committee.
+    public var committee: [Int] = []
 
     /// Simulated seconds the shard existed after `warmupEnd` until `runEnd`.
     public func activeSeconds(warmupEnd: SimTime, runEnd: SimTime) -> Double {
@@ -108,6 +110,7 @@ public struct ShardingStatistics: Sendable {
     public var loads: [ShardLoad] = []
     /// Committees that could not be formed when a split was due (no standby validators).
     public var splitsWithoutValidators = 0
+    public var crossShard = CrossShardStatistics()
 
     public init() {}
 }

@@ -188,6 +188,10 @@ public final class Simulator {
     private var shardMap: ShardMap
     private var autoscaler: Autoscaler?
     private var sharding = ShardingStatistics()
+    /// Every chain instance's committee, against which cross-shard receipts are checked.
+    private let directory = CommitteeDirectory()
+    private var crossShardTransfers: [CrossShardTransfer] = []
+    private var transferOfLock: [TransactionID: Int] = [:]
     private var violations: [InvariantViolation] = []
     private var effects: [NodeEffect] = []
     /// Transactions submitted and not yet finalized or rejected.
@@ -292,6 +296,7 @@ public final class Simulator {
                 maxShards: scaler.maxShards, minShards: scaler.minShards))
         }
         var rest = genesis
+        rest.commitVerifier = directory
         var standby = Array(validators.members.indices)
         for shard in shardMap.shards {
             var state = rest
@@ -305,9 +310,9 @@ public final class Simulator {
             let committee = chooseCommittee(for: shard.id, from: standby)
             standby.removeAll { committee.contains($0) }
             startChain(shard: shard.id, members: committee, genesis: state, at: .zero)
-            sharding.shards.append(ShardSummary(shard: shard.id, regions: shard.regions, createdAt: .zero))
+            sharding.shards.append(ShardSummary(shard: shard.id, regions: shard.regions, createdAt: .zero, committee: committee))
         }
-        workload.recipientPools = recipientPools()
+        updateRecipientPools()
     }
 
     /// Which market areas lie wholly in `regions`.
@@ -325,14 +330,22 @@ public final class Simulator {
         }
     }
 
-    /// For each region, the participants in the same shard (whom a transfer may pay).
-    private func recipientPools() -> [[Int]] {
-        Region.allCases.map { region in
-            let shard = shardMap.shard(of: region)
-            return workload.agents.indices.filter {
-                workload.agents[$0].participantClass >= 0 && shardMap.shard(of: workload.agents[$0].location.region) == shard
+    /// For each region, the participants in the same shard (whom a transfer may pay) and, with
+    /// cross-shard transfers, those in other shards.
+    private func updateRecipientPools() {
+        let shardOfRegion = Region.allCases.map { shardMap.shard(of: $0).rawValue }
+        let participants = workload.agents.indices.filter { workload.agents[$0].participantClass >= 0 }
+        var pools = Array(repeating: [Int](), count: Region.allCases.count)
+        var foreign = pools
+        for region in Region.allCases {
+            for agent in participants {
+                let same = shardOfRegion[workload.agents[agent].location.region.index] == shardOfRegion[region.index]
+                if same { pools[region.index].append(agent) } else { foreign[region.index].append(agent) }
             }
         }
+        workload.recipientPools = pools
+        workload.shardOfRegion = shardOfRegion
+        if scenario.sharding?.crossShardShare.rawValue ?? 0 > 0 { workload.foreignPools = foreign }
     }
 
     /// `seats` validators from `candidates` by the proposer score, salted by the shard and the
@@ -366,10 +379,12 @@ public final class Simulator {
             return Validator(id: NodeID(local), publicKey: member.publicKey, stake: member.stake, region: member.region)
         })
         let serial = chains.count
+        directory.register(chain: UInt64(serial), committee: set)
         chains.append(ChainInstance(serial: serial, shard: shard, members: members, validators: set, genesis: genesis,
                                     startedAt: time, validatorCount: validators.count))
         while currentChain.count < shard.rawValue { currentChain.append(nil) }
         currentChain[shard.rawValue - 1] = serial
+        if sharding.shards.count >= shard.rawValue { sharding.shards[shard.rawValue - 1].committee = members }
         return serial
     }
 
@@ -457,6 +472,7 @@ public final class Simulator {
             tracer?(TraceLine(time: violation.time, kind: .verdict, node: violation.nodes.first?.index ?? 0,
                               height: violation.height, detail: "\(violation.kind.rawValue) \(violation.invariant): \(violation.detail)"))
         }
+        finishCrossShard()
         let blocks = chains.flatMap(\.blocks)
         for chain in chains where chain.isCurrent {
             sharding.shards[chain.shard.rawValue - 1].regions = shardMap.regions(of: chain.shard)
@@ -635,6 +651,8 @@ public final class Simulator {
             guard runtimes[to.index].chain == Int(chain), runtimes[from.index].chain == Int(chain) else { return }
             if let tracer { traceDelivery(message, from: from, to: to, tracer) }
             deliver(.message(from: chains[Int(chain)].local(from.index)!, message), to: to)
+        case .relayCheck(let transfer, let attempt):
+            retryRelay(Int(transfer), attempt: attempt)
         case .shardMonitor:
             closeMonitorWindow()
             loop.schedule(.shardMonitor, at: now + scenario.sharding!.autoscaler.interval)
@@ -1032,7 +1050,7 @@ public final class Simulator {
         end(old, at: now)
         let keptChain = startChain(shard: shard, members: kept, genesis: parts.kept, at: now)
         let newChain = startChain(shard: new, members: joining, genesis: parts.moved, at: now)
-        sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now))
+        sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now, committee: joining))
         sharding.shards[shard.rawValue - 1].regions = shardMap.regions(of: shard)
         for serial in [keptChain, newChain] { seat(chains[serial].members, on: serial) }
         let rerouted = reroute(from: [old])
@@ -1115,7 +1133,7 @@ public final class Simulator {
             let entry = pending[id]!
             route(entry.transaction, by: entry.agent)
         }
-        workload.recipientPools = recipientPools()
+        updateRecipientPools()
         return waiting.count
     }
 
@@ -1125,7 +1143,7 @@ public final class Simulator {
         func totals(_ states: [ChainState]) -> [Int64] {
             Asset.allCases.flatMap { asset in
                 [states.reduce(0) { $0 + $1.ledger.unspentTotals[asset] + $1.ledger.escrowTotals[asset] },
-                 states.reduce(0) { $0 + $1.ledger.createdTotals[asset] - $1.ledger.burnedTotals[asset] }]
+                 states.reduce(0) { $0 + $1.ledger.supply(of: asset) }]
             }
         }
         var problems = after.flatMap { $0.conservationViolations() }
@@ -1211,6 +1229,7 @@ public final class Simulator {
             scheduleVotes(onProposal: index, at: time)
         }
         market.record(receipt, committedAt: time)
+        relayCrossShard(receipt.crossShard, in: block, votes: votes, on: serial, by: node, at: time)
         for settlement in receipt.settlements {
             guard let orders = ordersOfTrade.removeValue(forKey: settlement.trade) else { continue }
             tracker.settled(orders.buy, at: time)
@@ -1232,6 +1251,143 @@ public final class Simulator {
                     kind: .safety, invariant: "conservation", height: block.height, nodes: [node], time: time,
                     detail: problems.joined(separator: "; ")))
             }
+        }
+    }
+
+    // MARK: Cross-shard relaying
+
+    /// Carries the cross-shard steps of a block first finalized on chain `serial`: a lock's
+    /// receipt goes to the destination's shard, a credit's acknowledgement back to the sender's,
+    /// each with the block's commit certificate and the transaction's Merkle path. Checks that
+    /// every lock resolves once and settles the way it resolved.
+    private func relayCrossShard(_ steps: [CrossShardStep], in block: Block, votes: [Vote], on serial: Int,
+                                 by node: NodeID, at time: SimTime) {
+        guard !steps.isEmpty else { return }
+        let tree = MerkleTree(leaves: block.transactions.map(\.id))
+        let certificate = CommitCertificate(chain: UInt64(serial), header: block.header,
+                                            precommits: votes.filter { $0.kind == .precommit && $0.blockHash == block.hash })
+        func evidence(_ index: Int) -> InclusionEvidence {
+            InclusionEvidence(commitment: certificate, path: tree.proof(forLeafAt: index))
+        }
+        func broken(_ detail: String) {
+            violations.append(InvariantViolation(kind: .safety, invariant: "cross-shard-atomicity", height: block.height,
+                                                 nodes: [node], time: time, detail: detail))
+        }
+        for step in steps {
+            switch step {
+            case .locked(let lock, let index):
+                let transaction = block.transactions[index]
+                let transfer = crossShardTransfers.count
+                transferOfLock[lock] = transfer
+                crossShardTransfers.append(CrossShardTransfer(lock: transaction,
+                                                              submittedAt: tracker.submittedTime(of: lock) ?? time))
+                sharding.crossShard.locked += 1
+                sendStep(.creditTransfer(lock: transaction, evidence(index)), of: transfer, at: time)
+            case .resolved(let lock, _, let index, let credited, _):
+                guard let transfer = transferOfLock[lock], crossShardTransfers[transfer].stage == .locked else {
+                    broken("lock \(lock.hex.prefix(16)) resolved in the destination a second time or without a lock")
+                    continue
+                }
+                crossShardTransfers[transfer].stage = .resolved(credited: credited)
+                if credited {
+                    sharding.crossShard.creditNanos.append((time - crossShardTransfers[transfer].submittedAt).nanoseconds)
+                }
+                sendStep(.settleLock(credit: block.transactions[index], evidence(index)), of: transfer, at: time)
+            case .settled(let lock, let credited, _):
+                guard let transfer = transferOfLock[lock],
+                      crossShardTransfers[transfer].stage == .resolved(credited: credited) else {
+                    broken("lock \(lock.hex.prefix(16)) settled as \(credited ? "released" : "refunded") against the destination's outcome")
+                    continue
+                }
+                crossShardTransfers[transfer].stage = .settled(credited: credited)
+                crossShardTransfers[transfer].step = nil
+                crossShardTransfers[transfer].attempt += 1
+                sharding.crossShard.settlementNanos.append((time - crossShardTransfers[transfer].submittedAt).nanoseconds)
+            }
+        }
+    }
+
+    /// Makes transfer `index`'s next step, signed by the grid operator of the region it is
+    /// for, and relays it.
+    private func sendStep(_ kind: TransactionKind, of index: Int, at time: SimTime) {
+        let region = crossShardTransfers[index].stepRoute.to
+        let (transaction, relayer) = workload.makeRelayed(kind, into: region, at: time)
+        crossShardTransfers[index].step = transaction
+        crossShardTransfers[index].relayer = relayer
+        tracker.submitted(transaction.id, participantClass: workload.agents[relayer].participantClass,
+                          kind: transaction.kind.name, region: region, at: time)
+        relayStep(of: index, at: time)
+    }
+
+    /// Sends transfer `index`'s step over the network from a member of the shard it comes from
+    /// (up, rotating with each attempt) to a member of the shard it is for: lost to a partition
+    /// or a crash like any message, hence the retry timer.
+    private func relayStep(of index: Int, at time: SimTime) {
+        crossShardTransfers[index].attempt += 1
+        let transfer = crossShardTransfers[index]
+        guard let step = transfer.step else { return }
+        let route = transfer.stepRoute
+        let target = currentChain[shardMap.shard(of: route.to).rawValue - 1]!
+        pending[step.id] = PendingTransaction(transaction: step, agent: transfer.relayer, chain: target)
+        let senders = chains[currentChain[shardMap.shard(of: route.from).rawValue - 1]!].members.filter { runtimes[$0].up }
+        let receivers = chains[target].members
+        let turn = Int(transfer.attempt)
+        if !senders.isEmpty {
+            let from = NodeID(senders[turn % senders.count]), entry = NodeID(receivers[turn % receivers.count])
+            verifier.prefetch(step.signature, of: step.id, by: step.signer)
+            for arrival in network.arrivals(from: from, to: entry, sentAt: time, bytes: step.encodedSize) {
+                loop.schedule(.clientDelivery(node: entry, chain: Int32(target), transaction: step), at: arrival)
+            }
+        }
+        loop.schedule(.relayCheck(transfer: Int32(index), attempt: transfer.attempt),
+                      at: time + scenario.sharding!.relayRetry)
+    }
+
+    /// The retry timer of send `attempt` fired: if the transfer has not moved on, its step goes
+    /// again — the same transaction while it may still be final, a new one once it was
+    /// rejected or has expired.
+    private func retryRelay(_ index: Int, attempt: Int32) {
+        guard crossShardTransfers[index].attempt == attempt, let step = crossShardTransfers[index].step else { return }
+        sharding.crossShard.resends += 1
+        if pending[step.id] == nil || step.validUntil <= loop.now {
+            sendStep(step.kind, of: index, at: loop.now)
+        } else {
+            relayStep(of: index, at: loop.now)
+        }
+    }
+
+    /// Counts how every lock ended, and checks cross-shard conservation: what the current
+    /// shards imported less what they exported is exactly what was credited and not yet
+    /// released at the source (when every shard's finalized state is the one the relayers saw).
+    private func finishCrossShard() {
+        var creditedInFlight = AssetAmounts()
+        for transfer in crossShardTransfers {
+            switch transfer.stage {
+            case .locked: sharding.crossShard.awaitingCredit += 1
+            case .resolved(let credited):
+                sharding.crossShard.awaitingSettlement += 1
+                if credited {
+                    let amounts = transfer.terms.amounts
+                    for asset in Asset.allCases { creditedInFlight[asset] += amounts[asset] }
+                }
+            case .settled(let credited):
+                if credited { sharding.crossShard.delivered += 1 } else { sharding.crossShard.refunded += 1 }
+            }
+        }
+        guard sharding.enabled, !crossShardTransfers.isEmpty else { return }
+        var net = AssetAmounts()
+        for serial in chains.indices where chains[serial].isCurrent {
+            guard let (state, height) = finalizedState(of: serial), height == UInt64(chains[serial].blocks.count) else {
+                return
+            }
+            for asset in Asset.allCases {
+                net[asset] += state.ledger.importedTotals[asset] - state.ledger.exportedTotals[asset]
+            }
+        }
+        if net != creditedInFlight {
+            violations.append(InvariantViolation(
+                kind: .safety, invariant: "cross-shard-conservation", height: 0, nodes: [], time: loop.now,
+                detail: "shards imported − exported \(net), but transfers credited and not yet released hold \(creditedInFlight)"))
         }
     }
 }

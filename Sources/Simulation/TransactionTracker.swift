@@ -72,6 +72,11 @@ public struct TransactionTracker: Sendable {
     /// `id`'s position in submission order.
     func index(of id: TransactionID) -> Int? { indexByID[id] }
 
+    /// When `id` was submitted, if it was.
+    func submittedTime(of id: TransactionID) -> SimTime? {
+        indexByID[id].map { SimTime(nanoseconds: submittedNanos[$0]) }
+    }
+
 
 
     /// Records the first rejection of a transaction not finalized; `true` if it was news.

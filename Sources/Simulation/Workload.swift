@@ -96,6 +96,12 @@ struct Workload {
     /// may pay — those whose region is in the same shard (a payment across shards needs the
     /// cross-shard protocol). `nil`: anyone.
     var recipientPools: [[Int]]?
+    /// Under sharding with cross-shard transfers: for each region, the participants in other
+    /// shards (whom a cross-shard transfer pays).
+    var foreignPools: [[Int]]?
+    /// Under sharding: each region's shard number, to tell a cross-shard recipient.
+    var shardOfRegion: [Int]?
+    private let crossShard: RandomStream
     private let orderArrivals: [ArrivalProcess]
     private let transferArrivals: [ArrivalProcess]
     private let choice: RandomStream
@@ -139,6 +145,7 @@ struct Workload {
         conditions = RandomStream(masterSeed: seed, name: "workload/weather")
         deliveries = RandomStream(masterSeed: seed, name: "workload/deliveries")
         invalid = RandomStream(masterSeed: seed, name: "workload/invalid")
+        crossShard = RandomStream(masterSeed: seed, name: "workload/cross-shard")
         let keys = RandomStream(masterSeed: seed, name: "keys/participants")
         let latencies = scenario.network.latencies
         let presentRegions = Region.allCases.filter { validatorRegions.contains($0) }
@@ -345,7 +352,12 @@ struct Workload {
         -> (arrival: TraceRow, made: (Transaction, agent: Int)?) {
         let sender = given?.participant ?? randomMember(ofClass: index)
         precondition(Int(agents[sender].participantClass) == index, "the participant is of another class")
+        let foreign = foreignPools?[agents[sender].location.region.index] ?? []
+        let share = scenario.sharding?.crossShardShare.fraction ?? 0
         let recipient = given?.recipient ?? {
+            if share > 0, !foreign.isEmpty, crossShard.bernoulli(share) {
+                return foreign[crossShard.uniformInt(below: foreign.count)]
+            }
             if let pool = recipientPools?[agents[sender].location.region.index], pool.count > 1 {
                 let drawn = choice.uniformInt(below: pool.count)
                 return pool[drawn] == sender ? pool[(drawn + 1) % pool.count] : pool[drawn]
@@ -359,12 +371,29 @@ struct Workload {
         let arrival = TraceRow(time: now, entry: classes[index].entry, transfer: true, participant: sender,
                                recipient: recipient, amountMicro: amount)
         guard let funds = agents[sender].wallet.reserve(.payment, atLeast: amount + fee) else { return (arrival, nil) }
-        var outputs = [TxOutput(owner: agents[recipient].keyPair.publicKey, asset: .payment, amount: amount)]
-        if funds.total > amount + fee {
-            outputs.append(TxOutput(owner: agents[sender].keyPair.publicKey, asset: .payment, amount: funds.total - amount - fee))
+        let payment = TxOutput(owner: agents[recipient].keyPair.publicKey, asset: .payment, amount: amount)
+        let change = funds.total > amount + fee
+            ? [TxOutput(owner: agents[sender].keyPair.publicKey, asset: .payment, amount: funds.total - amount - fee)] : []
+        let kind: TransactionKind
+        if let shards = shardOfRegion, let deadline = scenario.sharding?.crossShardDeadline,
+           shards[agents[recipient].location.region.index] != shards[agents[sender].location.region.index] {
+            kind = .lockTransfer(inputs: funds.inputs, change: change,
+                                 LockTerms(destination: agents[recipient].location.region, deadline: now + deadline,
+                                           outputs: [payment]))
+        } else {
+            kind = .transfer(inputs: funds.inputs, outputs: [payment] + change)
         }
-        return (arrival, (sign(.transfer(inputs: funds.inputs, outputs: outputs), fee: MicroTokens(fee), by: sender, at: now),
-                          sender))
+        return (arrival, (sign(kind, fee: MicroTokens(fee), by: sender, at: now), sender))
+    }
+
+    /// A cross-shard step relayed into `region`'s shard (a credit there, or a settlement back
+    /// to the sender's region), signed by the region's grid operator, who relays. Relayed
+    /// steps carry no fee and are never corrupted: their validity rests on the evidence.
+    mutating func makeRelayed(_ kind: TransactionKind, into region: Region, at now: SimTime) -> (Transaction, agent: Int) {
+        let index = operatorAgents[region.index]
+        agents[index].nextNonce += 1
+        return (Transaction(signedBy: agents[index].keyPair, region: region, kind: kind, validUntil: now + validity,
+                            nonce: agents[index].nextNonce, scheme: scheme), index)
     }
 
     // MARK: Governance

@@ -114,6 +114,7 @@ enum SchemaCheck {
         "thai-national-day.yaml": ["run.duration=20 min", "run.start=11:00"],
         "bangkok-peak-hour.yaml": ["run.duration=10 min"],
         "seed-targets.yaml": ["run.duration=20 s"],
+        "shard-stress.yaml": ["run.duration=20 s"],
     ]
 
     /// Two processes, the same seed: the same digest, and traces that `gridsim diverge` finds

@@ -21,6 +21,7 @@ let benchmarks: @Sendable () -> Void = {
     replicatedBookBenchmark()
     gridBenchmarks()
     consensusBenchmarks()
+    shardingBenchmarks()
 }
 
 func foundationBenchmarks() {

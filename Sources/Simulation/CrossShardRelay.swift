@@ -1,0 +1,62 @@
+import GridCore
+import Ledger
+
+/// A cross-shard transfer as the relayers carry it: locked in the sender's shard, resolved
+/// (credited or voided) in the destination's, settled (released or refunded) back in the
+/// sender's. Each step after the lock is a transaction a grid operator relays with evidence
+/// from the other chain, sent again every `relay_retry` until it is final.
+struct CrossShardTransfer {
+    enum Stage: Equatable {
+        /// Final in the sender's shard; the credit is on its way.
+        case locked
+        /// The destination credited it (in time) or voided it (too late); the settlement is on its way.
+        case resolved(credited: Bool)
+        /// The sender's shard released the amounts to the destination or refunded them.
+        case settled(credited: Bool)
+    }
+
+    let lock: Transaction
+    let terms: LockTerms
+    /// When the sender submitted the lock.
+    let submittedAt: SimTime
+    var stage = Stage.locked
+    /// The relayed transaction in flight: the credit, then the settlement.
+    var step: Transaction?
+    var relayer = 0
+    /// Grows with every send of a step, so a retry timer set for an earlier send does nothing.
+    var attempt: Int32 = 0
+
+    init(lock: Transaction, submittedAt: SimTime) {
+        self.lock = lock
+        self.terms = lock.lockTerms!
+        self.submittedAt = submittedAt
+    }
+
+    /// The region whose shard the step in flight is for, and the one it is relayed from.
+    var stepRoute: (from: Region, to: Region) {
+        stage == .locked ? (lock.region, terms.destination) : (terms.destination, lock.region)
+    }
+}
+
+/// Cross-shard transfers over a run. Every lock ends delivered, refunded, or still on its way
+/// (awaiting its credit or its settlement): `locked` is the sum of the four.
+public struct CrossShardStatistics: Sendable {
+    /// Locks finalized in senders' shards.
+    public var locked = 0
+    /// Credited in the destination and released in the sender's shard.
+    public var delivered = 0
+    /// Voided in the destination (past the deadline) and refunded to the sender.
+    public var refunded = 0
+    /// Locks the destination has not resolved by the end of the run.
+    public var awaitingCredit = 0
+    /// Resolved in the destination, not yet settled in the sender's shard.
+    public var awaitingSettlement = 0
+    /// Relayed steps sent again after `relay_retry` without becoming final.
+    public var resends = 0
+    /// From the lock's submission to the credit's finality, for credited transfers.
+    public var creditNanos: [Int64] = []
+    /// From the lock's submission to its settlement's finality, for every settled transfer.
+    public var settlementNanos: [Int64] = []
+
+    public init() {}
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GridCore
+import Ledger
+import Scenario
+import Simulation
+import Testing
+
+/// Two shards whose participants pay each other across shards: a lock in the sender's shard,
+/// a receipt relayed to the recipient's, an acknowledgement relayed back.
+private let twoShards = """
+name: cross-shard
+run: { duration: 90 s, seed: 2, warmup: 5 s, start: "11:00" }
+validators: { count: 8 }
+consensus: { block_interval: 1 s, max_block_txs: 400 }
+market: { areas: regional }
+load: { daily_profiles: false }
+sharding:
+  shards: [[bangkok, east], [north, northeast, south]]
+  committee: 4
+  autoscaler: { enabled: false }
+  cross_shard: 40 %
+  cross_shard_deadline: 15 s
+  relay_retry: 2 s
+participants:
+  - { class: residential, count: 80, region: bangkok, tx_rate: 0.1 /s, coins: 6 }
+  - { class: residential, count: 80, region: north, tx_rate: 0.1 /s, coins: 6 }
+"""
+
+private func run(_ overrides: [String] = [], text: String = twoShards) throws -> RunResult {
+    let scenario = try ScenarioLoader.parse(text, path: scenarioPath("cross-shard.yaml"), overrides: overrides)
+    return Simulator(scenario: scenario, seed: scenario.run.seed, costProfile: .reference).run()
+}
+
+/// Every lock ends delivered, refunded or on its way, and the simulator's atomicity and
+/// conservation checkers found nothing.
+private func everyLockAccountedFor(_ result: RunResult) -> Bool {
+    let transfers = result.sharding.crossShard
+    return transfers.locked == transfers.delivered + transfers.refunded + transfers.awaitingCredit + transfers.awaitingSettlement
+        && !result.violations.contains { $0.invariant.hasPrefix("cross-shard") }
+}
+
+@Suite struct CrossShardRunTests {
+    @Test func transfersBetweenShardsAreCreditedAndSettledOnce() throws {
+        let result = try run()
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.locked > 200, "\(transfers)")
+        #expect(transfers.delivered > transfers.locked * 9 / 10, "\(transfers)")
+        #expect(transfers.refunded == 0)
+        #expect(everyLockAccountedFor(result))
+        // Only locks of the last seconds are still on their way.
+        #expect(transfers.awaitingCredit + transfers.awaitingSettlement < transfers.locked / 10)
+        #expect(try run().digest == result.digest)
+    }
+
+    @Test func aPartitionBetweenTheShardsDelaysTransfersAndLateOnesAreRefunded() throws {
+        let committees = try run(["run.duration=10 s"]).sharding.shards.map(\.committee)
+        let result = try run(["faults.partitions=[{start: 20 s, heal: 45 s, groups: \(committees)}]"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.resends > 0, "relays were lost to the partition and sent again")
+        // Locks made early in the partition passed their 15 s deadline before their receipt
+        // could arrive: voided at the destination, refunded at the source. The rest went through.
+        #expect(transfers.refunded > 0 && transfers.delivered > 0, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+    }
+
+    @Test(arguments: [0, 1])
+    func aCrashedShardHoldsItsTransfersUntilItRestartsAndNoneIsCreatedOrLost(shard: Int) throws {
+        let committees = try run(["run.duration=10 s"]).sharding.shards.map(\.committee)
+        // Two of the four members down: the shard has no quorum and finalizes nothing until they restart.
+        let crashes = committees[shard].prefix(2).map { "{node: \($0), at: 20 s, restart: 40 s}" }.joined(separator: ", ")
+        let result = try run(["faults.crashes=[\(crashes)]"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.resends > 0)
+        #expect(transfers.delivered > 0, "\(transfers)")
+        #expect(!result.blocks.contains { $0.shard == shard + 1 && $0.committedAt.seconds > 21 && $0.committedAt.seconds < 40 },
+                "the crashed shard stalled")
+        #expect(everyLockAccountedFor(result))
+        // After the restart the stalled steps complete: few are left at the end.
+        #expect(transfers.awaitingCredit + transfers.awaitingSettlement < transfers.locked / 10, "\(transfers)")
+    }
+
+    @Test func transfersInFlightAcrossASplitComplete() throws {
+        let path = scenarioPath("shard-surge.yaml")
+        let scenario = try ScenarioLoader.parse(String(contentsOfFile: path, encoding: .utf8), path: path,
+                                                overrides: ["sharding.cross_shard=10 %"])
+        let result = Simulator(scenario: scenario, seed: 1, costProfile: .reference).run()
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.sharding.events.first?.action == .split)
+        let transfers = result.sharding.crossShard
+        #expect(transfers.delivered > 100, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+    }
+
+    @Test func transfersInFlightAcrossAMergeComplete() throws {
+        let text = """
+        name: shard-merge-cross
+        run: { duration: 120 s, seed: 3, warmup: 5 s, start: "11:00" }
+        validators: { count: 12 }
+        consensus: { block_interval: 1 s, max_block_txs: 200 }
+        market: { areas: regional }
+        load: { daily_profiles: false }
+        sharding:
+          shards: [[bangkok], [east], [north, northeast, south]]
+          autoscaler: { interval: 5 s, sustain: 2, cooldown: 20 s, min_shards: 1 }
+          cross_shard: 50 %
+          relay_retry: 2 s
+        participants:
+          - { class: residential, count: 40, region: bangkok, tx_rate: 0.05 /s, coins: 4 }
+          - { class: residential, count: 120, region: east, tx_rate: 0.05 /s, coins: 4 }
+          - { class: residential, count: 40, region: north, tx_rate: 0.05 /s, coins: 4 }
+        """
+        let result = try run(text: text)
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.sharding.events.contains { $0.action == .merge })
+        let transfers = result.sharding.crossShard
+        #expect(transfers.delivered > 50, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+    }
+}
