@@ -56,11 +56,11 @@ public struct GridDecisionCounts: Hashable, Sendable {
 public enum CrossShardStep: Sendable {
     /// A lock was placed (in the sender's shard) by the transaction at `index` in the block.
     case locked(lock: TransactionID, index: Int)
-    /// A credit (at `index`) resolved a lock in the destination's shard: `credited` if it was
-    /// in time, else the lock was voided and its amounts go back.
-    case resolved(lock: TransactionID, credit: TransactionID, index: Int, credited: Bool, amounts: AssetAmounts)
+    /// A credit (the transaction at `index`) resolved a lock in the destination's shard:
+    /// `credited` if it was in time, else the lock was voided and its amounts go back.
+    case resolved(lock: TransactionID, index: Int, credited: Bool)
     /// The sender's shard settled a lock: released to the destination or refunded.
-    case settled(lock: TransactionID, credited: Bool, amounts: AssetAmounts)
+    case settled(lock: TransactionID, credited: Bool)
 }
 
 /// What applying a block did. Keep it to ``ExchangeState/rollback(_:)`` the block or
@@ -727,8 +727,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                 let amounts = terms.amounts
                 for asset in Asset.allCases where amounts[asset] > 0 { ledger.recordImported(asset, amounts[asset]) }
             }
-            events.crossShard.append(.resolved(lock: lock.id, credit: transaction.id, index: index, credited: credited,
-                                               amounts: terms.amounts))
+            events.crossShard.append(.resolved(lock: lock.id, index: index, credited: credited))
         case .settleLock(let credit, let evidence):
             guard case .creditTransfer(let lockTransaction, _) = credit.kind,
                   let lock = outboundLocks.removeValue(forKey: lockTransaction.id) else {
@@ -747,7 +746,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                     createOutput(TxOutput(owner: lock.owner, asset: output.asset, amount: output.amount))
                 }
             }
-            events.crossShard.append(.settled(lock: lock.transaction, credited: credited, amounts: amounts))
+            events.crossShard.append(.settled(lock: lock.transaction, credited: credited))
         }
     }
 

@@ -1283,7 +1283,7 @@ public final class Simulator {
                                                               submittedAt: tracker.submittedTime(of: lock) ?? time))
                 sharding.crossShard.locked += 1
                 sendStep(.creditTransfer(lock: transaction, evidence(index)), of: transfer, at: time)
-            case .resolved(let lock, _, let index, let credited, _):
+            case .resolved(let lock, let index, let credited):
                 guard let transfer = transferOfLock[lock], crossShardTransfers[transfer].stage == .locked else {
                     broken("lock \(lock.hex.prefix(16)) resolved in the destination a second time or without a lock")
                     continue
@@ -1293,7 +1293,7 @@ public final class Simulator {
                     sharding.crossShard.creditNanos.append((time - crossShardTransfers[transfer].submittedAt).nanoseconds)
                 }
                 sendStep(.settleLock(credit: block.transactions[index], evidence(index)), of: transfer, at: time)
-            case .settled(let lock, let credited, _):
+            case .settled(let lock, let credited):
                 guard let transfer = transferOfLock[lock],
                       crossShardTransfers[transfer].stage == .resolved(credited: credited) else {
                     broken("lock \(lock.hex.prefix(16)) settled as \(credited ? "released" : "refunded") against the destination's outcome")

@@ -91,7 +91,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
         trust([receipt])
         let resolved = try #require(destination.commitBlock([credit]).receipt)
-        guard case .resolved(_, _, _, let credited, _) = try #require(resolved.crossShard.first) else { return }
+        guard case .resolved(_, _, let credited) = try #require(resolved.crossShard.first) else { return }
         #expect(credited)
         #expect(destination.balance(of: recipient.publicKey, .payment) == 250_000)
         #expect(destination.state.ledger.importedTotals.payment == 250_000)
@@ -125,7 +125,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         // The destination's next block is 30 s after the lock was made: past its 15 s deadline.
         let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
         let resolved = try #require(destination.commitBlock([credit], advance: .seconds(30)).receipt)
-        guard case .resolved(_, _, _, let credited, _) = try #require(resolved.crossShard.first) else { return }
+        guard case .resolved(_, _, let credited) = try #require(resolved.crossShard.first) else { return }
         #expect(!credited)
         #expect(destination.balance(of: recipient.publicKey, .payment) == 0)
         #expect(destination.state.ledger.importedTotals.payment == 0)
@@ -133,7 +133,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         trust([receipt, acknowledgement])
         let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
         let settled = try #require(source.commitBlock([settle]).receipt)
-        guard case .settled(_, let released, _) = try #require(settled.crossShard.first) else { return }
+        guard case .settled(_, let released) = try #require(settled.crossShard.first) else { return }
         #expect(!released)
         #expect(source.balance(of: sender.publicKey, .payment) == afterLock + 300_000)
         #expect(source.state.ledger.exportedTotals.payment == 0)
