@@ -42,10 +42,11 @@ public final class Block: Sendable {
         self.evidence = evidence
         self.proofOfWorkNonce = proofOfWorkNonce
         self.parameterChanges = parameterChanges
-        self.hash = Block.hash(height: height, round: round, parentHash: parentHash, proposer: proposer,
-                               timestamp: timestamp, transactionRoot: transactionRoot, count: transactions.count,
-                               lastCommit: lastCommit, evidence: evidence, nonce: proofOfWorkNonce,
-                               parameterChanges: parameterChanges)
+        self.hash = BlockHeader(height: height, round: round, parentHash: parentHash, proposer: proposer,
+                                timestamp: timestamp, transactionRoot: transactionRoot,
+                                transactionCount: transactions.count, lastCommitDigests: lastCommit.map(\.signedDigest),
+                                evidenceDigests: evidence.map(\.digest), proofOfWorkNonce: proofOfWorkNonce,
+                                parameterChanges: parameterChanges).hash
     }
 
     /// The same block with a different proof-of-work nonce.
@@ -57,18 +58,9 @@ public final class Block: Sendable {
 
     /// The header's hash with nonce 0: what proof of work is computed over.
     public var unstampedHash: Digest32 {
-        Block.hash(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
-                   transactionRoot: transactionRoot, count: transactions.count, lastCommit: lastCommit,
-                   evidence: evidence, nonce: 0, parameterChanges: parameterChanges)
-    }
-
-    private static func hash(height: UInt64, round: UInt32, parentHash: Digest32, proposer: NodeID, timestamp: SimTime,
-                             transactionRoot: Digest32, count: Int, lastCommit: [Vote], evidence: [Evidence],
-                             nonce: UInt64, parameterChanges: [ParameterChange]) -> Digest32 {
-        BlockHeader(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
-                    transactionRoot: transactionRoot, transactionCount: count,
-                    lastCommitDigests: lastCommit.map(\.signedDigest), evidenceDigests: evidence.map(\.digest),
-                    proofOfWorkNonce: nonce, parameterChanges: parameterChanges).hash
+        var unstamped = header
+        unstamped.proofOfWorkNonce = 0
+        return unstamped.hash
     }
 
     /// The header: what the hash covers, with the transactions by their root.

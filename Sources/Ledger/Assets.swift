@@ -46,6 +46,13 @@ public struct AssetAmounts: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "energy \(energy) Wh, payment \(payment) µtoken, credits \(carbonCredit) mcredit" }
+
+    /// Adds `rhs`, asset by asset.
+    public static func += (lhs: inout AssetAmounts, rhs: AssetAmounts) {
+        lhs.energy += rhs.energy
+        lhs.payment += rhs.payment
+        lhs.carbonCredit += rhs.carbonCredit
+    }
 }
 
 /// An unspent output: an amount of one asset locked to an owner's key.

@@ -284,14 +284,12 @@ public struct LedgerState: Sendable {
             outputs[outPoint] = output
             outputCommitment.insert(Self.entryDigest(outPoint, output))
         }
-        for asset in Asset.allCases {
-            unspentTotals[asset] += other.unspentTotals[asset]
-            escrowTotals[asset] += other.escrowTotals[asset]
-            createdTotals[asset] += other.createdTotals[asset]
-            burnedTotals[asset] += other.burnedTotals[asset]
-            importedTotals[asset] += other.importedTotals[asset]
-            exportedTotals[asset] += other.exportedTotals[asset]
-        }
+        unspentTotals += other.unspentTotals
+        escrowTotals += other.escrowTotals
+        createdTotals += other.createdTotals
+        burnedTotals += other.burnedTotals
+        importedTotals += other.importedTotals
+        exportedTotals += other.exportedTotals
         for (id, validUntil) in other.committedIDs where committedIDs[id] == nil {
             committedIDs[id] = validUntil
             replayExpiries.insert(ReplayEntry(validUntil: validUntil, id: id))

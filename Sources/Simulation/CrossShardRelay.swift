@@ -16,7 +16,6 @@ struct CrossShardTransfer {
     }
 
     let lock: Transaction
-    let terms: LockTerms
     /// When the sender submitted the lock.
     let submittedAt: SimTime
     var stage = Stage.locked
@@ -27,10 +26,12 @@ struct CrossShardTransfer {
     var attempt: Int32 = 0
 
     init(lock: Transaction, submittedAt: SimTime) {
+        precondition(lock.lockTerms != nil, "a cross-shard transfer starts with a lock")
         self.lock = lock
-        self.terms = lock.lockTerms!
         self.submittedAt = submittedAt
     }
+
+    var terms: LockTerms { lock.lockTerms! }
 
     /// The region whose shard the step in flight is for, and the one it is relayed from.
     var stepRoute: (from: Region, to: Region) {

@@ -309,8 +309,8 @@ public final class Simulator {
             }
             let committee = chooseCommittee(for: shard.id, from: standby)
             standby.removeAll { committee.contains($0) }
+            sharding.shards.append(ShardSummary(shard: shard.id, regions: shard.regions, createdAt: .zero))
             startChain(shard: shard.id, members: committee, genesis: state, at: .zero)
-            sharding.shards.append(ShardSummary(shard: shard.id, regions: shard.regions, createdAt: .zero, committee: committee))
         }
         updateRecipientPools()
     }
@@ -344,8 +344,8 @@ public final class Simulator {
             }
         }
         workload.recipientPools = pools
+        workload.foreignPools = foreign
         workload.shardOfRegion = shardOfRegion
-        if scenario.sharding?.crossShardShare.rawValue ?? 0 > 0 { workload.foreignPools = foreign }
     }
 
     /// `seats` validators from `candidates` by the proposer score, salted by the shard and the
@@ -384,7 +384,7 @@ public final class Simulator {
                                     startedAt: time, validatorCount: validators.count))
         while currentChain.count < shard.rawValue { currentChain.append(nil) }
         currentChain[shard.rawValue - 1] = serial
-        if sharding.shards.count >= shard.rawValue { sharding.shards[shard.rawValue - 1].committee = members }
+        sharding.shards[shard.rawValue - 1].committee = members
         return serial
     }
 
@@ -1048,9 +1048,9 @@ public final class Simulator {
         let kept = chooseCommittee(for: shard, from: oldMembers.filter { runtimes[$0].up })
         let joining = chooseCommittee(for: new, from: standbyValidators() + oldMembers.filter { !kept.contains($0) && runtimes[$0].up })
         end(old, at: now)
+        sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now))
         let keptChain = startChain(shard: shard, members: kept, genesis: parts.kept, at: now)
         let newChain = startChain(shard: new, members: joining, genesis: parts.moved, at: now)
-        sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now, committee: joining))
         sharding.shards[shard.rawValue - 1].regions = shardMap.regions(of: shard)
         for serial in [keptChain, newChain] { seat(chains[serial].members, on: serial) }
         let rerouted = reroute(from: [old])
@@ -1366,10 +1366,7 @@ public final class Simulator {
             case .locked: sharding.crossShard.awaitingCredit += 1
             case .resolved(let credited):
                 sharding.crossShard.awaitingSettlement += 1
-                if credited {
-                    let amounts = transfer.terms.amounts
-                    for asset in Asset.allCases { creditedInFlight[asset] += amounts[asset] }
-                }
+                if credited { creditedInFlight += transfer.terms.amounts }
             case .settled(let credited):
                 if credited { sharding.crossShard.delivered += 1 } else { sharding.crossShard.refunded += 1 }
             }

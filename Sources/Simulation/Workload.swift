@@ -96,8 +96,8 @@ struct Workload {
     /// may pay — those whose region is in the same shard (a payment across shards needs the
     /// cross-shard protocol). `nil`: anyone.
     var recipientPools: [[Int]]?
-    /// Under sharding with cross-shard transfers: for each region, the participants in other
-    /// shards (whom a cross-shard transfer pays).
+    /// Under sharding: for each region, the participants in other shards (whom a cross-shard
+    /// transfer pays, when `sharding.cross_shard` is above 0).
     var foreignPools: [[Int]]?
     /// Under sharding: each region's shard number, to tell a cross-shard recipient.
     var shardOfRegion: [Int]?
