@@ -69,8 +69,9 @@ public enum NodeEffect: Sendable {
     case broadcast(NodeMessage)
     /// Send to these validators.
     case send(to: [NodeID], NodeMessage)
-    /// Pass a transaction on to a few random peers (the host's gossip fanout).
-    case gossip(Transaction)
+    /// Pass a transaction on to a few random peers (the host's gossip fanout): one a client
+    /// submitted (`relayedFrom` nil), or one received from the peer `relayedFrom`.
+    case gossip(Transaction, relayedFrom: NodeID?)
     /// Fire `timer` at `at` (node clock).
     case setTimer(NodeTimer, at: SimTime)
     /// A client transaction entered this node's mempool.

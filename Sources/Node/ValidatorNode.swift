@@ -145,10 +145,10 @@ public final class ValidatorNode {
                 effects.append(.rejected(transaction.id, reason))
             } else {
                 effects.append(.admitted(transaction.id))
-                effects.append(.gossip(transaction))
+                effects.append(.gossip(transaction, relayedFrom: nil))
             }
-        case .message(_, .transaction(let transaction)):
-            if admit(transaction, at: now, work: &work) == nil { effects.append(.gossip(transaction)) }
+        case .message(let from, .transaction(let transaction)):
+            if admit(transaction, at: now, work: &work) == nil { effects.append(.gossip(transaction, relayedFrom: from)) }
         case .message(let from, .proposal(let proposal)):
             noteHeight(proposal.height, from: from, at: now, effects: &effects)
             consensus.receive(proposal, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)

@@ -75,10 +75,15 @@ struct Network {
         sentAt + jittered(latencies[region, nodeRegions[to.index]])
     }
 
-    /// Peers to pass a transaction on to: `fanout` of them drawn without replacement, or all.
-    mutating func gossipTargets(from: NodeID, among nodes: [Int]) -> [NodeID] {
-        var peers = nodes.filter { $0 != from.index }.map(NodeID.init)
-        guard settings.gossipFanout > 0, settings.gossipFanout < peers.count else { return peers }
+    /// Peers to pass a transaction on to: `fanout` of them drawn without replacement (never the
+    /// peer it came from), or all. Without a fanout the validator a client submitted to sends
+    /// it to every peer itself, so a transaction received from a peer goes no further: relaying
+    /// it would only deliver duplicates.
+    mutating func gossipTargets(from: NodeID, relayedFrom sender: NodeID?, among nodes: [Int]) -> [NodeID] {
+        let reachesAll = settings.gossipFanout == 0 || settings.gossipFanout >= nodes.count - 1
+        if reachesAll, sender != nil { return [] }
+        var peers = nodes.filter { $0 != from.index && $0 != sender?.index }.map(NodeID.init)
+        guard !reachesAll, settings.gossipFanout < peers.count else { return peers }
         var chosen: [NodeID] = []
         for _ in 0..<settings.gossipFanout {
             chosen.append(peers.remove(at: gossip.uniformInt(below: peers.count)))

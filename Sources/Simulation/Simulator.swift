@@ -873,9 +873,10 @@ public final class Simulator {
                 send(message, from: node, to: members.filter { $0 != node.index }.map(NodeID.init), chain: serial, at: time)
             case .send(let targets, let message):
                 send(message, from: node, to: targets.map { NodeID(members[$0.index]) }, chain: serial, at: time)
-            case .gossip(let transaction):
-                send(.transaction(transaction), from: node, to: network.gossipTargets(from: node, among: members),
-                     chain: serial, at: time)
+            case .gossip(let transaction, let sender):
+                let targets = network.gossipTargets(from: node, relayedFrom: sender.map { NodeID(members[$0.index]) },
+                                                    among: members)
+                if !targets.isEmpty { send(.transaction(transaction), from: node, to: targets, chain: serial, at: time) }
             case .setTimer(let timer, let at):
                 loop.schedule(.timer(node: node, incarnation: runtimes[node.index].incarnation, timer: timer),
                               at: max(at - runtimes[node.index].skew, time))
