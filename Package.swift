@@ -55,7 +55,11 @@ let package = Package(
         ),
         .target(
             name: "Market",
-            dependencies: ["GridCore", "Ledger", "Governance", .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: [
+                "GridCore", "Ledger", "Governance",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -30,4 +30,20 @@ public struct WorkMeter: Hashable, Sendable {
         bookOperations += other.bookOperations
         messages += other.messages
     }
+
+    /// These counts less `other`'s (which must be no larger: an earlier reading of this meter).
+    public func subtracting(_ other: WorkMeter) -> WorkMeter {
+        var difference = WorkMeter()
+        difference.signaturesMade = signaturesMade - other.signaturesMade
+        difference.signaturesChecked = signaturesChecked - other.signaturesChecked
+        difference.hashes = hashes - other.hashes
+        difference.merkleLeaves = merkleLeaves - other.merkleLeaves
+        difference.transactionsApplied = transactionsApplied - other.transactionsApplied
+        difference.bookOperations = bookOperations - other.bookOperations
+        difference.messages = messages - other.messages
+        precondition(difference.signaturesMade >= 0 && difference.signaturesChecked >= 0 && difference.hashes >= 0
+                     && difference.merkleLeaves >= 0 && difference.transactionsApplied >= 0
+                     && difference.bookOperations >= 0 && difference.messages >= 0, "subtracting a later reading")
+        return difference
+    }
 }

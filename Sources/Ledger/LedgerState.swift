@@ -254,14 +254,23 @@ public struct LedgerState: Sendable {
         moved.replayExpiries = replayExpiries
         moved.usedAttestations = usedAttestations
         moved.attestationCommitment = attestationCommitment
-        for (outPoint, output) in outputs where moves(output.owner) {
-            kept.outputs[outPoint] = nil
+        // Both parts get output tables of their own size: a part that kept the whole table's
+        // capacity would copy all of it at its first change on every node that holds it.
+        var keptOutputs: [OutPoint: TxOutput] = [:]
+        var movedOutputs: [OutPoint: TxOutput] = [:]
+        for (outPoint, output) in outputs {
+            guard moves(output.owner) else {
+                keptOutputs[outPoint] = output
+                continue
+            }
             kept.unspentTotals[output.asset] -= output.amount
             kept.outputCommitment.remove(Self.entryDigest(outPoint, output))
-            moved.outputs[outPoint] = output
+            movedOutputs[outPoint] = output
             moved.unspentTotals[output.asset] += output.amount
             moved.outputCommitment.insert(Self.entryDigest(outPoint, output))
         }
+        kept.outputs = keptOutputs
+        moved.outputs = movedOutputs
         for asset in Asset.allCases {
             precondition(movedEscrow[asset] >= 0 && movedEscrow[asset] <= escrowTotals[asset], "moving more escrow than held")
             moved.escrowTotals[asset] = movedEscrow[asset]

@@ -162,6 +162,8 @@ public final class Transaction: Sendable {
     public let signature: Signature
     /// Bytes on the wire.
     public let encodedSize: Int
+    /// The inputs the transaction spends (held apart from `kind`: every node reads them often).
+    public let inputs: [OutPoint]
 
     /// Signs the transaction with `keyPair`, which becomes its signer.
     public convenience init(signedBy keyPair: KeyPair, region: Region, kind: TransactionKind, fee: MicroTokens = .zero,
@@ -205,6 +207,11 @@ public final class Transaction: Sendable {
         self.id = id
         self.signature = signature
         self.encodedSize = size
+        switch kind {
+        case .transfer(let inputs, _), .placeOrder(_, let inputs, _), .propose(_, let inputs, _),
+             .lockTransfer(let inputs, _, _): self.inputs = inputs
+        case .mint, .cancelOrder, .settleTrade, .vote, .creditTransfer, .settleLock: self.inputs = []
+        }
     }
 
     /// The same content with one bit of the signature flipped.
@@ -216,15 +223,6 @@ public final class Transaction: Sendable {
     /// Whether the signature is the signer's signature of the id.
     public func hasValidSignature(_ verifier: SignatureVerifier) -> Bool {
         verifier.verify(signature, of: id, by: signer)
-    }
-
-    /// The inputs the transaction spends.
-    public var inputs: [OutPoint] {
-        switch kind {
-        case .transfer(let inputs, _), .placeOrder(_, let inputs, _), .propose(_, let inputs, _),
-             .lockTransfer(let inputs, _, _): inputs
-        case .mint, .cancelOrder, .settleTrade, .vote, .creditTransfer, .settleLock: []
-        }
     }
 
     /// The canonical encoding, input of the id and the signature.

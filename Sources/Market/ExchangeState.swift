@@ -71,6 +71,9 @@ public struct BlockReceipt: Sendable {
     public var applied: [Transaction]
     /// Transactions left out while assembling, with the reason.
     public var rejected: [(id: TransactionID, reason: RejectionReason)]
+    /// The work counted for the transactions left out: what applying only `applied` would
+    /// have cost less than assembling did.
+    public var rejectedWork: WorkMeter
     public var trades: [Trade]
     public var settlements: [Settlement]
     /// Every output the block created (transaction outputs, refunds, proceeds, rewards).
@@ -224,7 +227,13 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     /// Checks the commit certificates of cross-shard receipts; `nil` outside a sharded network,
     /// where cross-shard transactions are rejected (`not_sharded`). Configuration, not state:
     /// it is not in the state root.
-    public var commitVerifier: (any CommitVerifier)?
+    public var commitVerifier: (any CommitVerifier)? {
+        didSet { lineage = 0 }
+    }
+    /// Which exact value this is, when an ``ExecutionCache`` gave it one: two states with the
+    /// same non-zero lineage are equal in every field. Every change clears it (0: unknown). Not
+    /// part of the state or its root.
+    public internal(set) var lineage: UInt64 = 0
     private var marketCommitment = MultisetHash()
     private var journal: [Entry] = []
     private var events = Events()
@@ -342,6 +351,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     public func splitting(movingAreas movesArea: (Int) -> Bool, movingOwners movesOwner: (PublicKey) -> Bool,
                           instances: (kept: UInt64, moved: UInt64)) -> (kept: Self, moved: Self) {
         precondition(journal.isEmpty && feePool == 0, "only a committed state splits")
+        var base = self
+        base.lineage = 0
         precondition(instances.kept != instances.moved && instances.moved > 0, "the parts are distinct instances")
         let orderNumberBase = OrderNumber(instances.moved) << 40
         precondition(orderNumberBase > nextOrderNumber, "the moved part numbers orders beyond the kept part's")
@@ -361,8 +372,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         }
         for lock in outboundLocks.values where movesOwner(lock.owner) { movedEscrow += lock.terms.amounts }
         let ledgers = ledger.splitting(movingOwners: movesOwner, movedEscrow: movedEscrow)
-        var kept = self
-        var moved = self
+        var kept = base
+        var moved = base
         kept.ledger = ledgers.kept
         moved.ledger = ledgers.moved
         kept.grid = grid.retaining { !movedTrades.contains($0) }
@@ -393,6 +404,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     public mutating func absorb(_ other: Self, instance: UInt64) {
         precondition(journal.isEmpty && other.journal.isEmpty && feePool == 0 && other.feePool == 0,
                      "only committed states merge")
+        lineage = 0
         precondition(other.governance.heldDeposits == 0, "a merged-away shard's proposals would be lost")
         ledger.absorb(other.ledger)
         grid.absorb(other.grid)
@@ -602,14 +614,17 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     /// In `.strict` mode the first failing transaction rolls the whole block back.
     public mutating func apply(_ transactions: [Transaction], context: BlockContext, mode: ApplyMode,
                                verifier: SignatureVerifier, work: inout WorkMeter) -> Result<BlockReceipt, BlockFailure> {
+        lineage = 0
         let blockStart = savepoint
         events = Events()
         beginBlock(context, work: &work)
         var applied: [Transaction] = []
         var rejected: [(id: TransactionID, reason: RejectionReason)] = []
+        var rejectedWork = WorkMeter()
         applied.reserveCapacity(transactions.count)
         var spentInBlock = Set<OutPoint>()
         for (index, transaction) in transactions.enumerated() {
+            let workBefore = work
             work.transactionsApplied += 1
             var reason: RejectionReason?
             for input in transaction.inputs where spentInBlock.contains(input) {
@@ -627,16 +642,17 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                     return .failure(BlockFailure(transactionIndex: index, transaction: transaction.id, reason: reason))
                 case .assemble:
                     rejected.append((transaction.id, reason))
+                    rejectedWork.add(work.subtracting(workBefore))
                     continue
                 }
             }
-            execute(transaction, index: index, context: context, work: &work)
+            execute(transaction, index: applied.count, context: context, work: &work)
             spentInBlock.formUnion(transaction.inputs)
             applied.append(transaction)
         }
         endBlock(context)
         return .success(BlockReceipt(
-            context: context, applied: applied, rejected: rejected, trades: events.trades,
+            context: context, applied: applied, rejected: rejected, rejectedWork: rejectedWork, trades: events.trades,
             settlements: events.settlements, createdOutputs: events.createdOutputs,
             expiredOrders: events.expiredOrders, gridDecisions: events.gridDecisions, tallies: events.tallies,
             parameterChanges: events.parameterChanges, parameters: governance.parameters,
@@ -646,11 +662,13 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
 
     /// Undoes everything `receipt`'s block did.
     public mutating func rollback(_ receipt: BlockReceipt) {
+        lineage = 0
         rollback(to: receipt.savepoint)
     }
 
     /// Makes `receipt`'s block permanent.
     public mutating func commit(_ receipt: BlockReceipt) {
+        lineage = 0
         journal.removeAll(keepingCapacity: true)
         ledger.commit(pruningReplaysBefore: receipt.context.timestamp)
         for index in books.indices { books[index].commit() }

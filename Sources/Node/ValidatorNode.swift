@@ -56,10 +56,28 @@ public final class ValidatorNode {
     private var consensus: Tendermint
     private var mempool = Mempool()
     public private(set) var state: ChainState
+    /// A block applied to `state` and not yet committed.
+    private struct Speculation {
+        /// The block's hash; `nil` for this node's own assembly until consensus proposes it.
+        var hash: Digest32?
+        var receipt: BlockReceipt
+        /// The state before the block when it is shared with other replicas (restoring it undoes
+        /// the block at O(1)); otherwise `nil`, and the block is rolled back (holding a copy of an
+        /// unshared state would make applying the block copy all of it).
+        var before: ChainState?
+        /// What applying the block strictly counts (an assembly also counts the transactions
+        /// it left out).
+        var work: WorkMeter
+    }
+
     /// The last block validated, still applied to `state` (a proposal is usually the block that
-    /// gets finalized: committing it then costs nothing more). Rolled back before anything else
-    /// is applied.
-    private var speculative: (hash: Digest32, receipt: BlockReceipt)?
+    /// gets finalized: committing it then costs nothing more), or the block this node assembled
+    /// as proposer (its validation of its own block takes the assembly instead of executing the
+    /// block again). Undone before anything else is applied.
+    private var speculative: Speculation?
+    /// Block execution shared with the other in-process replicas; `nil`: this node executes
+    /// every block itself.
+    private let execution: ExecutionCache<GridState>?
     /// Every block this node finalized, in height order.
     public private(set) var chain: [CommittedRecord] = []
     private var actions: [ConsensusAction] = []
@@ -95,15 +113,18 @@ public final class ValidatorNode {
     /// The state after the last finalized block: `state` without the speculatively applied
     /// proposal, if any (what a reshard hands to the next committees).
     public var committedState: ChainState {
-        guard let (_, receipt) = speculative else { return state }
+        guard let speculation = speculative else { return state }
+        if let before = speculation.before { return before }
         var committed = state
-        committed.rollback(receipt)
+        committed.rollback(speculation.receipt)
         return committed
     }
     public var behaviour: ByzantineBehaviour? { configuration.behaviour }
 
     public init(id: NodeID, validators: ValidatorSet, keyPair: KeyPair, configuration: NodeConfiguration,
-                verifier: SignatureVerifier, genesis: ChainState, collusion: Collusion? = nil) {
+                verifier: SignatureVerifier, execution: ExecutionCache<GridState>? = nil, genesis: ChainState,
+                collusion: Collusion? = nil) {
+        self.execution = execution
         self.id = id
         self.collusion = configuration.behaviour == nil ? nil : collusion
         self.keyPair = keyPair
@@ -207,9 +228,16 @@ public final class ValidatorNode {
         work.signaturesChecked += 1
         guard transaction.hasValidSignature(verifier) else { return .badSignature }
         if transaction.inputs.contains(where: { mempool.spender(of: $0) != nil }) { return .spentInput }
-        if let reason = state.check(transaction, at: now, verifier: verifier, work: &work) { return reason }
+        if let reason = Self.check(transaction, on: &state, at: now, verifier: verifier, work: &work) { return reason }
         mempool.insert(transaction)
         return nil
+    }
+
+    /// `state.check(…)` on the state in place: a method called on a class's stored struct
+    /// otherwise runs on a copy of it (retaining every field of the chain state).
+    private static func check(_ transaction: Transaction, on state: inout ChainState, at now: SimTime,
+                              verifier: SignatureVerifier, work: inout WorkMeter) -> RejectionReason? {
+        state.check(transaction, at: now, verifier: verifier, work: &work)
     }
 
     private var hooks: ConsensusHooks {
@@ -220,9 +248,19 @@ public final class ValidatorNode {
 
     /// Undoes the speculatively applied block, if any.
     private func dropSpeculation() {
-        guard let (_, receipt) = speculative else { return }
-        state.rollback(receipt)
+        guard let speculation = speculative else { return }
+        restore(speculation.before, undoing: speculation.receipt)
         speculative = nil
+    }
+
+    /// Puts `state` back to what it was before `receipt`'s block: `before`, or by rollback.
+    private func restore(_ before: ChainState?, undoing receipt: BlockReceipt) {
+        if let before { state = before } else { state.rollback(receipt) }
+    }
+
+    /// The state to keep for undoing the next block: itself when it is shared with other replicas.
+    private var sharedState: ChainState? {
+        state.lineage != 0 && !peers.isEmpty ? state : nil
     }
 
     /// The transactions of this node's block: waiting ones that still apply (none when censoring),
@@ -233,16 +271,28 @@ public final class ValidatorNode {
         let limit = configuration.behaviour == .censorship ? 0 : state.governance.parameters.maxBlockTransactions
         let candidates = mempool.take(limit)
         let context = BlockContext(height: height, timestamp: now, proposer: keyPair.publicKey)
-        guard case .success(let receipt) = state.apply(candidates, context: context, mode: .assemble,
+        let before = sharedState
+        let start = work
+        guard case .success(var receipt) = state.apply(candidates, context: context, mode: .assemble,
                                                        verifier: verifier, work: &work) else {
             preconditionFailure("assembling never fails")
         }
-        state.rollback(receipt)
         for (transaction, reason) in receipt.rejected {
             mempool.remove(transaction)
             pendingRejections.append((transaction, reason))
         }
+        receipt.rejected = []
+        speculative = Speculation(hash: nil, receipt: receipt, before: before,
+                                  work: work.subtracting(start).subtracting(receipt.rejectedWork))
         return (receipt.applied, receipt.parameterChanges)
+    }
+
+    /// Whether `receipt` is this node's assembly of `block`: the same transactions (the same
+    /// objects, in order), context and parameter changes.
+    private func isAssembly(_ receipt: BlockReceipt, of block: Block) -> Bool {
+        receipt.context == context(of: block) && receipt.parameterChanges == block.parameterChanges
+            && receipt.applied.count == block.transactions.count
+            && zip(receipt.applied, block.transactions).allSatisfy { $0 === $1 }
     }
 
     private var pendingRejections: [(TransactionID, RejectionReason)] = []
@@ -252,21 +302,45 @@ public final class ValidatorNode {
             work.signaturesChecked += 1
             guard transaction.hasValidSignature(verifier) else { return false }
         }
-        if speculative?.hash == block.hash { return true }
+        if let speculation = speculative {
+            if speculation.hash == block.hash { return true }
+            if speculation.hash == nil, isAssembly(speculation.receipt, of: block) {
+                // The assembly is the block applied: it is taken as this node's validation of
+                // it, charged as such, rather than computed a second time.
+                work.add(speculation.work)
+                speculative?.hash = block.hash
+                if let execution, let before = speculation.before {
+                    execution.offer(&state, appliedTo: before, block: block.hash, receipt: speculation.receipt,
+                                    work: speculation.work, peers: peers.count)
+                }
+                return true
+            }
+        }
         dropSpeculation()
         guard block.transactions.count <= state.governance.parameters.maxBlockTransactions else { return false }
-        switch state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
-                           work: &work) {
+        let before = sharedState
+        let start = work
+        switch applyStrictly(block, work: &work) {
         case .success(let receipt):
             guard receipt.parameterChanges == block.parameterChanges else {
-                state.rollback(receipt)
+                restore(before, undoing: receipt)
                 return false
             }
-            speculative = (block.hash, receipt)
+            speculative = Speculation(hash: block.hash, receipt: receipt, before: before, work: work.subtracting(start))
             return true
         case .failure:
             return false
         }
+    }
+
+    /// Applies `block` strictly to `state`, or takes a replica's application of it to the same state.
+    private func applyStrictly(_ block: Block, work: inout WorkMeter) -> Result<BlockReceipt, BlockFailure> {
+        guard let execution else {
+            return state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
+                               work: &work)
+        }
+        return execution.apply(&state, block: block.hash, transactions: block.transactions, context: context(of: block),
+                               peers: peers.count, verifier: verifier, work: &work)
     }
 
     private func context(of block: Block) -> BlockContext {
@@ -312,17 +386,16 @@ public final class ValidatorNode {
         effects.append(.storeBlock(record))
         if block.height % configuration.storageSyncEvery == 0 { effects.append(.syncStorage) }
         let result: Result<BlockReceipt, BlockFailure>
-        if let (hash, receipt) = speculative, hash == block.hash {
-            result = .success(receipt)
+        if let speculation = speculative, speculation.hash == block.hash {
+            result = .success(speculation.receipt)
         } else {
             dropSpeculation()
-            result = state.apply(block.transactions, context: context(of: block), mode: .strict, verifier: verifier,
-                                 work: &work)
+            result = applyStrictly(block, work: &work)
         }
         speculative = nil
         switch result {
         case .success(let receipt):
-            state.commit(receipt)
+            if let execution { execution.commit(&state, receipt, peers: peers.count) } else { state.commit(receipt) }
             effects.append(.committed(block, votes: votes, validators: validators, receipt: receipt, failure: nil))
         case .failure(let failure):
             effects.append(.committed(block, votes: votes, validators: validators, receipt: nil, failure: failure))

@@ -78,6 +78,10 @@ public struct RunResult: Sendable {
     /// Of `signatureChecksComputed`, those the helper thread had answered in time: a wall-clock
     /// race, so it differs between runs and stays out of the digest.
     public var signatureChecksAhead: Int
+    /// Block applications and commits the replicas computed, and those they took from another
+    /// replica's computation of the same step (the shared execution cache).
+    public var executionStepsComputed: Int
+    public var executionStepsReused: Int
     public var market: MarketStatistics
     public var gridImpact: GridImpact
     /// The physical grid, sampled every `grid.sample_interval`.
@@ -162,6 +166,9 @@ public final class Simulator {
     /// Every validator of the run (a shard's committee is a chain's own set).
     private let validators: ValidatorSet
     private let verifier: SignatureVerifier
+    /// Block execution shared by the replicas of each chain (`nil`: every replica executes
+    /// every block itself; the outcome is the same).
+    private let execution: ExecutionCache<GridState>?
     private let gridNetwork: GridNetwork
     private let keyPairs: [KeyPair]
     private let genesis: ChainState
@@ -225,8 +232,11 @@ public final class Simulator {
     /// Prepares a run of `scenario` under `seed` (which takes the place of `run.seed`), with the
     /// real protocol or a deliberately broken `mutation` of it. With `verifyingAhead`, ed25519
     /// signatures are checked ahead on a helper thread; the outcome is the same either way.
+    /// With `sharingExecution`, a replica that holds exactly the state another replica applied a
+    /// block to takes that result (see `ExecutionCache`); the outcome is the same either way.
     public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile, mutation: ConsensusMutation? = nil,
-                verifyingAhead: Bool = Simulator.verifiesAheadByDefault) {
+                verifyingAhead: Bool = Simulator.verifiesAheadByDefault, sharingExecution: Bool = true) {
+        execution = sharingExecution ? ExecutionCache() : nil
         self.scenario = scenario
         self.seed = seed
         self.costProfile = costProfile
@@ -277,8 +287,10 @@ public final class Simulator {
     /// only its regions' accounts and areas; without sharding, one chain of every validator.
     private func startInitialChains() {
         guard let settings = scenario.sharding else {
+            var state = genesis
+            execution?.identify(&state)
             chains = [ChainInstance(serial: 0, shard: ShardID(1), members: Array(validators.members.indices),
-                                    validators: validators, genesis: genesis, startedAt: .zero,
+                                    validators: validators, genesis: state, startedAt: .zero,
                                     validatorCount: validators.count)]
             currentChain = [0]
             sharding.shards = [ShardSummary(shard: ShardID(1), regions: Region.allCases, createdAt: .zero)]
@@ -380,6 +392,8 @@ public final class Simulator {
         })
         let serial = chains.count
         directory.register(chain: UInt64(serial), committee: set)
+        var genesis = genesis
+        execution?.identify(&genesis)
         chains.append(ChainInstance(serial: serial, shard: shard, members: members, validators: set, genesis: genesis,
                                     startedAt: time, validatorCount: validators.count))
         while currentChain.count < shard.rawValue { currentChain.append(nil) }
@@ -415,7 +429,8 @@ public final class Simulator {
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
                                               behaviour: behaviour)
         return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],
-                             configuration: configuration, verifier: verifier, genesis: genesis, collusion: collusion)
+                             configuration: configuration, verifier: verifier, execution: execution, genesis: genesis,
+                             collusion: collusion)
     }
 
     /// The chain state every validator starts from: the scenario's rules and the genesis balances.
@@ -483,7 +498,9 @@ public final class Simulator {
             blocks: blocks, violations: violations, costProfile: costProfile,
             nodeBusyNanos: runtimes.map(\.busyNanos), nodeMemoryPeakBytes: nodeMemoryPeakBytes,
             signatureChecksComputed: verifier.computedVerifications,
-            signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead, market: market, gridImpact: impact, gridSamples: gridSamples,
+            signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead,
+            executionStepsComputed: execution?.computed ?? 0, executionStepsReused: execution?.reused ?? 0,
+            market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
             gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics(),
             load: loadStatistics, governance: governanceStatistics, sharding: sharding)

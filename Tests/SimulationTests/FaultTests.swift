@@ -50,6 +50,22 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         #expect(duringSplit.isEmpty)
     }
 
+    /// Rollbacks of blocks that did not finalize, failed blocks, restarts that replay storage,
+    /// equivocating twins and reshards all go through the shared execution cache; none of them
+    /// may change an outcome.
+    @Test(arguments: ["byzantine-equivocation.yaml", "consensus-partition.yaml", "crash-restart.yaml",
+                      "shard-surge.yaml", "swarm.yaml"])
+    func sharingBlockExecutionChangesNothingUnderFaults(name: String) throws {
+        let scenario = try loadScenario(name, overrides: name == "shard-surge.yaml" ? ["sharding.cross_shard=20 %"] : [])
+        let alone = Simulator(scenario: scenario, seed: 3, costProfile: .reference, sharingExecution: false).run()
+        let shared = Simulator(scenario: scenario, seed: 3, costProfile: .reference, sharingExecution: true).run()
+        #expect(shared.executionStepsReused > 0)
+        #expect(shared.digest == alone.digest, "\(name)")
+        #expect(shared.events == alone.events, "\(name)")
+        #expect(shared.violations.map(\.invariant) == alone.violations.map(\.invariant), "\(name)")
+        #expect(shared.nodeBusyNanos == alone.nodeBusyNanos, "\(name)")
+    }
+
     @Test func faultyRunsAreDeterministic() throws {
         let first = try run("crash-restart.yaml", seed: 4)
         let second = try run("crash-restart.yaml", seed: 4)

@@ -37,9 +37,10 @@ workload:
 """
 
 func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile = .reference,
-              verifyingAhead: Bool = Simulator.verifiesAheadByDefault) throws -> RunResult {
+              verifyingAhead: Bool = Simulator.verifiesAheadByDefault, sharingExecution: Bool = true) throws -> RunResult {
     let scenario = try ScenarioLoader.parse(smallScenario, path: scenarioPath("small.yaml"), overrides: overrides)
-    return Simulator(scenario: scenario, seed: seed, costProfile: profile, verifyingAhead: verifyingAhead).run()
+    return Simulator(scenario: scenario, seed: seed, costProfile: profile, verifyingAhead: verifyingAhead,
+                     sharingExecution: sharingExecution).run()
 }
 
 @Suite struct SimulatorTests {
@@ -84,6 +85,17 @@ func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile =
         #expect(helped.digest == alone.digest)
         #expect(helped.events == alone.events)
         #expect(helped.signatureChecksComputed == alone.signatureChecksComputed)
+    }
+
+    @Test func sharingBlockExecutionChangesNothing() throws {
+        let alone = try runSmall(seed: 5, sharingExecution: false)
+        let shared = try runSmall(seed: 5, sharingExecution: true)
+        #expect(alone.executionStepsReused == 0)
+        // Four replicas: each block is applied and committed by one and taken by the others.
+        #expect(shared.executionStepsReused > 2 * shared.executionStepsComputed)
+        #expect(shared.digest == alone.digest)
+        #expect(shared.events == alone.events)
+        #expect(shared.nodeBusyNanos == alone.nodeBusyNanos, "every replica is charged the work it did not repeat")
     }
 
     @Test func latenciesRespectCausality() throws {
