@@ -45,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["GridCore", .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["GridCore", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -44,7 +44,7 @@ public struct Bytes32: Hashable, Comparable, Sendable {
 
     /// The first eight bytes as a little-endian integer: a cheap, well-mixed value for
     /// digests (e.g. the randomness a block hash contributes to proposer choice).
-    public var prefixWord: UInt64 { UInt64(littleEndian: words.0) }
+    @inlinable public var prefixWord: UInt64 { UInt64(littleEndian: words.0) }
 
     @inlinable
     public static func == (lhs: Bytes32, rhs: Bytes32) -> Bool {

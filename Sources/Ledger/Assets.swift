@@ -69,7 +69,7 @@ public struct TxOutput: Hashable, Sendable {
 }
 
 /// Names an output: the transaction (or block event) that created it and its index there.
-public struct OutPoint: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct OutPoint: Hashable, Comparable, Sendable, CustomStringConvertible, UniformlyHashable {
     public var transaction: Digest32
     public var index: UInt32
 
@@ -80,6 +80,11 @@ public struct OutPoint: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public static func < (lhs: OutPoint, rhs: OutPoint) -> Bool {
         lhs.transaction < rhs.transaction || (lhs.transaction == rhs.transaction && lhs.index < rhs.index)
+    }
+
+    /// The transaction's digest bits, spread by the index: outputs of one transaction land apart.
+    @inlinable public var uniformHash: UInt64 {
+        transaction.prefixWord ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
     }
 
     public var description: String { "\(transaction.hex.prefix(8)):\(index)" }

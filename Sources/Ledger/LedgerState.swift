@@ -1,5 +1,5 @@
+import DequeModule
 import GridCore
-import HeapModule
 
 /// The UTXO set of the three assets, the escrow and supply totals that make conservation
 /// checkable, the replay window and the used meter attestations.
@@ -20,20 +20,13 @@ public struct LedgerState: Sendable {
         case burned(Asset, Int64)
         case imported(Asset, Int64)
         case exported(Asset, Int64)
-        case remembered(TransactionID)
+        case remembered(TransactionID, validUntil: SimTime)
         case attestationUsed(Digest32)
     }
 
-    private struct ReplayEntry: Comparable, Sendable {
-        var validUntil: SimTime
-        var id: TransactionID
-        static func < (lhs: ReplayEntry, rhs: ReplayEntry) -> Bool {
-            lhs.validUntil < rhs.validUntil || (lhs.validUntil == rhs.validUntil && lhs.id < rhs.id)
-        }
-    }
 
     public let parameters: LedgerParameters
-    public private(set) var outputs: [OutPoint: TxOutput] = [:]
+    public private(set) var outputs = ChunkedMap<OutPoint, TxOutput>()
     public private(set) var unspentTotals = AssetAmounts()
     public private(set) var escrowTotals = AssetAmounts()
     public private(set) var createdTotals = AssetAmounts()
@@ -41,9 +34,14 @@ public struct LedgerState: Sendable {
     /// Supply credited here by cross-shard transfers from other shards, and sent to them.
     public private(set) var importedTotals = AssetAmounts()
     public private(set) var exportedTotals = AssetAmounts()
-    private var committedIDs: [TransactionID: SimTime] = [:]
-    private var replayExpiries = Heap<ReplayEntry>()
-    private var usedAttestations: Set<Digest32> = []
+    /// The replay window: committed transaction ids, each with the end of its validity, by the
+    /// second that end falls in (`replayWindow[i]` holds second `firstReplaySecond + i`). A
+    /// block adds to the seconds about one validity ahead and pruning drops whole seconds, so a
+    /// copy of the window shares all but the seconds it changes.
+    private var replayWindow: Deque<[TransactionID: SimTime]> = []
+    private var firstReplaySecond: Int64 = 0
+    private var rememberedCount = 0
+    private var usedAttestations = ChunkedSet<Digest32>()
     private var outputCommitment = MultisetHash()
     private var attestationCommitment = MultisetHash()
     private var journal: [Entry] = []
@@ -56,11 +54,14 @@ public struct LedgerState: Sendable {
 
     public func output(at outPoint: OutPoint) -> TxOutput? { outputs[outPoint] }
 
-    /// Whether a transaction with this id was committed and is still inside its replay window.
-    public func isCommitted(_ id: TransactionID) -> Bool { committedIDs[id] != nil }
+    /// Whether the transaction with this id, valid until `validUntil` (which its id commits
+    /// to), was committed and is still inside its replay window.
+    public func isCommitted(_ id: TransactionID, validUntil: SimTime) -> Bool {
+        replaySecond(of: validUntil).map { replayWindow[$0][id] != nil } ?? false
+    }
 
     /// Committed transaction ids remembered against replay.
-    public var rememberedTransactionCount: Int { committedIDs.count }
+    public var rememberedTransactionCount: Int { rememberedCount }
 
     /// Every owner's unspent balance of `asset` (owners with none left out).
     ///
@@ -89,9 +90,11 @@ public struct LedgerState: Sendable {
     /// Sums `inputs` by asset, checking each exists, belongs to `owner` and appears once.
     public func sumInputs(_ inputs: [OutPoint], owner: PublicKey) -> Result<AssetAmounts, RejectionReason> {
         var sums = AssetAmounts()
-        var seen = Set<OutPoint>()
-        for input in inputs {
-            guard seen.insert(input).inserted else { return .failure(.doubleSpendInBlock) }
+        // A transaction spends a few inputs: comparing them pairwise beats hashing them into a set.
+        var seen = inputs.count > 16 ? Set<OutPoint>() : nil
+        for (position, input) in inputs.enumerated() {
+            let repeated = seen != nil ? !seen!.insert(input).inserted : inputs[..<position].contains(input)
+            guard !repeated else { return .failure(.doubleSpendInBlock) }
             guard let output = outputs[input] else { return .failure(.unknownInput) }
             guard output.owner == owner else { return .failure(.notOwner) }
             guard let sum = sums[output.asset].addingReportingOverflowResult(output.amount) else {
@@ -182,14 +185,13 @@ public struct LedgerState: Sendable {
 
     /// Opens the replay window for a committed transaction.
     public mutating func remember(_ id: TransactionID, validUntil: SimTime) {
-        precondition(committedIDs[id] == nil, "transaction remembered twice")
-        committedIDs[id] = validUntil
-        replayExpiries.insert(ReplayEntry(validUntil: validUntil, id: id))
-        journal.append(.remembered(id))
+        precondition(!isCommitted(id, validUntil: validUntil), "transaction remembered twice")
+        addReplayEntry(id, validUntil: validUntil)
+        journal.append(.remembered(id, validUntil: validUntil))
     }
 
     public mutating func useAttestation(_ digest: Digest32) {
-        precondition(usedAttestations.insert(digest).inserted, "attestation used twice")
+        precondition(usedAttestations.insert(digest), "attestation used twice")
         attestationCommitment.insert(digest)
         journal.append(.attestationUsed(digest))
     }
@@ -217,8 +219,9 @@ public struct LedgerState: Sendable {
                 importedTotals[asset] -= amount
             case .exported(let asset, let amount):
                 exportedTotals[asset] -= amount
-            case .remembered(let id):
-                committedIDs[id] = nil
+            case .remembered(let id, let validUntil):
+                replayWindow[replaySecond(of: validUntil)!][id] = nil
+                rememberedCount -= 1
             case .attestationUsed(let digest):
                 usedAttestations.remove(digest)
                 attestationCommitment.remove(digest)
@@ -230,10 +233,41 @@ public struct LedgerState: Sendable {
     /// before `time` (a transaction valid only until then can no longer be included anyway).
     public mutating func commit(pruningReplaysBefore time: SimTime) {
         journal.removeAll(keepingCapacity: true)
-        while let oldest = replayExpiries.min, oldest.validUntil < time {
-            replayExpiries.removeMin()
-            if committedIDs[oldest.id] == oldest.validUntil { committedIDs[oldest.id] = nil }
+        let second = Self.second(of: time)
+        while let oldest = replayWindow.first, firstReplaySecond < second {
+            rememberedCount -= oldest.count
+            replayWindow.removeFirst()
+            firstReplaySecond += 1
         }
+        if firstReplaySecond == second, let head = replayWindow.first, head.values.contains(where: { $0 < time }) {
+            replayWindow[0] = head.filter { $0.value >= time }
+            rememberedCount -= head.count - replayWindow[0].count
+        }
+    }
+
+    /// The index in `replayWindow` of the second `validUntil` falls in, if the window has it.
+    private func replaySecond(of validUntil: SimTime) -> Int? {
+        let offset = Self.second(of: validUntil) - firstReplaySecond
+        return offset >= 0 && offset < Int64(replayWindow.count) ? Int(offset) : nil
+    }
+
+    /// Opens the replay window of `id` until `validUntil` (no journal entry: callers journal).
+    private mutating func addReplayEntry(_ id: TransactionID, validUntil: SimTime) {
+        let second = Self.second(of: validUntil)
+        if replayWindow.isEmpty { firstReplaySecond = second }
+        while second < firstReplaySecond {
+            replayWindow.prepend([:])
+            firstReplaySecond -= 1
+        }
+        while firstReplaySecond + Int64(replayWindow.count) <= second { replayWindow.append([:]) }
+        replayWindow[Int(second - firstReplaySecond)][id] = validUntil
+        rememberedCount += 1
+    }
+
+    /// The whole second `time` falls in (rounding down, also before zero).
+    private static func second(of time: SimTime) -> Int64 {
+        let (quotient, remainder) = time.nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return remainder < 0 ? quotient - 1 : quotient
     }
 
     // MARK: Resharding
@@ -250,16 +284,19 @@ public struct LedgerState: Sendable {
         precondition(journal.isEmpty, "only a committed ledger splits")
         var kept = self
         var moved = LedgerState(parameters: parameters)
-        moved.committedIDs = committedIDs
-        moved.replayExpiries = replayExpiries
+        moved.replayWindow = replayWindow
+        moved.firstReplaySecond = firstReplaySecond
+        moved.rememberedCount = rememberedCount
         moved.usedAttestations = usedAttestations
         moved.attestationCommitment = attestationCommitment
         // Both parts get output tables of their own size: a part that kept the whole table's
         // capacity would copy all of it at its first change on every node that holds it.
-        var keptOutputs: [OutPoint: TxOutput] = [:]
-        var movedOutputs: [OutPoint: TxOutput] = [:]
-        for (outPoint, output) in outputs {
-            guard moves(output.owner) else {
+        let moving = outputs.map { moves($0.value.owner) }
+        let movingCount = moving.reduce(0) { $0 + ($1 ? 1 : 0) }
+        var keptOutputs = ChunkedMap<OutPoint, TxOutput>(minimumCapacity: outputs.count - movingCount)
+        var movedOutputs = ChunkedMap<OutPoint, TxOutput>(minimumCapacity: movingCount)
+        for ((outPoint, output), moves) in zip(outputs, moving) {
+            guard moves else {
                 keptOutputs[outPoint] = output
                 continue
             }
@@ -299,9 +336,10 @@ public struct LedgerState: Sendable {
         burnedTotals += other.burnedTotals
         importedTotals += other.importedTotals
         exportedTotals += other.exportedTotals
-        for (id, validUntil) in other.committedIDs where committedIDs[id] == nil {
-            committedIDs[id] = validUntil
-            replayExpiries.insert(ReplayEntry(validUntil: validUntil, id: id))
+        for second in other.replayWindow {
+            for (id, validUntil) in second where !isCommitted(id, validUntil: validUntil) {
+                addReplayEntry(id, validUntil: validUntil)
+            }
         }
         usedAttestations.formUnion(other.usedAttestations)
         attestationCommitment = MultisetHash()

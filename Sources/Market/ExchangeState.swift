@@ -223,7 +223,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     /// Cross-shard locks placed here and not yet settled.
     private var outboundLocks: [TransactionID: OutboundLock] = [:]
     /// Locks of other shards credited or voided here (a lock resolves once, ever).
-    private var resolvedInbound: Set<TransactionID> = []
+    private var resolvedInbound = ChunkedSet<TransactionID>()
     /// Checks the commit certificates of cross-shard receipts; `nil` outside a sharded network,
     /// where cross-shard transactions are rejected (`not_sharded`). Configuration, not state:
     /// it is not in the state root.
@@ -466,7 +466,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     private func check(_ transaction: Transaction, at time: SimTime, height: UInt64, verifier: SignatureVerifier,
                        work: inout WorkMeter) -> RejectionReason? {
         if transaction.validUntil < time { return .expired }
-        if ledger.isCommitted(transaction.id) { return .replayed }
+        if ledger.isCommitted(transaction.id, validUntil: transaction.validUntil) { return .replayed }
         guard transaction.fee >= .zero else { return .amountNotPositive }
         if !transaction.inputs.isEmpty, transaction.fee < governance.parameters.minimumFee { return .feeTooLow }
         if transaction.inputs.isEmpty, transaction.fee != .zero { return .insufficientFunds }

@@ -31,7 +31,8 @@ import Testing
         #expect(state.commitments == before)
         #expect(state.output(at: point(0))?.owner == alice)
         #expect(state.output(at: point(1)) == nil)
-        #expect(!state.isCommitted(Blake2b.hash([7])))
+        #expect(!state.isCommitted(Blake2b.hash([7]), validUntil: .zero + .seconds(5)))
+        #expect(state.rememberedTransactionCount == 0)
         #expect(!state.isAttestationUsed(Blake2b.hash([8])))
     }
 
@@ -60,9 +61,43 @@ import Testing
         let id = Blake2b.hash([3])
         state.remember(id, validUntil: .zero + .seconds(10))
         state.commit(pruningReplaysBefore: .zero + .seconds(10))
-        #expect(state.isCommitted(id))
+        #expect(state.isCommitted(id, validUntil: .zero + .seconds(10)))
         state.commit(pruningReplaysBefore: .zero + .seconds(11))
-        #expect(!state.isCommitted(id))
+        #expect(!state.isCommitted(id, validUntil: .zero + .seconds(10)))
+    }
+
+    @Test func replayWindowPrunesToTheNanosecondAcrossSeconds() {
+        var state = ledger()
+        let ends = [10_200, 10_700, 10_900, 12_000, 3_000, 15_500].map { SimTime.zero + .milliseconds($0) }
+        let ids = ends.indices.map { Blake2b.hash([UInt8($0), 0x52]) }
+        for (id, end) in zip(ids, ends) { state.remember(id, validUntil: end) }
+        state.commit(pruningReplaysBefore: .zero + .milliseconds(2_000))
+        #expect(state.rememberedTransactionCount == 6)
+        // Inside second 10: the entries before 10.7 s go, the rest of that second stays.
+        state.commit(pruningReplaysBefore: .zero + .milliseconds(10_700))
+        #expect(zip(ids, ends).map { state.isCommitted($0, validUntil: $1) } == [false, true, true, true, false, true])
+        #expect(state.rememberedTransactionCount == 4)
+        let mark = state.savepoint
+        let late = Blake2b.hash([0x99])
+        state.remember(late, validUntil: .zero + .seconds(40))
+        state.rollback(to: mark)
+        #expect(!state.isCommitted(late, validUntil: .zero + .seconds(40)))
+        #expect(state.rememberedTransactionCount == 4)
+        state.commit(pruningReplaysBefore: .zero + .milliseconds(15_500))
+        #expect(zip(ids, ends).map { state.isCommitted($0, validUntil: $1) } == [false, false, false, false, false, true])
+        #expect(state.rememberedTransactionCount == 1)
+        state.commit(pruningReplaysBefore: .zero + .seconds(60))
+        #expect(state.rememberedTransactionCount == 0)
+        state.remember(late, validUntil: .zero + .seconds(70))
+        #expect(state.isCommitted(late, validUntil: .zero + .seconds(70)))
+    }
+
+    @Test func aTransactionSpendingOneInputTwiceIsRefusedWithManyInputsToo() {
+        var state = ledger()
+        let points = (0..<40).map { point(UInt32($0)) }
+        for outPoint in points { state.create(TxOutput(owner: alice, asset: .payment, amount: 1), at: outPoint) }
+        #expect(state.sumInputs(points, owner: alice).successValue?.payment == 40)
+        #expect(state.sumInputs(points + [points[17]], owner: alice).failureValue == .doubleSpendInBlock)
     }
 
     @Test func creditsPerKWh() {

@@ -1,0 +1,65 @@
+import GridCore
+import Testing
+
+@Suite struct ChunkedMapTests {
+    private func key(_ index: Int) -> Digest32 { Blake2b.hash([UInt8(index & 0xff), UInt8(index >> 8), 0x4b]) }
+
+    @Test func agreesWithADictionaryOverRandomChanges() {
+        let draws = RandomStream(masterSeed: 11, name: "test/chunked-map")
+        var map = ChunkedMap<Digest32, Int>()
+        var reference: [Digest32: Int] = [:]
+        for step in 0..<20_000 {
+            let target = key(draws.uniformInt(below: 3_000))
+            if draws.bernoulli(0.35) {
+                #expect(map.removeValue(forKey: target) == reference.removeValue(forKey: target))
+            } else {
+                #expect(map.updateValue(step, forKey: target) == reference.updateValue(step, forKey: target))
+            }
+        }
+        #expect(map.count == reference.count)
+        #expect(map.count > 1_000, "enough entries to have grown several times")
+        for (key, value) in reference { #expect(map[key] == value) }
+        var seen = 0
+        for (key, value) in map {
+            #expect(reference[key] == value)
+            seen += 1
+        }
+        #expect(seen == map.count)
+        #expect(map.underestimatedCount == reference.count)
+    }
+
+    @Test func aCopyIsIndependentOfTheOriginal() {
+        var original = ChunkedMap<Digest32, Int>()
+        for index in 0..<500 { original[key(index)] = index }
+        var copy = original
+        for index in 0..<100 { copy[key(index)] = nil }
+        copy[key(9_999)] = -1
+        copy[key(300)] = 7
+        #expect(original.count == 500 && copy.count == 401)
+        #expect(original[key(42)] == 42 && copy[key(42)] == nil)
+        #expect(original[key(300)] == 300 && copy[key(300)] == 7)
+        #expect(original[key(9_999)] == nil && copy[key(9_999)] == -1)
+        #expect(original != copy)
+        copy[key(9_999)] = nil
+        copy[key(300)] = 300
+        for index in 0..<100 { copy[key(index)] = index }
+        #expect(original == copy, "the same entries, whatever order they were added in")
+    }
+
+    @Test func filtersAndSetsBehaveLikeTheirStandardTwins() {
+        var map = ChunkedMap<UInt64, UInt64>(minimumCapacity: 1_000)
+        for index in UInt64(0)..<1_000 { map[index] = index * 3 }
+        let even = map.filter { $0.key % 2 == 0 }
+        #expect(even.count == 500 && even.values.allSatisfy { $0 % 6 == 0 })
+        #expect(Set(even.keys) == Set(stride(from: UInt64(0), to: 1_000, by: 2)))
+
+        var set = ChunkedSet<UInt64>()
+        #expect(set.insert(4) && !set.insert(4))
+        #expect(set.contains(4) && !set.contains(5))
+        var other = ChunkedSet<UInt64>()
+        for value in UInt64(3)..<7 { other.insert(value) }
+        set.formUnion(other)
+        #expect(Set(set) == [3, 4, 5, 6])
+        #expect(set.remove(5) && !set.remove(5) && set.count == 3)
+    }
+}
