@@ -154,9 +154,9 @@ public enum Ed25519 {
 /// which is the answer a second verification would give. Callers still charge every check's cost
 /// to the checking node in simulated time: the cache saves wall time, never simulated time.
 ///
-/// Memory is bounded by two generations of `generationCapacity` entries: when the current
-/// generation fills, it becomes the previous one and the oldest is dropped. Eviction only costs
-/// a recomputation, never a different answer, so it cannot affect an outcome.
+/// The answers sit in a ``MemoTable`` of at most `capacity` slots, placed by the digest's and
+/// the key's bits (no hashing): a new answer replaces the one in its slot. Losing an answer only
+/// costs a recomputation, never a different answer, so it cannot affect an outcome.
 ///
 /// With `verifyingAhead`, claims announced through `prefetch` are verified on a helper thread
 /// (see `VerificationAhead`); answers are still taken by the calling thread in its own order.
@@ -170,19 +170,16 @@ public final class SignatureVerifier {
     /// Of `computedVerifications`, those the helper thread computed (with `verifyingAhead`).
     public private(set) var verifiedAhead = 0
 
-    private let generationCapacity: Int
-    private var current: [SignatureClaim: Bool] = [:]
-    private var previous: [SignatureClaim: Bool] = [:]
+    private var answers: MemoTable<SignatureClaim, Bool>
     private let ahead: VerificationAhead?
 
     /// - Parameters:
-    ///   - generationCapacity: entries per cache generation (two generations are kept).
+    ///   - capacity: answer slots at most (a power of two); the table starts small and grows.
     ///   - verifyingAhead: verify prefetched claims on a helper thread; only worth it for real
     ///     ed25519 on a machine with a second core.
-    public init(scheme: SignatureScheme = .ed25519, generationCapacity: Int = 1 << 20, verifyingAhead: Bool = false) {
-        precondition(generationCapacity > 0)
+    public init(scheme: SignatureScheme = .ed25519, capacity: Int = 1 << 20, verifyingAhead: Bool = false) {
         self.scheme = scheme
-        self.generationCapacity = generationCapacity
+        answers = MemoTable(initialSlots: min(capacity, 1 << 12), maximumSlots: capacity)
         ahead = verifyingAhead ? VerificationAhead(scheme: scheme, capacity: 1 << 16) : nil
     }
 
@@ -195,13 +192,8 @@ public final class SignatureVerifier {
     /// Complexity: amortised O(1) on a hit or a prefetched claim; one real verification otherwise.
     public func verify(_ signature: Signature, of digest: Digest32, by key: PublicKey) -> Bool {
         let claim = SignatureClaim(key: key, digest: digest, signature: signature)
-        if let known = current[claim] {
+        if let known = answers.value(for: claim) {
             cacheHits += 1
-            return known
-        }
-        if let known = previous[claim] {
-            cacheHits += 1
-            remember(claim, known)
             return known
         }
         computedVerifications += 1
@@ -212,7 +204,7 @@ public final class SignatureVerifier {
         } else {
             valid = Ed25519.verify(signature, of: digest, by: key, scheme: scheme)
         }
-        remember(claim, valid)
+        answers.store(valid, for: claim)
         return valid
     }
 
@@ -223,16 +215,7 @@ public final class SignatureVerifier {
     public func prefetch(_ signature: Signature, of digest: Digest32, by key: PublicKey) {
         guard let ahead else { return }
         let claim = SignatureClaim(key: key, digest: digest, signature: signature)
-        guard current[claim] == nil, previous[claim] == nil else { return }
+        guard answers.value(for: claim) == nil else { return }
         _ = ahead.submit(claim)
-    }
-
-    private func remember(_ claim: SignatureClaim, _ valid: Bool) {
-        if current.count >= generationCapacity {
-            previous = current
-            current = [:]
-            current.reserveCapacity(generationCapacity)
-        }
-        current[claim] = valid
     }
 }

@@ -2,7 +2,7 @@ import Dispatch
 import Synchronization
 
 /// One signature check: `signature` is `key`'s signature of `digest`.
-struct SignatureClaim: Hashable, Sendable {
+struct SignatureClaim: Hashable, Sendable, UniformlyHashable {
     var key: PublicKey
     var digest: Digest32
     var signature: Signature
@@ -12,6 +12,10 @@ struct SignatureClaim: Hashable, Sendable {
         hasher.combine(digest)
         hasher.combine(key)
     }
+
+    /// The digest's bits and the key's, mixed: a key signs many digests and a digest (a vote's)
+    /// is signed by many keys.
+    var uniformHash: UInt64 { digest.words.0 ^ (key.bytes.words.1 &* 0x9E37_79B9_7F4A_7C15) }
 }
 
 /// Checks signatures on a helper thread before the simulation thread asks for them.

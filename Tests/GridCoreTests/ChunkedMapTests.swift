@@ -63,3 +63,20 @@ import Testing
         #expect(set.remove(5) && !set.remove(5) && set.count == 3)
     }
 }
+
+@Suite struct MemoTableTests {
+    @Test func answersWhatItStillHoldsAndNothingElse() {
+        var memo = MemoTable<UInt64, Int>(initialSlots: 4, maximumSlots: 64)
+        var reference: [UInt64: Int] = [:]
+        let draws = RandomStream(masterSeed: 12, name: "test/memo-table")
+        for step in 0..<2_000 {
+            let key = UInt64(draws.uniformInt(below: 500))
+            if let held = memo.value(for: key) { #expect(held == reference[key], "a held answer is the last one stored") }
+            memo.store(step, for: key)
+            reference[key] = step
+            #expect(memo.value(for: key) == step)
+        }
+        let held = reference.keys.filter { memo.value(for: $0) != nil }
+        #expect(held.count <= 64 && held.count > 16, "grown to its maximum, then evicting")
+    }
+}

@@ -82,7 +82,7 @@ import Testing
         let keyPair = KeyPair(drawingFrom: RandomStream(masterSeed: 10, name: "test/evict"))
         let messages = (0..<20).map { Blake2b.hash([UInt8($0)]) }
         let signatures = messages.map { keyPair.sign($0) }
-        let verifier = SignatureVerifier(generationCapacity: 4)
+        let verifier = SignatureVerifier(capacity: 4)
         for round in 0..<3 {
             for (index, message) in messages.enumerated() {
                 let signature = index.isMultiple(of: 3) ? signatures[index].corrupted : signatures[index]
@@ -90,7 +90,7 @@ import Testing
                         "round \(round), message \(index)")
             }
         }
-        #expect(verifier.computedVerifications > 20, "small generations force recomputation")
+        #expect(verifier.computedVerifications > 20, "four slots force recomputation")
     }
 }
 
