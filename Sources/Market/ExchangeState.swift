@@ -460,12 +460,30 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     /// checked through `verifier` (and charged).
     public func check(_ transaction: Transaction, at time: SimTime, verifier: SignatureVerifier,
                       work: inout WorkMeter) -> RejectionReason? {
-        check(transaction, at: time, height: height + 1, verifier: verifier, work: &work)
+        var clock = CheckClock(time)
+        return check(transaction, clock: &clock, height: height + 1, verifier: verifier, work: &work)
     }
 
-    private func check(_ transaction: Transaction, at time: SimTime, height: UInt64, verifier: SignatureVerifier,
-                       work: inout WorkMeter) -> RejectionReason? {
-        if transaction.validUntil < time { return .expired }
+    /// The time a check runs at. Beyond the expiry test, every use goes through ``now()``, which
+    /// marks the answer as depending on the time: otherwise it holds at any time before the
+    /// transaction expires (what ``ExecutionCache`` shares between replicas).
+    struct CheckClock {
+        let expiryTest: SimTime
+        private(set) var read = false
+
+        init(_ time: SimTime) {
+            expiryTest = time
+        }
+
+        mutating func now() -> SimTime {
+            read = true
+            return expiryTest
+        }
+    }
+
+    func check(_ transaction: Transaction, clock: inout CheckClock, height: UInt64, verifier: SignatureVerifier,
+               work: inout WorkMeter) -> RejectionReason? {
+        if transaction.validUntil < clock.expiryTest { return .expired }
         if ledger.isCommitted(transaction.id, validUntil: transaction.validUntil) { return .replayed }
         guard transaction.fee >= .zero else { return .amountNotPositive }
         if !transaction.inputs.isEmpty, transaction.fee < governance.parameters.minimumFee { return .feeTooLow }
@@ -476,9 +494,9 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             return checkBalance(inputs: inputs, owner: transaction.signer, outputs: outputs,
                                 required: AssetAmounts(), fee: transaction.fee)
         case .mint(let attestation):
-            return checkMint(attestation, transaction: transaction, time: time, verifier: verifier, work: &work)
+            return checkMint(attestation, transaction: transaction, clock: &clock, verifier: verifier, work: &work)
         case .placeOrder(let terms, let inputs, let change):
-            if let problem = checkTerms(terms, transaction: transaction, time: time) { return problem }
+            if let problem = checkTerms(terms, transaction: transaction, clock: &clock) { return problem }
             guard let escrow = terms.escrow else { return .overflow }
             var required = AssetAmounts()
             required[escrow.asset] = escrow.amount
@@ -496,7 +514,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                 return .notOperator
             }
             guard delivered >= .zero else { return .amountNotPositive }
-            guard time >= trade.deliveryEnd else { return .settlementTooEarly }
+            guard clock.now() >= trade.deliveryEnd else { return .settlementTooEarly }
             return nil
         case .propose(let proposal, let inputs, let change):
             if let problem = governance.check(proposal) { return problem }
@@ -511,7 +529,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             return governance.checkVote(on: proposal, by: transaction.signer, height: height)
         case .lockTransfer(let inputs, let change, let terms):
             guard commitVerifier != nil else { return .notSharded }
-            guard terms.destination != transaction.region, terms.deadline > time, !terms.outputs.isEmpty else {
+            guard terms.destination != transaction.region, terms.deadline > clock.now(), !terms.outputs.isEmpty else {
                 return .invalidLock
             }
             let required: AssetAmounts
@@ -569,7 +587,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         return nil
     }
 
-    private func checkMint(_ attestation: MeterAttestation, transaction: Transaction, time: SimTime,
+    private func checkMint(_ attestation: MeterAttestation, transaction: Transaction, clock: inout CheckClock,
                            verifier: SignatureVerifier, work: inout WorkMeter) -> RejectionReason? {
         guard attestation.energy > .zero else { return .amountNotPositive }
         guard transaction.signer == attestation.producer else { return .notOwner }
@@ -577,7 +595,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         guard attestation.gridOperator == ledger.parameters.gridOperator(of: attestation.location.region) else {
             return .notOperator
         }
-        guard attestation.periodStart < attestation.periodEnd, attestation.periodEnd <= time else {
+        guard attestation.periodStart < attestation.periodEnd, attestation.periodEnd <= clock.now() else {
             return .badAttestation
         }
         if let registered = producerSources[attestation.producer], registered != attestation.source {
@@ -592,7 +610,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         return nil
     }
 
-    private func checkTerms(_ terms: OrderTerms, transaction: Transaction, time: SimTime) -> RejectionReason? {
+    private func checkTerms(_ terms: OrderTerms, transaction: Transaction, clock: inout CheckClock) -> RejectionReason? {
+        let time = clock.now()
         guard terms.quantity > .zero, terms.price > .zero else { return .amountNotPositive }
         guard terms.location.region == transaction.region else { return .wrongRegion }
         guard terms.deliveryStart < terms.deliveryEnd, terms.deliveryEnd > time, terms.expiresAt > time else {
@@ -632,8 +651,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                 break
             }
             if reason == nil {
-                reason = check(transaction, at: context.timestamp, height: context.height, verifier: verifier,
-                               work: &work)
+                var clock = CheckClock(context.timestamp)
+                reason = check(transaction, clock: &clock, height: context.height, verifier: verifier, work: &work)
             }
             if let reason {
                 switch mode {

@@ -14,6 +14,9 @@ import Ledger
 /// the next change to a shared state copies what it changes. An entry is kept until the
 /// replicas it was offered to (`peers`) have taken it, or until `capacity` newer entries
 /// push it out: dropping an entry only costs a later execution, never a different answer.
+///
+/// Admission checks are shared the same way: the answer for a transaction on a state, when
+/// it depends on the time only through the transaction's expiry (tested again each time).
 public final class ExecutionCache<Grid: GridTradeAssessor> {
     private enum Step: Hashable {
         /// Applying the block with this hash (strictly: every transaction must apply).
@@ -38,18 +41,39 @@ public final class ExecutionCache<Grid: GridTradeAssessor> {
         var takersLeft: Int
     }
 
+    private struct CheckKey: UniformlyHashable {
+        var lineage: UInt64
+        var transaction: TransactionID
+
+        var uniformHash: UInt64 { transaction.uniformHash ^ lineage.uniformHash }
+    }
+
+    private struct CheckAnswer {
+        /// The transaction checked: a hit must be for the same one, not only the same id.
+        var transaction: Transaction
+        var reason: RejectionReason?
+        var work: WorkMeter
+    }
+
     private let capacity: Int
     private var entries: [Key: Entry] = [:]
     private var arrivals: Deque<Key> = []
     private var nextLineage: UInt64 = 1
+    /// Admission answers (a lost one is only checked again).
+    private var answers: MemoTable<CheckKey, CheckAnswer>
     /// Steps computed here, and steps taken from another replica's computation.
     public private(set) var computed = 0
     public private(set) var reused = 0
+    /// Admission checks answered from another replica's check of the same state.
+    public private(set) var checksReused = 0
 
-    /// - Parameter capacity: entries kept at most (the oldest go first).
-    public init(capacity: Int = 64) {
+    /// - Parameters:
+    ///   - capacity: block and commit steps kept at most (the oldest go first).
+    ///   - answerCapacity: admission answers at most (a power of two).
+    public init(capacity: Int = 64, answerCapacity: Int = 1 << 15) {
         precondition(capacity > 0)
         self.capacity = capacity
+        answers = MemoTable(initialSlots: min(answerCapacity, 1 << 10), maximumSlots: answerCapacity)
     }
 
     /// Gives `state` a lineage of its own: where a chain's replicas start from the same value.
@@ -98,6 +122,29 @@ public final class ExecutionCache<Grid: GridTradeAssessor> {
         state.commit(receipt)
         computed += 1
         store(key, state: &state, result: nil, work: WorkMeter(), transactions: [], context: nil, peers: peers)
+    }
+
+    /// Why `transaction` cannot apply on `state` at `time` (``ExchangeState/check(_:at:verifier:work:)``),
+    /// or the answer a replica holding the same state found, charged the same work.
+    ///
+    /// Complexity: O(1) on a hit; a check otherwise.
+    public func check(_ transaction: Transaction, on state: inout ExchangeState<Grid>, at time: SimTime,
+                      verifier: SignatureVerifier, work: inout WorkMeter) -> RejectionReason? {
+        guard state.lineage != 0 else { return state.check(transaction, at: time, verifier: verifier, work: &work) }
+        if transaction.validUntil < time { return .expired }
+        let key = CheckKey(lineage: state.lineage, transaction: transaction.id)
+        if let answer = answers.value(for: key), answer.transaction === transaction {
+            work.add(answer.work)
+            checksReused += 1
+            return answer.reason
+        }
+        var clock = ExchangeState<Grid>.CheckClock(time)
+        let start = work
+        let reason = state.check(transaction, clock: &clock, height: state.height + 1, verifier: verifier, work: &work)
+        if !clock.read {
+            answers.store(CheckAnswer(transaction: transaction, reason: reason, work: work.subtracting(start)), for: key)
+        }
+        return reason
     }
 
     private func takeLineage() -> UInt64 {

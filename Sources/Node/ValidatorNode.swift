@@ -228,7 +228,12 @@ public final class ValidatorNode {
         work.signaturesChecked += 1
         guard transaction.hasValidSignature(verifier) else { return .badSignature }
         if transaction.inputs.contains(where: { mempool.spender(of: $0) != nil }) { return .spentInput }
-        if let reason = Self.check(transaction, on: &state, at: now, verifier: verifier, work: &work) { return reason }
+        let reason = if let execution {
+            execution.check(transaction, on: &state, at: now, verifier: verifier, work: &work)
+        } else {
+            Self.check(transaction, on: &state, at: now, verifier: verifier, work: &work)
+        }
+        if let reason { return reason }
         mempool.insert(transaction)
         return nil
     }

@@ -16,9 +16,15 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
     public var signatureCacheHits: Int
     /// Of `signatureChecksComputed`, those the helper thread computed.
     public var signatureChecksAhead: Int
+    /// Block applications and commits the replicas computed, those they took from another
+    /// replica's computation, and admission checks answered that way (the shared execution cache).
+    public var executionStepsComputed: Int
+    public var executionStepsReused: Int
+    public var admissionChecksReused: Int
 
     public init(events: UInt64, wallSeconds: Double, simulatedSeconds: Double, peakRssBytes: Int64,
-                signatureChecksComputed: Int, signatureCacheHits: Int, signatureChecksAhead: Int = 0) {
+                signatureChecksComputed: Int, signatureCacheHits: Int, signatureChecksAhead: Int = 0,
+                executionStepsComputed: Int = 0, executionStepsReused: Int = 0, admissionChecksReused: Int = 0) {
         self.events = events
         self.wallSeconds = wallSeconds
         self.eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
@@ -27,6 +33,25 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
         self.signatureChecksComputed = signatureChecksComputed
         self.signatureCacheHits = signatureCacheHits
         self.signatureChecksAhead = signatureChecksAhead
+        self.executionStepsComputed = executionStepsComputed
+        self.executionStepsReused = executionStepsReused
+        self.admissionChecksReused = admissionChecksReused
+    }
+
+    /// Reads reports written before the execution counts existed as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        events = try container.decode(UInt64.self, forKey: .events)
+        eventsPerSecond = try container.decode(Double.self, forKey: .eventsPerSecond)
+        wallSeconds = try container.decode(Double.self, forKey: .wallSeconds)
+        simToWallRatio = try container.decode(Double.self, forKey: .simToWallRatio)
+        peakRssBytes = try container.decode(Int64.self, forKey: .peakRssBytes)
+        signatureChecksComputed = try container.decode(Int.self, forKey: .signatureChecksComputed)
+        signatureCacheHits = try container.decode(Int.self, forKey: .signatureCacheHits)
+        signatureChecksAhead = try container.decode(Int.self, forKey: .signatureChecksAhead)
+        executionStepsComputed = try container.decodeIfPresent(Int.self, forKey: .executionStepsComputed) ?? 0
+        executionStepsReused = try container.decodeIfPresent(Int.self, forKey: .executionStepsReused) ?? 0
+        admissionChecksReused = try container.decodeIfPresent(Int.self, forKey: .admissionChecksReused) ?? 0
     }
 }
 

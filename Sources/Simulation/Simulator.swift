@@ -82,6 +82,8 @@ public struct RunResult: Sendable {
     /// replica's computation of the same step (the shared execution cache).
     public var executionStepsComputed: Int
     public var executionStepsReused: Int
+    /// Admission checks answered from another replica's check of the same state.
+    public var admissionChecksReused: Int
     public var market: MarketStatistics
     public var gridImpact: GridImpact
     /// The physical grid, sampled every `grid.sample_interval`.
@@ -500,6 +502,7 @@ public final class Simulator {
             signatureChecksComputed: verifier.computedVerifications,
             signatureCacheHits: verifier.cacheHits, signatureChecksAhead: verifier.verifiedAhead,
             executionStepsComputed: execution?.computed ?? 0, executionStepsReused: execution?.reused ?? 0,
+            admissionChecksReused: execution?.checksReused ?? 0,
             market: market, gridImpact: impact, gridSamples: gridSamples,
             gridElementNames: gridNetwork.elements.indices.map(gridNetwork.element(named:)),
             gridLineCount: gridNetwork.topology.lines.count, consensus: finalConsensusStatistics(),

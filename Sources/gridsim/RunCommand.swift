@@ -82,7 +82,9 @@ struct RunCommand: ParsableCommand {
         let harness = HarnessFigures(
             events: result.events, wallSeconds: wallSeconds, simulatedSeconds: result.endTime.seconds,
             peakRssBytes: peakResidentBytes(), signatureChecksComputed: result.signatureChecksComputed,
-            signatureCacheHits: result.signatureCacheHits, signatureChecksAhead: result.signatureChecksAhead)
+            signatureCacheHits: result.signatureCacheHits, signatureChecksAhead: result.signatureChecksAhead,
+            executionStepsComputed: result.executionStepsComputed, executionStepsReused: result.executionStepsReused,
+            admissionChecksReused: result.admissionChecksReused)
         let writing = clock.now
         let report = Report(result: result, harness: harness, swarm: swarm, bucketSeconds: bucketSeconds)
         let directory = out ?? "Reports/\(sanitized(scenario.name))-seed\(seed)"
