@@ -10,7 +10,8 @@ import Scenario
 /// at a time: serialisation takes bytes ÷ bandwidth and later messages queue behind it.
 /// Partitions (symmetric, one-way, or by region) drop messages sent across them while they
 /// last; a clogged node or link holds the messages sent through it until the clog clears.
-struct Network {
+/// (A class: the simulator asks it something for every message.)
+final class Network {
     let latencies: RegionLatencies
     let jitter: BasisPoints
     let nodeRegions: [Region]
@@ -45,7 +46,7 @@ struct Network {
 
     /// When a message of `bytes` sent by `from` at `sentAt` reaches `to`: no time when it is lost,
     /// two when it is duplicated.
-    mutating func arrivals(from: NodeID, to: NodeID, sentAt: SimTime, bytes: Int) -> [SimTime] {
+    func arrivals(from: NodeID, to: NodeID, sentAt: SimTime, bytes: Int) -> [SimTime] {
         if isCut(from: from, to: to, at: sentAt) || (settings.loss.rawValue > 0 && faults.bernoulli(settings.loss.fraction)) {
             dropped += 1
             return []
@@ -79,7 +80,7 @@ struct Network {
     /// peer it came from), or all. Without a fanout the validator a client submitted to sends
     /// it to every peer itself, so a transaction received from a peer goes no further: relaying
     /// it would only deliver duplicates.
-    mutating func gossipTargets(from: NodeID, relayedFrom sender: NodeID?, among nodes: [Int]) -> [NodeID] {
+    func gossipTargets(from: NodeID, relayedFrom sender: NodeID?, among nodes: [Int]) -> [NodeID] {
         let reachesAll = settings.gossipFanout == 0 || settings.gossipFanout >= nodes.count - 1
         if reachesAll, sender != nil { return [] }
         var peers = nodes.filter { $0 != from.index && $0 != sender?.index }.map(NodeID.init)

@@ -214,7 +214,10 @@ public final class Simulator {
     private var proposalIndex: [TransactionID: Int] = [:]
     /// The two orders of each finalized trade not yet settled, for the settlement latency.
     private var ordersOfTrade: [TradeID: (buy: TransactionID, sell: TransactionID)] = [:]
-    private var spentOutPoints: Set<OutPoint> = []
+    /// The no-double-spend checker's own view, apart from every ledger: the outputs genesis and
+    /// the finalized blocks created and no finalized transaction has spent yet (as large as the
+    /// unspent set, where a set of every output ever spent would grow all run).
+    private var unspentOutPoints: Set<OutPoint> = []
     private var market = MarketStatistics()
     private var impact: GridImpact
     private var gridSamples: [GridSample] = []
@@ -268,6 +271,7 @@ public final class Simulator {
                                     loadNoise: RandomStream(masterSeed: seed, name: "grid/load-noise"),
                                     loadNoiseSigma: scenario.grid.loadNoise.fraction)
         genesis = Simulator.genesisState(scenario: scenario, workload: workload, gridNetwork: gridNetwork)
+        unspentOutPoints = Set(workload.genesis.indices.map { OutPoint(transaction: genesisOrigin, index: UInt32($0)) })
         currentParameters = genesis.governance.parameters
         governanceStatistics.initial = genesis.governance.parameters
         proposalIDs = Array(repeating: nil, count: scenario.governance.proposals.count)
@@ -1220,6 +1224,7 @@ public final class Simulator {
             stateRoot: receipt.stateRoot, round: votes.first?.round ?? block.round,
             lastCommitSigners: block.lastCommit.count, parametersDigest: receipt.parameters.digest, shard: shard.rawValue))
         sharding.shards[shard.rawValue - 1].blocks += 1
+        for (outPoint, _) in receipt.createdOutputs { unspentOutPoints.insert(outPoint) }
         for transaction in block.transactions {
             let record = tracker.finalized(transaction.id, height: block.height, at: time)
             if record?.first == false {
@@ -1234,10 +1239,10 @@ public final class Simulator {
             }
             pending[transaction.id] = nil
             completed(transaction.id, at: time)
-            for input in transaction.inputs where !spentOutPoints.insert(input).inserted {
+            for input in transaction.inputs where unspentOutPoints.remove(input) == nil {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "no-double-spend", height: block.height, nodes: [node], time: time,
-                    detail: "output \(input) spent a second time by \(transaction.id.hex.prefix(16))"))
+                    detail: "output \(input) spent by \(transaction.id.hex.prefix(16)) was spent before or never created"))
             }
         }
         workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs)

@@ -84,7 +84,10 @@ enum SubmissionKind: UInt8, CaseIterable {
 /// `mint_interval` and minted; the grid operator of the seller's region settles each trade after
 /// its window. Limit prices are Gaussian around the pricing model's reference; buy quantities
 /// lognormal around the participant's demand per order.
-struct Workload {
+///
+/// A class, not a struct: the simulator calls it on every arrival and commit, and a method
+/// called on a struct stored in a class runs on a copy of all of it.
+final class Workload {
     let scenario: Scenario
     let classes: [ParticipantClass]
     private(set) var agents: [Agent] = []
@@ -200,7 +203,7 @@ struct Workload {
     /// `OutPoint(genesisOrigin, i)`; the wallets already hold them.
     private(set) var genesis: [TxOutput] = []
 
-    private mutating func fundGenesis() {
+    private func fundGenesis() {
         for index in agents.indices where agents[index].participantClass >= 0 {
             let participants = classes[Int(agents[index].participantClass)]
             let balance = participants.balance.rawValue
@@ -272,7 +275,7 @@ struct Workload {
     /// An order from a member of class `index`, with what `given` fixes (participant, quantity,
     /// price) and the rest drawn. Returns the arrival with every detail that was used, for an
     /// explicit load trace, and the order, or `nil` when that member cannot fund one.
-    mutating func makeOrder(ofClass index: Int, at now: SimTime, given: TraceRow? = nil)
+    func makeOrder(ofClass index: Int, at now: SimTime, given: TraceRow? = nil)
         -> (arrival: TraceRow, made: (Transaction, agent: Int)?) {
         let agentIndex = given?.participant ?? randomMember(ofClass: index)
         precondition(Int(agents[agentIndex].participantClass) == index, "the participant is of another class")
@@ -348,7 +351,7 @@ struct Workload {
     /// A payment from a member of class `index` to another participant, with what `given` fixes
     /// (participant, recipient, amount) and the rest drawn. Returns the arrival with every detail
     /// used and the transfer, or `nil` when the payer cannot fund it.
-    mutating func makeTransfer(ofClass index: Int, at now: SimTime, given: TraceRow? = nil)
+    func makeTransfer(ofClass index: Int, at now: SimTime, given: TraceRow? = nil)
         -> (arrival: TraceRow, made: (Transaction, agent: Int)?) {
         let sender = given?.participant ?? randomMember(ofClass: index)
         precondition(Int(agents[sender].participantClass) == index, "the participant is of another class")
@@ -389,7 +392,7 @@ struct Workload {
     /// A cross-shard step relayed into `region`'s shard (a credit there, or a settlement back
     /// to the sender's region), signed by the region's grid operator, who relays. Relayed
     /// steps carry no fee and are never corrupted: their validity rests on the evidence.
-    mutating func makeRelayed(_ kind: TransactionKind, into region: Region, at now: SimTime) -> (Transaction, agent: Int) {
+    func makeRelayed(_ kind: TransactionKind, into region: Region, at now: SimTime) -> (Transaction, agent: Int) {
         let index = operatorAgents[region.index]
         agents[index].nextNonce += 1
         return (Transaction(signedBy: agents[index].keyPair, region: region, kind: kind, validUntil: now + validity,
@@ -400,7 +403,7 @@ struct Workload {
 
     /// A proposal from the first member of `participants[spec.proposerEntry]` whose wallet holds
     /// the deposit and the fee, or `nil` when none does.
-    mutating func makeProposal(_ spec: ProposalSpec, parameter: GovernedParameter, votingPeriodBlocks: UInt64,
+    func makeProposal(_ spec: ProposalSpec, parameter: GovernedParameter, votingPeriodBlocks: UInt64,
                                deposit: MicroTokens, at now: SimTime) -> (Transaction, agent: Int)? {
         let members = classes.indices.filter { classes[$0].entry == spec.proposerEntry }
             .flatMap { classStart[$0]..<classStart[$0 + 1] }
@@ -417,7 +420,7 @@ struct Workload {
     }
 
     /// `agent`'s vote on `proposal`.
-    mutating func makeVote(by agent: Int, on proposal: TransactionID, ballot: Ballot, at now: SimTime) -> Transaction {
+    func makeVote(by agent: Int, on proposal: TransactionID, ballot: Ballot, at now: SimTime) -> Transaction {
         sign(.vote(proposal: proposal, ballot: ballot), fee: .zero, by: agent, at: now)
     }
 
@@ -428,7 +431,7 @@ struct Workload {
 
     /// Reads every producer's meter over the interval ending `now`, draws the next interval's
     /// conditions, and returns a mint for each producer that generated something.
-    mutating func readMeters(at now: SimTime, interval: SimDuration) -> [(Transaction, agent: Int)] {
+    func readMeters(at now: SimTime, interval: SimDuration) -> [(Transaction, agent: Int)] {
         var mints: [(Transaction, agent: Int)] = []
         let hour = calendar.hourOfDay(at: now - SimDuration(nanoseconds: interval.nanoseconds / 2))
         for index in agents.indices where Self.generates(agents[index]) {
@@ -448,14 +451,14 @@ struct Workload {
     }
 
     /// The first conditions of every producer, drawn at the start.
-    mutating func drawInitialConditions() {
+    func drawInitialConditions() {
         for index in agents.indices where Self.generates(agents[index]) {
             agents[index].condition = GenerationModel.drawCondition(agents[index].source, conditions)
         }
     }
 
     /// The seller region operator's meter reading for a trade whose window has ended.
-    mutating func makeSettlement(for trade: Trade, at now: SimTime) -> (Transaction, agent: Int) {
+    func makeSettlement(for trade: Trade, at now: SimTime) -> (Transaction, agent: Int) {
         let operatorIndex = operatorAgents[trade.sellerLocation.region.index]
         var delivered = trade.quantity
         if deliveries.bernoulli(scenario.market.shortfallProbability.fraction) {
@@ -465,7 +468,7 @@ struct Workload {
                 operatorIndex)
     }
 
-    private mutating func sign(_ kind: TransactionKind, fee: MicroTokens, by index: Int, at now: SimTime) -> Transaction {
+    private func sign(_ kind: TransactionKind, fee: MicroTokens, by index: Int, at now: SimTime) -> Transaction {
         let agent = agents[index]
         agents[index].nextNonce += 1
         let transaction = Transaction(signedBy: agent.keyPair, region: agent.location.region, kind: kind, fee: fee,
@@ -478,7 +481,7 @@ struct Workload {
     // MARK: Chain feedback
 
     /// A committed block's effect on wallets: spent inputs leave, created outputs arrive.
-    mutating func applyCommit(applied: [Transaction], createdOutputs: [(outPoint: OutPoint, output: TxOutput)]) {
+    func applyCommit(applied: [Transaction], createdOutputs: [(outPoint: OutPoint, output: TxOutput)]) {
         for transaction in applied {
             guard let index = agentByKey[transaction.signer] else { continue }
             for input in transaction.inputs { agents[index].wallet.spent(input) }
@@ -490,7 +493,7 @@ struct Workload {
     }
 
     /// A transaction that will not be committed: its inputs are free again.
-    mutating func release(_ transaction: Transaction, agent: Int) {
+    func release(_ transaction: Transaction, agent: Int) {
         agents[agent].wallet.release(transaction.inputs)
     }
 
