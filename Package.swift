@@ -7,6 +7,9 @@ import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
+    // Let other modules specialize the generic code they call (ExchangeState<GridState>, the
+    // state tables): without it, every call went through runtime generic metadata.
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
