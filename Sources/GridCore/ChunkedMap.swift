@@ -14,48 +14,57 @@ extension UInt64: UniformlyHashable {
     @inlinable public var uniformHash: UInt64 { self &* 0x9E37_79B9_7F4A_7C15 }
 }
 
-/// A hash map whose copies share their storage bucket by bucket, for the replicated state that
-/// the in-process replicas of a chain hold as one value: copying the map is O(buckets) reference
-/// counts, and changing a copy copies only the buckets it touches (each holds a few entries),
-/// where a `Dictionary` would copy all of its storage at the first change.
+/// A hash map whose copies share their storage piece by piece, for the replicated state that
+/// the in-process replicas of a chain hold as one value. Entries sit in small buckets (eight
+/// entries on average), eight buckets to a directory: copying the map costs a reference per
+/// directory, and changing a copy copies only the directories and buckets it touches, where a
+/// `Dictionary` would copy all of its storage at the first change.
 ///
 /// Keys are placed by their ``UniformlyHashable/uniformHash``, with no per-process seed, so
 /// iteration order is the same in every process (though no outcome should depend on it).
 ///
 /// Complexity: O(1) on average to look up, insert and remove; O(n) to grow, doubling the
-/// buckets when they hold eight entries on average.
+/// directories when the buckets hold eight entries on average.
 public struct ChunkedMap<Key: UniformlyHashable, Value> {
     @usableFromInline typealias Bucket = [(key: Key, value: Value)]
+    @usableFromInline typealias Directory = [Bucket]
 
-    @usableFromInline var buckets: [Bucket]
+    @usableFromInline var directories: [Directory]
     @usableFromInline var entryCount = 0
+
+    /// Buckets per directory (a power of two).
+    @usableFromInline static var bucketsPerDirectory: Int { 8 }
+
+    /// Entries per bucket, on average, at which the map doubles its directories: larger buckets
+    /// make a copy cheaper (fewer references) and a change to a shared bucket dearer.
+    @usableFromInline static var entriesPerBucket: Int { 8 }
 
     /// Entries held.
     @inlinable public var count: Int { entryCount }
 
-    /// Entries per bucket, on average, at which the map doubles its buckets: larger buckets make
-    /// a copy cheaper (fewer bucket references) and a change to a shared bucket dearer.
-    @usableFromInline static var entriesPerBucket: Int { 8 }
-
     /// An empty map with room for `minimumCapacity` entries before it grows.
     public init(minimumCapacity: Int = 0) {
-        var bucketCount = 16
-        while bucketCount * Self.entriesPerBucket < minimumCapacity { bucketCount <<= 1 }
-        buckets = Array(repeating: [], count: bucketCount)
+        var directoryCount = 2
+        while directoryCount * Self.bucketsPerDirectory * Self.entriesPerBucket < minimumCapacity { directoryCount <<= 1 }
+        // One empty directory, shared by all until each is first changed.
+        directories = Array(repeating: Array(repeating: [], count: Self.bucketsPerDirectory), count: directoryCount)
     }
 
     public var isEmpty: Bool { count == 0 }
 
+    /// The directory and the bucket in it where `key` goes.
     @inlinable
-    func bucket(of key: Key) -> Int {
-        Int(truncatingIfNeeded: key.uniformHash) & (buckets.count - 1)
+    func place(of key: Key) -> (directory: Int, bucket: Int) {
+        let index = Int(truncatingIfNeeded: key.uniformHash) & (directories.count * Self.bucketsPerDirectory - 1)
+        return (index / Self.bucketsPerDirectory, index % Self.bucketsPerDirectory)
     }
 
     /// The value for `key`, or `nil`; setting `nil` removes the entry.
     @inlinable
     public subscript(key: Key) -> Value? {
         get {
-            for entry in buckets[bucket(of: key)] where entry.key == key { return entry.value }
+            let (directory, bucket) = place(of: key)
+            for entry in directories[directory][bucket] where entry.key == key { return entry.value }
             return nil
         }
         set {
@@ -67,15 +76,15 @@ public struct ChunkedMap<Key: UniformlyHashable, Value> {
     @inlinable
     @discardableResult
     public mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
-        let index = bucket(of: key)
-        if let position = buckets[index].firstIndex(where: { $0.key == key }) {
-            let old = buckets[index][position].value
-            buckets[index][position].value = value
+        let (directory, bucket) = place(of: key)
+        if let position = directories[directory][bucket].firstIndex(where: { $0.key == key }) {
+            let old = directories[directory][bucket][position].value
+            directories[directory][bucket][position].value = value
             return old
         }
-        buckets[index].append((key, value))
+        directories[directory][bucket].append((key, value))
         entryCount += 1
-        if count > buckets.count * Self.entriesPerBucket { grow() }
+        if count > directories.count * Self.bucketsPerDirectory * Self.entriesPerBucket { grow() }
         return nil
     }
 
@@ -83,13 +92,13 @@ public struct ChunkedMap<Key: UniformlyHashable, Value> {
     @inlinable
     @discardableResult
     public mutating func removeValue(forKey key: Key) -> Value? {
-        let index = bucket(of: key)
-        guard let position = buckets[index].firstIndex(where: { $0.key == key }) else { return nil }
-        let last = buckets[index].count - 1
-        if position != last { buckets[index].swapAt(position, last) }
-        let removed = buckets[index].removeLast()
+        let (directory, bucket) = place(of: key)
+        guard let position = directories[directory][bucket].firstIndex(where: { $0.key == key }) else { return nil }
+        let last = directories[directory][bucket].count - 1
+        if position != last { directories[directory][bucket].swapAt(position, last) }
+        let removed = directories[directory][bucket].removeLast()
         // An emptied bucket lets go of its storage (the empty array allocates nothing).
-        if buckets[index].isEmpty { buckets[index] = [] }
+        if directories[directory][bucket].isEmpty { directories[directory][bucket] = [] }
         entryCount -= 1
         return removed.value
     }
@@ -109,8 +118,11 @@ public struct ChunkedMap<Key: UniformlyHashable, Value> {
 
     @usableFromInline
     mutating func grow() {
-        var larger = ChunkedMap(minimumCapacity: 2 * buckets.count * Self.entriesPerBucket)
-        for (key, value) in self { larger.buckets[larger.bucket(of: key)].append((key, value)) }
+        var larger = ChunkedMap(minimumCapacity: 2 * directories.count * Self.bucketsPerDirectory * Self.entriesPerBucket)
+        for (key, value) in self {
+            let (directory, bucket) = larger.place(of: key)
+            larger.directories[directory][bucket].append((key, value))
+        }
         larger.entryCount = entryCount
         self = larger
     }
@@ -118,29 +130,35 @@ public struct ChunkedMap<Key: UniformlyHashable, Value> {
 
 extension ChunkedMap: Sequence {
     public struct Iterator: IteratorProtocol {
-        @usableFromInline let buckets: [Bucket]
+        @usableFromInline let directories: [Directory]
+        @usableFromInline var directory = 0
         @usableFromInline var bucket = 0
         @usableFromInline var position = 0
 
-        @usableFromInline init(buckets: [Bucket]) {
-            self.buckets = buckets
+        @usableFromInline init(directories: [Directory]) {
+            self.directories = directories
         }
 
         @inlinable
         public mutating func next() -> (key: Key, value: Value)? {
-            while bucket < buckets.count {
-                if position < buckets[bucket].count {
+            while directory < directories.count {
+                let entries = directories[directory][bucket]
+                if position < entries.count {
                     defer { position += 1 }
-                    return buckets[bucket][position]
+                    return entries[position]
                 }
-                bucket += 1
                 position = 0
+                bucket += 1
+                if bucket == ChunkedMap.bucketsPerDirectory {
+                    bucket = 0
+                    directory += 1
+                }
             }
             return nil
         }
     }
 
-    @inlinable public func makeIterator() -> Iterator { Iterator(buckets: buckets) }
+    @inlinable public func makeIterator() -> Iterator { Iterator(directories: directories) }
 
     @inlinable public var underestimatedCount: Int { count }
 }
