@@ -179,7 +179,7 @@ public final class SignatureVerifier {
     ///     ed25519 on a machine with a second core.
     public init(scheme: SignatureScheme = .ed25519, capacity: Int = 1 << 20, verifyingAhead: Bool = false) {
         self.scheme = scheme
-        answers = MemoTable(initialSlots: min(capacity, 1 << 12), maximumSlots: capacity)
+        answers = MemoTable(initialSlots: min(capacity, 1 << 14), maximumSlots: capacity)
         ahead = verifyingAhead ? VerificationAhead(scheme: scheme, capacity: 1 << 16) : nil
     }
 
