@@ -579,7 +579,7 @@ public struct Tendermint: Sendable {
         var valid = block.height == height && block.parentHash == lastCommittedHash
         if valid {
             work.merkleLeaves += block.transactions.count
-            valid = MerkleTree.root(of: block.transactions.map(\.id)) == block.transactionRoot
+            valid = block.transactionsMatchRoot
         }
         if valid, parameters.proofOfWorkBits > 0 {
             work.hashes += 1

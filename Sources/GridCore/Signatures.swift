@@ -1,4 +1,5 @@
 import CSodium
+import Synchronization
 
 /// An ed25519 public key.
 public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -205,6 +206,24 @@ public final class SignatureVerifier {
             valid = Ed25519.verify(signature, of: digest, by: key, scheme: scheme)
         }
         answers.store(valid, for: claim)
+        return valid
+    }
+
+    /// `verify(_:of:by:)`, with the answer also kept in `answer`, a slot in the object that
+    /// carries the signature (a transaction, shared by every node): asking again costs one atomic
+    /// load (counted as a cache hit) instead of a lookup. Two bits per scheme: known, valid.
+    ///
+    /// Complexity: O(1) once answered; as `verify(_:of:by:)` the first time.
+    public func verify(_ signature: Signature, of digest: Digest32, by key: PublicKey,
+                       remembering answer: borrowing Atomic<UInt8>) -> Bool {
+        let shift: UInt8 = scheme == .ed25519 ? 0 : 2
+        let known = answer.load(ordering: .relaxed) >> shift
+        if known & 1 != 0 {
+            cacheHits += 1
+            return known & 2 != 0
+        }
+        let valid = verify(signature, of: digest, by: key)
+        answer.bitwiseOr((valid ? 3 : 1) << shift, ordering: .relaxed)
         return valid
     }
 

@@ -1,4 +1,5 @@
 import GridCore
+import Synchronization
 
 /// The digest that names a transaction: BLAKE2b-256 of its canonical content.
 public typealias TransactionID = Digest32
@@ -164,6 +165,8 @@ public final class Transaction: Sendable {
     public let encodedSize: Int
     /// The inputs the transaction spends (held apart from `kind`: every node reads them often).
     public let inputs: [OutPoint]
+    /// The signature check's answer once known (see `SignatureVerifier.verify(_:of:by:remembering:)`).
+    private let signatureAnswer = Atomic<UInt8>(0)
 
     /// Signs the transaction with `keyPair`, which becomes its signer.
     public convenience init(signedBy keyPair: KeyPair, region: Region, kind: TransactionKind, fee: MicroTokens = .zero,
@@ -222,7 +225,7 @@ public final class Transaction: Sendable {
 
     /// Whether the signature is the signer's signature of the id.
     public func hasValidSignature(_ verifier: SignatureVerifier) -> Bool {
-        verifier.verify(signature, of: id, by: signer)
+        verifier.verify(signature, of: id, by: signer, remembering: signatureAnswer)
     }
 
     /// The canonical encoding, input of the id and the signature.
