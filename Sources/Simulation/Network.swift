@@ -46,10 +46,10 @@ final class Network {
 
     /// When a message of `bytes` sent by `from` at `sentAt` reaches `to`: no time when it is lost,
     /// two when it is duplicated.
-    func arrivals(from: NodeID, to: NodeID, sentAt: SimTime, bytes: Int) -> [SimTime] {
+    func arrivals(from: NodeID, to: NodeID, sentAt: SimTime, bytes: Int) -> Arrivals {
         if isCut(from: from, to: to, at: sentAt) || (settings.loss.rawValue > 0 && faults.bernoulli(settings.loss.fraction)) {
             dropped += 1
-            return []
+            return Arrivals()
         }
         let link = from.index * nodeRegions.count + to.index
         var departure = sentAt.nanoseconds
@@ -66,9 +66,11 @@ final class Network {
             lastArrival[link] = time.nanoseconds
         }
         if let release = clogRelease(from: from, to: to, at: sentAt) { time = max(time, release) }
-        guard settings.duplication.rawValue > 0, faults.bernoulli(settings.duplication.fraction) else { return [time] }
+        guard settings.duplication.rawValue > 0, faults.bernoulli(settings.duplication.fraction) else {
+            return Arrivals(time)
+        }
         duplicated += 1
-        return [time, time + jittered(latencies[nodeRegions[from.index], nodeRegions[to.index]])]
+        return Arrivals(time, time + jittered(latencies[nodeRegions[from.index], nodeRegions[to.index]]))
     }
 
     /// When a client in `region` reaches node `to` with a message sent at `sentAt`.
@@ -119,5 +121,22 @@ final class Network {
         guard jitter.rawValue > 0, base.nanoseconds > 0 else { return base }
         let share = delays.uniform(-jitter.fraction, jitter.fraction)
         return SimDuration(nanoseconds: max(1, base.nanoseconds + Int64((Double(base.nanoseconds) * share).rounded())))
+    }
+}
+
+/// When one message arrives: never (lost), once, or twice (duplicated). Held inline: the
+/// simulator asks for every message it sends.
+struct Arrivals: Sequence, IteratorProtocol {
+    private var first: SimTime?
+    private var second: SimTime?
+
+    init(_ first: SimTime? = nil, _ second: SimTime? = nil) {
+        self.first = first
+        self.second = second
+    }
+
+    mutating func next() -> SimTime? {
+        defer { (first, second) = (second, nil) }
+        return first
     }
 }
