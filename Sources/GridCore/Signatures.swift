@@ -155,9 +155,10 @@ public enum Ed25519 {
 /// which is the answer a second verification would give. Callers still charge every check's cost
 /// to the checking node in simulated time: the cache saves wall time, never simulated time.
 ///
-/// The answers sit in a ``MemoTable`` of at most `capacity` slots, placed by the digest's and
-/// the key's bits (no hashing): a new answer replaces the one in its slot. Losing an answer only
-/// costs a recomputation, never a different answer, so it cannot affect an outcome.
+/// The answers sit in a ``MemoTable`` of at most `capacity` slots, in pairs placed by the
+/// digest's and the key's bits (no hashing): a new answer pushes the older of its pair out.
+/// Losing an answer only costs a recomputation, never a different answer, so it cannot affect an
+/// outcome.
 ///
 /// With `verifyingAhead`, claims announced through `prefetch` are verified on a helper thread
 /// (see `VerificationAhead`); answers are still taken by the calling thread in its own order.
