@@ -20,16 +20,23 @@ import Testing
                            fee: fee, validUntil: fixture.now + .hours(1), nonce: nonce ?? fixture.nextNonce(), scheme: .ed25519)
     }
 
+    /// Two funded accounts, a cache, and the genesis state it has identified: where the
+    /// replicas of a chain start.
+    private func start() -> (Fixture, payer: KeyPair, payee: KeyPair, ExecutionCache<TestGrid>, ExchangeState<TestGrid>) {
+        let (payer, payee) = (KeyPair(drawingFrom: keys), KeyPair(drawingFrom: keys))
+        let fixture = Fixture(funded: [payer, payee])
+        let cache = ExecutionCache<TestGrid>()
+        var genesis = fixture.state
+        cache.identify(&genesis)
+        return (fixture, payer, payee, cache, genesis)
+    }
+
     private func context(_ fixture: Fixture, height: UInt64 = 1) -> BlockContext {
         BlockContext(height: height, timestamp: fixture.now + .seconds(10), proposer: fixture.proposer.publicKey)
     }
 
     @Test func aReplicaHoldingTheSameStateTakesTheResultAndTheWork() throws {
-        let (payer, payee) = (KeyPair(drawingFrom: keys), KeyPair(drawingFrom: keys))
-        var fixture = Fixture(funded: [payer, payee])
-        let cache = ExecutionCache<TestGrid>()
-        var first = fixture.state
-        cache.identify(&first)
+        var (fixture, payer, payee, cache, first) = start()
         var second = first
         let payment = transfer(&fixture, from: payer, to: payee, amount: 1_000)
         let block = Blake2b.hash([1])
@@ -66,11 +73,7 @@ import Testing
     }
 
     @Test func anotherStateOrOtherTransactionsAreExecutedAgain() throws {
-        let (payer, payee) = (KeyPair(drawingFrom: keys), KeyPair(drawingFrom: keys))
-        var fixture = Fixture(funded: [payer, payee])
-        let cache = ExecutionCache<TestGrid>()
-        var first = fixture.state
-        cache.identify(&first)
+        var (fixture, payer, payee, cache, first) = start()
         var sameValue = first
         var unidentified = fixture.state
         let funds = fixture.outputs(of: payer.publicKey, .payment)[0]
@@ -91,11 +94,7 @@ import Testing
     }
 
     @Test func aFailedBlockLeavesEveryReplicaWhereItWas() throws {
-        let (payer, payee) = (KeyPair(drawingFrom: keys), KeyPair(drawingFrom: keys))
-        var fixture = Fixture(funded: [payer, payee])
-        let cache = ExecutionCache<TestGrid>()
-        var first = fixture.state
-        cache.identify(&first)
+        var (fixture, payer, payee, cache, first) = start()
         var second = first
         let (root, lineage) = (first.stateRoot, first.lineage)
         let funds = fixture.outputs(of: payer.publicKey, .payment)[0]
@@ -114,11 +113,7 @@ import Testing
     }
 
     @Test func admissionAnswersAreSharedAndExpiryIsCheckedEachTime() throws {
-        let (payer, payee) = (KeyPair(drawingFrom: keys), KeyPair(drawingFrom: keys))
-        var fixture = Fixture(funded: [payer, payee])
-        let cache = ExecutionCache<TestGrid>()
-        var first = fixture.state
-        cache.identify(&first)
+        var (fixture, payer, payee, cache, first) = start()
         var second = first
         var unidentified = fixture.state
         let payment = transfer(&fixture, from: payer, to: payee, amount: 1_000)
