@@ -24,7 +24,6 @@ public struct LedgerState: Sendable {
         case attestationUsed(Digest32)
     }
 
-
     public let parameters: LedgerParameters
     public private(set) var outputs = ChunkedMap<OutPoint, TxOutput>()
     public private(set) var unspentTotals = AssetAmounts()
