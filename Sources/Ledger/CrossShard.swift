@@ -47,17 +47,35 @@ public struct InclusionEvidence: Sendable {
 
 /// What a cross-shard lock promises: `outputs` created in `destination`'s shard if a block
 /// there includes the receipt by `deadline`; otherwise the sender gets them back.
+///
+/// A lock with an `order` is a cross-shard bid: instead of creating the outputs, the credit
+/// places the order in the book of `destination`'s market area with the locked amount as its
+/// escrow, so a buyer in one shard trades with sellers in another. The trade settles there; the
+/// buyer's proceeds (energy, refunds, an unfilled remainder) are the buyer's outputs in that
+/// shard, which the buyer sends home with a lock of its own.
 public struct LockTerms: Hashable, Sendable {
     /// The recipients' region; its shard credits the outputs.
     public var destination: Region
     /// The last destination block time at which the credit may happen.
     public var deadline: SimTime
     public var outputs: [TxOutput]
+    /// The buy order the credit places in the destination's book, if this is a cross-shard bid;
+    /// `outputs` is then the order's escrow, owned by the sender.
+    public var order: OrderTerms?
 
-    public init(destination: Region, deadline: SimTime, outputs: [TxOutput]) {
+    public init(destination: Region, deadline: SimTime, outputs: [TxOutput], order: OrderTerms? = nil) {
         self.destination = destination
         self.deadline = deadline
         self.outputs = outputs
+        self.order = order
+    }
+
+    /// The terms of a cross-shard bid by `buyer`: `order`'s escrow locked for `destination`'s
+    /// book, or `nil` if the escrow overflows.
+    public static func bid(_ order: OrderTerms, by buyer: PublicKey, in destination: Region, deadline: SimTime) -> Self? {
+        guard order.side == .buy, let escrow = order.escrow else { return nil }
+        return LockTerms(destination: destination, deadline: deadline,
+                         outputs: [TxOutput(owner: buyer, asset: escrow.asset, amount: escrow.amount)], order: order)
     }
 
     /// The locked amounts by asset (outputs are checked positive before they are summed here).

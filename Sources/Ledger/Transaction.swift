@@ -249,15 +249,7 @@ public final class Transaction: Sendable {
             encoder.append(attestation.signature.bytes)
         case .placeOrder(let terms, let inputs, let change):
             encoder.append(UInt8(2))
-            encoder.append(terms.side.rawValue)
-            encoder.append(terms.price)
-            encoder.append(terms.quantity)
-            encoder.append(UInt8(terms.location.region.index))
-            encoder.append(terms.location.zone)
-            encoder.append(terms.deliveryStart)
-            encoder.append(terms.deliveryEnd)
-            encoder.append(terms.expiresAt)
-            encoder.append(terms.source.rawValue)
+            append(terms, to: &encoder)
             append(inputs, to: &encoder)
             append(change, to: &encoder)
         case .cancelOrder(let order):
@@ -286,6 +278,10 @@ public final class Transaction: Sendable {
             append(terms.outputs, to: &encoder)
             append(inputs, to: &encoder)
             append(change, to: &encoder)
+            if let order = terms.order {
+                encoder.append(UInt8(1))
+                append(order, to: &encoder)
+            }
         case .creditTransfer(let lock, let evidence):
             encoder.append(UInt8(8))
             encoder.append(lock.id)
@@ -315,6 +311,18 @@ public final class Transaction: Sendable {
             encoder.append(step.sibling)
             encoder.append(step.siblingIsLeft ? UInt8(1) : UInt8(0))
         }
+    }
+
+    private static func append(_ terms: OrderTerms, to encoder: inout CanonicalEncoder) {
+        encoder.append(terms.side.rawValue)
+        encoder.append(terms.price)
+        encoder.append(terms.quantity)
+        encoder.append(UInt8(terms.location.region.index))
+        encoder.append(terms.location.zone)
+        encoder.append(terms.deliveryStart)
+        encoder.append(terms.deliveryEnd)
+        encoder.append(terms.expiresAt)
+        encoder.append(terms.source.rawValue)
     }
 
     private static func append(_ outputs: [TxOutput], to encoder: inout CanonicalEncoder) {

@@ -345,7 +345,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     /// Each part is conserved on its own and the two sum to this state (see
     /// ``LedgerState/splitting(movingOwners:movedEscrow:)``).
     ///
-    /// A trade's two orders must lie in areas on the same side.
+    /// A trade goes with its seller's area (where its orders met).
     ///
     /// Complexity: O(state size).
     public func splitting(movingAreas movesArea: (Int) -> Bool, movingOwners movesOwner: (PublicKey) -> Bool,
@@ -362,10 +362,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         }
         var movedTrades: Set<TradeID> = []
         for trade in trades.values {
-            let buyerMoves = movesArea(configuration.area(of: trade.buyerLocation.region))
-            precondition(buyerMoves == movesArea(configuration.area(of: trade.sellerLocation.region)),
-                         "a trade would straddle the split")
-            guard buyerMoves else { continue }
+            // A trade is in its seller's area: a cross-shard bid rests there, its buyer elsewhere.
+            guard movesArea(configuration.area(of: trade.sellerLocation.region)) else { continue }
             movedTrades.insert(trade.id)
             movedEscrow.energy += trade.quantity.rawValue
             movedEscrow.payment += (trade.value + trade.premium).rawValue
@@ -505,7 +503,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         case .cancelOrder(let order):
             guard let number = orderByTransaction[order], let open = openOrders[number] else { return .unknownOrder }
             guard open.owner == transaction.signer else { return .notOwner }
-            guard open.terms.location.region == transaction.region else { return .wrongRegion }
+            // Sent to the order's book: a region of its area (a cross-shard bid rests abroad).
+            guard configuration.area(of: transaction.region) == open.area else { return .wrongRegion }
             return nil
         case .settleTrade(let id, let delivered):
             guard let trade = trades[id] else { return .unknownTrade }
@@ -531,6 +530,11 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             guard commitVerifier != nil else { return .notSharded }
             guard terms.destination != transaction.region, terms.deadline > clock.now(), !terms.outputs.isEmpty else {
                 return .invalidLock
+            }
+            if let order = terms.order {
+                if let problem = checkTerms(order, transaction: transaction, clock: &clock) { return problem }
+                let bid = LockTerms.bid(order, by: transaction.signer, in: terms.destination, deadline: terms.deadline)
+                guard bid?.outputs == terms.outputs else { return .invalidLock }
             }
             let required: AssetAmounts
             switch LedgerState.sumOutputs(terms.outputs) {
@@ -723,7 +727,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             createOutput(TxOutput(owner: attestation.producer, asset: .energy, amount: attestation.energy.rawValue))
         case .placeOrder(let terms, _, let change):
             for output in change { createOutput(output) }
-            placeOrder(terms, transaction: transaction, context: context, work: &work)
+            placeOrder(terms, id: transaction.id, owner: transaction.signer,
+                       area: configuration.area(of: terms.location.region), context: context, work: &work)
         case .cancelOrder(let order):
             let number = orderByTransaction[order]!
             work.bookOperations += 1
@@ -754,9 +759,14 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             journal.append(.inboundResolved(lock.id))
             let credited = context.timestamp <= terms.deadline
             if credited {
-                for output in terms.outputs { createOutput(output) }
                 let amounts = terms.amounts
                 for asset in Asset.allCases where amounts[asset] > 0 { ledger.recordImported(asset, amounts[asset]) }
+                if let order = terms.order, order.expiresAt > context.timestamp {
+                    placeOrder(order, id: lock.id, owner: lock.signer, area: configuration.area(of: terms.destination),
+                               context: context, work: &work)
+                } else {
+                    for output in terms.outputs { createOutput(output) }
+                }
             }
             events.crossShard.append(.resolved(lock: lock.id, index: index, credited: credited))
         case .settleLock(let credit, let evidence):
@@ -783,18 +793,19 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
 
     // MARK: Orders and matching
 
-    private mutating func placeOrder(_ terms: OrderTerms, transaction: Transaction, context: BlockContext,
-                                     work: inout WorkMeter) {
+    /// Puts order `id` of `owner` on the book of `area` (its own region's, or a cross-shard
+    /// bid's destination) and matches it: escrows it, fills what the book allows, rests the rest.
+    private mutating func placeOrder(_ terms: OrderTerms, id: TransactionID, owner: PublicKey, area: Int,
+                                     context: BlockContext, work: inout WorkMeter) {
         let escrow = terms.escrow!
         ledger.adjustEscrow(escrow.asset, by: escrow.amount)
         let number = nextOrderNumber
         nextOrderNumber += 1
         journal.append(.orderNumberTaken)
-        let area = configuration.area(of: terms.location.region)
-        let order = OpenOrder(number: number, transaction: transaction.id, owner: transaction.signer, terms: terms,
+        let order = OpenOrder(number: number, transaction: id, owner: owner, terms: terms,
                               escrow: escrow.amount, area: area)
         openOrders[number] = order
-        orderByTransaction[transaction.id] = number
+        orderByTransaction[id] = number
         marketCommitment.insert(order.digest)
         journal.append(.orderOpened(number))
         orderExpiries.insert(ExpiryEntry(time: terms.expiresAt, number: number))

@@ -33,6 +33,8 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
 @Suite struct CrossShardTests {
     let sender: KeyPair
     let recipient: KeyPair
+    /// A solar producer in the North, the destination's region, who sells to cross-shard bids.
+    let seller: KeyPair
     var source: Fixture
     var destination: Fixture
 
@@ -40,8 +42,9 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         let keys = RandomStream(masterSeed: 9, name: "cross-shard-tests")
         sender = KeyPair(drawingFrom: keys)
         recipient = KeyPair(drawingFrom: keys)
+        seller = KeyPair(drawingFrom: keys)
         source = Fixture(funded: [sender], tokens: 1_000)
-        destination = Fixture(seed: 1, funded: [])
+        destination = Fixture(seed: 1, funded: [seller], tokens: 10)
     }
 
     /// Per asset: held (unspent + escrow) over both states.
@@ -65,6 +68,35 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
                                                change: [TxOutput(owner: sender.publicKey, asset: .payment, amount: total - amount - fee)],
                                                terms),
                            fee: MicroTokens(fee), validUntil: source.now + .hours(1), nonce: source.nextNonce(), scheme: .ed25519)
+    }
+
+    /// A cross-shard bid by the sender in Bangkok for `kWh` at `milliTokens` per kWh, locked
+    /// for the North's book, delivered within the next half hour.
+    private mutating func bid(kWh: Int64, price milliTokens: Int64, deadlineIn: SimDuration = .minutes(1),
+                              expiresIn: SimDuration = .hours(1)) throws -> Transaction {
+        let order = OrderTerms(side: .buy, price: .milliTokens(milliTokens), quantity: .kWh(kWh),
+                               location: GridLocation(region: .bangkok, zone: 0),
+                               deliveryStart: source.now + .minutes(15), deliveryEnd: source.now + .minutes(30),
+                               expiresAt: source.now + expiresIn, source: .conventional)
+        let terms = try #require(LockTerms.bid(order, by: sender.publicKey, in: .north, deadline: source.now + deadlineIn))
+        let funds = source.outputs(of: sender.publicKey, .payment)
+        let total = funds.reduce(0) { $0 + $1.1.amount }
+        let fee = source.state.ledger.parameters.minimumFee.rawValue
+        let change = total - terms.amounts.payment - fee
+        return Transaction(signedBy: sender, region: .bangkok,
+                           kind: .lockTransfer(inputs: funds.map(\.0),
+                                               change: [TxOutput(owner: sender.publicKey, asset: .payment, amount: change)],
+                                               terms),
+                           fee: MicroTokens(fee), validUntil: source.now + .hours(1), nonce: source.nextNonce(), scheme: .ed25519)
+    }
+
+    /// The seller's 10 kWh of solar minted and offered at 3 tokens per kWh in the North.
+    private mutating func offerInTheNorth() throws {
+        let north = GridLocation(region: .north, zone: 0)
+        try #require(destination.commitBlock([destination.mint(seller, .kWh(10), at: north)]).receipt != nil)
+        let ask = destination.order(seller, .sell, kWh: 10, price: 3_000, at: north, source: .solar,
+                                    window: (source.now + .minutes(10), source.now + .minutes(40)))
+        try #require(destination.commitBlock([ask]).receipt?.trades.isEmpty == true)
     }
 
     private func relayed(_ kind: TransactionKind, into region: Region, by fixture: Fixture, nonce: UInt64) -> Transaction {
@@ -160,5 +192,133 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         trust([receipt])
         let misrouted = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .south, by: destination, nonce: 3)
         #expect(destination.commitBlock([misrouted]).failure?.reason == .wrongRegion)
+    }
+
+    @Test mutating func aCrossShardBidIsCreditedIntoTheDestinationsBookAndTradesThere() throws {
+        trust([])
+        try offerInTheNorth()
+        let lockTransaction = try bid(kWh: 4, price: 3_500)
+        let locked = try #require(source.commitBlock([lockTransaction]).receipt)
+        #expect(locked.crossShard.count == 1 && source.state.ledger.escrowTotals.payment == 14_000_000)
+
+        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
+        trust([receipt])
+        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
+        let resolved = try #require(destination.commitBlock([credit]).receipt)
+        // The bid met the seller's ask in the North's book at the ask's price: 4 kWh for 12 tokens.
+        let trade = try #require(resolved.trades.first)
+        #expect(resolved.trades.count == 1)
+        #expect(trade.buyer == sender.publicKey && trade.seller == seller.publicKey)
+        #expect(trade.buyOrder == lockTransaction.id && trade.quantity == .kWh(4) && trade.value == .tokens(12))
+        #expect(trade.buyerLocation.region == .bangkok && trade.sellerLocation.region == .north)
+        #expect(destination.state.ledger.importedTotals.payment == 14_000_000)
+        // The bid was filled: it is off the book, and the 2 tokens its limit price left over are the buyer's there.
+        #expect(destination.state.openOrder(placedBy: lockTransaction.id) == nil)
+        #expect(destination.balance(of: sender.publicKey, .payment) == 2_000_000)
+        #expect(destination.state.conservationViolations().isEmpty)
+
+        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
+        trust([receipt, acknowledgement])
+        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
+        try #require(source.commitBlock([settle]).receipt != nil)
+        #expect(source.state.ledger.exportedTotals.payment == 14_000_000 && source.state.ledger.escrowTotals.payment == 0)
+
+        // Delivery confirmed in the seller's shard: the buyer holds the energy there, the seller the payment.
+        let sellerBefore = destination.balance(of: seller.publicKey, .payment)
+        let reading = destination.settle(trade, delivered: .kWh(4))
+        try #require(destination.commitBlock([reading], advance: .minutes(40)).receipt?.settlements.count == 1)
+        #expect(destination.balance(of: sender.publicKey, .energy) == EnergyWh.kWh(4).rawValue)
+        #expect(destination.balance(of: seller.publicKey, .payment) > sellerBefore)
+        #expect(source.state.conservationViolations().isEmpty && destination.state.conservationViolations().isEmpty)
+        #expect(held([source.state, destination.state]) == created([source.state, destination.state]))
+    }
+
+    @Test mutating func anUnfilledCrossShardBidRestsThenExpiresToTheBuyerAbroad() throws {
+        trust([])
+        try offerInTheNorth()
+        // Below the ask: nothing matches, the bid rests in the North's book.
+        let lockTransaction = try bid(kWh: 2, price: 2_000, expiresIn: .minutes(2))
+        try #require(source.commitBlock([lockTransaction]).receipt != nil)
+        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
+        trust([receipt])
+        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
+        #expect(try #require(destination.commitBlock([credit]).receipt).trades.isEmpty)
+        let resting = try #require(destination.state.openOrder(placedBy: lockTransaction.id))
+        #expect(resting.escrow == 4_000_000 && destination.state.book(area: MarketConfiguration().area(of: .north)).count == 2)
+        // Its owner's cancel is sent to the bid's book, in the North.
+        let cancel = Transaction(signedBy: sender, region: .north, kind: .cancelOrder(order: lockTransaction.id),
+                                 validUntil: destination.now + .hours(1), nonce: 99, scheme: .ed25519)
+        var work = WorkMeter()
+        #expect(destination.state.check(cancel, at: destination.now, verifier: destination.verifier, work: &work) == nil)
+        // Left alone it expires, and its escrow becomes the buyer's output in the North.
+        try #require(destination.commitBlock([], advance: .minutes(5)).receipt != nil)
+        #expect(destination.state.openOrder(placedBy: lockTransaction.id) == nil)
+        #expect(destination.balance(of: sender.publicKey, .payment) == 4_000_000)
+        #expect(destination.state.conservationViolations().isEmpty)
+    }
+
+    @Test mutating func aLateCrossShardBidIsRefundedAndNeverReachesTheBook() throws {
+        trust([])
+        try offerInTheNorth()
+        let lockTransaction = try bid(kWh: 4, price: 3_500, deadlineIn: .seconds(15))
+        try #require(source.commitBlock([lockTransaction]).receipt != nil)
+        let afterLock = source.balance(of: sender.publicKey, .payment)
+        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
+        trust([receipt])
+        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
+        let resolved = try #require(destination.commitBlock([credit], advance: .seconds(30)).receipt)
+        #expect(resolved.trades.isEmpty && destination.state.openOrder(placedBy: lockTransaction.id) == nil)
+        #expect(destination.state.ledger.importedTotals.payment == 0)
+        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
+        trust([receipt, acknowledgement])
+        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
+        try #require(source.commitBlock([settle]).receipt != nil)
+        #expect(source.balance(of: sender.publicKey, .payment) == afterLock + 14_000_000)
+        #expect(held([source.state, destination.state]) == created([source.state, destination.state]))
+    }
+
+    @Test mutating func aBidLockMustEscrowExactlyItsOrderForItsSigner() throws {
+        trust([])
+        let honest = try bid(kWh: 4, price: 3_500)
+        guard case .lockTransfer(let inputs, let change, var terms) = honest.kind else { Issue.record("not a lock"); return }
+        let fee = MicroTokens(source.state.ledger.parameters.minimumFee.rawValue)
+        func lock(_ terms: LockTerms) -> Transaction {
+            Transaction(signedBy: sender, region: .bangkok, kind: .lockTransfer(inputs: inputs, change: change, terms),
+                        fee: fee, validUntil: source.now + .hours(1), nonce: 50, scheme: .ed25519)
+        }
+        var work = WorkMeter()
+        // The escrow paid to someone else, or short of the order's value.
+        terms.outputs = [TxOutput(owner: recipient.publicKey, asset: .payment, amount: 14_000_000)]
+        #expect(source.state.check(lock(terms), at: source.now, verifier: source.verifier, work: &work) == .invalidLock)
+        terms.outputs = [TxOutput(owner: sender.publicKey, asset: .payment, amount: 13_000_000)]
+        #expect(source.state.check(lock(terms), at: source.now, verifier: source.verifier, work: &work) == .invalidLock)
+        // An order for somewhere other than the signer's region.
+        terms.outputs = [TxOutput(owner: sender.publicKey, asset: .payment, amount: 14_000_000)]
+        terms.order?.location = GridLocation(region: .south, zone: 0)
+        #expect(source.state.check(lock(terms), at: source.now, verifier: source.verifier, work: &work) == .wrongRegion)
+        #expect(source.state.check(honest, at: source.now, verifier: source.verifier, work: &work) == nil)
+    }
+
+    @Test mutating func aSplitOfTheSellersShardKeepsACrossShardTradeWithItsArea() throws {
+        trust([])
+        try offerInTheNorth()
+        let lockTransaction = try bid(kWh: 4, price: 3_500)
+        try #require(source.commitBlock([lockTransaction]).receipt != nil)
+        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
+        trust([receipt])
+        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
+        let trade = try #require(destination.commitBlock([credit]).receipt?.trades.first)
+        let northArea = MarketConfiguration().area(of: .north)
+        let sellerKey = seller.publicKey
+        let (kept, moved) = destination.state.splitting(movingAreas: { $0 == northArea },
+                                                        movingOwners: { $0 == sellerKey }, instances: (kept: 1, moved: 2))
+        #expect(moved.trade(trade.id) != nil && kept.trade(trade.id) == nil)
+        #expect(kept.conservationViolations().isEmpty && moved.conservationViolations().isEmpty)
+        #expect(held([kept, moved]) == held([destination.state]))
+        var north = destination
+        north.state = moved
+        try #require(north.commitBlock([north.settle(trade, delivered: .kWh(4))], advance: .minutes(40)).receipt != nil)
+        #expect(north.balance(of: sender.publicKey, .energy) == EnergyWh.kWh(4).rawValue)
+        #expect(north.state.conservationViolations().isEmpty)
     }
 }
