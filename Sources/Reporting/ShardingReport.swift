@@ -56,19 +56,34 @@ extension Report {
         public var awaitingCredit: Int
         public var awaitingSettlement: Int
         public var resends: Int
+        /// Locks that carried a buy order into another shard's book (cross-shard bids), the
+        /// trades between a buyer and a seller in different shards and their energy, and the
+        /// locks by which participants sent home what they were paid in another shard (a bid's
+        /// proceeds, or a payment that a split left in the payer's new shard); all locks are
+        /// among `locked`. `bids_refunded`: bids whose credit came too late, refunded at home.
+        public var bids: Int
+        public var bidsRefunded: Int
+        public var trades: Int
+        public var tradedWh: Int64
+        public var sentHome: Int
         /// Lock submitted → credit final in the destination (credited transfers).
         public var credit: LatencySummary
         /// Lock submitted → settlement final in the sender's shard.
         public var settlement: LatencySummary
     }
 
-    /// The `cross_shard` section; `nil` unless the run was sharded with cross-shard transfers.
+    /// The `cross_shard` section; `nil` unless the run was sharded with cross-shard transfers or
+    /// bids, or locked something anyway (outputs sent home after a split).
     static func crossShardSection(_ result: RunResult) -> CrossShard? {
-        guard let settings = result.scenario.sharding, settings.crossShardShare.rawValue > 0 else { return nil }
         let statistics = result.sharding.crossShard
+        guard let settings = result.scenario.sharding, settings.crossShardShare.rawValue > 0
+            || settings.crossShardBidShare.rawValue > 0 || statistics.locked > 0 else { return nil }
         return CrossShard(locked: statistics.locked, delivered: statistics.delivered, refunded: statistics.refunded,
                           awaitingCredit: statistics.awaitingCredit, awaitingSettlement: statistics.awaitingSettlement,
-                          resends: statistics.resends, credit: LatencySummary(nanoseconds: statistics.creditNanos),
+                          resends: statistics.resends, bids: statistics.bids, bidsRefunded: statistics.bidsRefunded,
+                          trades: statistics.trades,
+                          tradedWh: statistics.tradedWh, sentHome: statistics.sentHome,
+                          credit: LatencySummary(nanoseconds: statistics.creditNanos),
                           settlement: LatencySummary(nanoseconds: statistics.settlementNanos))
     }
 
@@ -80,6 +95,11 @@ extension Report {
                 + "\(transfers.resends) relays sent again. Credit final p50 \(Self.milliseconds(transfers.credit.p50Ms)), "
                 + "p99 \(Self.milliseconds(transfers.credit.p99Ms)) after the lock's submission; settled p99 "
                 + "\(Self.milliseconds(transfers.settlement.p99Ms))."]
+            + (transfers.bids == 0 && transfers.sentHome == 0 ? [] : [
+                "Cross-shard bids: \(transfers.bids) locked into another shard's book (\(transfers.bidsRefunded) refunded, "
+                + "too late); \(transfers.trades) trades "
+                + "between shards (\(String(format: "%.1f", Double(transfers.tradedWh) / 1_000)) kWh); "
+                + "\(transfers.sentHome) locks sent home what participants were paid in another shard."])
     }
 
     /// The `shards` section of a sharded run: one entry per shard that ever existed. Its

@@ -320,6 +320,8 @@ public struct ShardingSettings: Sendable {
     public var autoscaler: AutoscalerSettings
     /// Share of transfers paying a participant in another shard.
     public var crossShardShare: BasisPoints
+    /// Share of consumers' buy orders placed in another shard's book as cross-shard bids.
+    public var crossShardBidShare: BasisPoints
     /// A lock's deadline after its transaction is made.
     public var crossShardDeadline: SimDuration
     /// How long a relayer waits for a relayed step to become final before sending it again.
@@ -568,6 +570,7 @@ extension Scenario {
         }
         return ShardingSettings(shards: shards, committee: committee, handover: node["handover"].duration,
                                 autoscaler: settings, crossShardShare: node["cross_shard"].basisPoints,
+                                crossShardBidShare: node["cross_shard_bids"].basisPoints,
                                 crossShardDeadline: node["cross_shard_deadline"].duration,
                                 relayRetry: node["relay_retry"].duration)
     }

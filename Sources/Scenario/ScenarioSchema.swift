@@ -305,6 +305,8 @@ public enum ScenarioSchema {
         Field("autoscaler", .object(autoscaler), .optional, "when shards split and merge"),
         Field("cross_shard", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
               "share of transfers that pay a participant in another shard: locked in the sender's shard, credited in the recipient's with a receipt, refunded past the deadline"),
+        Field("cross_shard_bids", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
+              "share of consumers' buy orders sent as cross-shard bids to a region of another shard with sellers: locked at home, credited into that region's book, traded there, proceeds sent home by the buyer"),
         Field("cross_shard_deadline", .quantity(.duration, 1e9...1e15), .defaultValue("60 s"),
               "how long after the lock the destination may credit it; a later receipt voids the lock and the sender is refunded"),
         Field("relay_retry", .quantity(.duration, 1e8...1e13), .defaultValue("5 s"),

@@ -54,6 +54,17 @@ public struct CrossShardStatistics: Sendable {
     public var awaitingSettlement = 0
     /// Relayed steps sent again after `relay_retry` without becoming final.
     public var resends = 0
+    /// Locks that carried a buy order for another shard's book (cross-shard bids), and those
+    /// of them refunded (their credit came too late, so they never reached the book).
+    public var bids = 0
+    public var bidsRefunded = 0
+    /// Trades between a buyer and a seller in different shards, and their energy.
+    public var trades = 0
+    public var tradedWh: Int64 = 0
+    /// Locks by which participants sent home what they were paid in another shard's ledger: a
+    /// cross-shard bid's proceeds, or a payment that was waiting when a split put its payer's
+    /// region in another shard than its recipient's.
+    public var sentHome = 0
     /// From the lock's submission to the credit's finality, for credited transfers.
     public var creditNanos: [Int64] = []
     /// From the lock's submission to its settlement's finality, for every settled transfer.

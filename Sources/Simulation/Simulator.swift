@@ -364,6 +364,10 @@ public final class Simulator {
         workload.recipientPools = pools
         workload.foreignPools = foreign
         workload.shardOfRegion = shardOfRegion
+        let sellerRegions = workload.sellerRegions
+        workload.foreignMarkets = Region.allCases.map { region in
+            sellerRegions.filter { shardOfRegion[$0.index] != shardOfRegion[region.index] }
+        }
     }
 
     /// `seats` validators from `candidates` by the proposer score, salted by the shard and the
@@ -796,12 +800,12 @@ public final class Simulator {
         route(transaction, by: agent)
     }
 
-    /// Sends a waiting transaction to the current chain of its participant's shard: to the
-    /// participant's entry validator without sharding, else to a committee member chosen by
-    /// the participant.
+    /// Sends a waiting transaction to the current chain of its region's shard (its
+    /// participant's own, or where a cross-shard bid's proceeds are held): to the participant's
+    /// entry validator without sharding, else to a committee member chosen by the participant.
     private func route(_ transaction: Transaction, by agent: Int) {
         let participant = workload.agents[agent]
-        let shard = shardMap.shard(of: participant.location.region)
+        let shard = shardMap.shard(of: transaction.region)
         let serial = currentChain[shard.rawValue - 1]!
         pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial)
         let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
@@ -1245,7 +1249,12 @@ public final class Simulator {
                     detail: "output \(input) spent by \(transaction.id.hex.prefix(16)) was spent before or never created"))
             }
         }
-        workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs)
+        let sendsHome = workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs,
+                                             regions: sharding.enabled ? shardMap.regions(of: shard) : nil, at: time)
+        for (transaction, agent) in sendsHome {
+            sharding.crossShard.sentHome += 1
+            submit(transaction, by: agent, kind: .transfer)
+        }
         governanceStatistics.record(receipt, before: currentParameters, height: block.height, at: time)
         currentParameters = receipt.parameters
         workload.minimumFee = receipt.parameters.minimumFee
@@ -1262,6 +1271,10 @@ public final class Simulator {
             tracker.settled(orders.sell, at: time)
         }
         for trade in receipt.trades {
+            if sharding.enabled, shardMap.shard(of: trade.buyerLocation.region) != shard {
+                sharding.crossShard.trades += 1
+                sharding.crossShard.tradedWh += trade.quantity.rawValue
+            }
             tracker.matched(trade.buyOrder, at: time)
             tracker.matched(trade.sellOrder, at: time)
             ordersOfTrade[trade.id] = (trade.buyOrder, trade.sellOrder)
@@ -1308,6 +1321,7 @@ public final class Simulator {
                 crossShardTransfers.append(CrossShardTransfer(lock: transaction,
                                                               submittedAt: tracker.submittedTime(of: lock) ?? time))
                 sharding.crossShard.locked += 1
+                if transaction.lockTerms?.order != nil { sharding.crossShard.bids += 1 }
                 sendStep(.creditTransfer(lock: transaction, evidence(index)), of: transfer, at: time)
             case .resolved(let lock, let index, let credited):
                 guard let transfer = transferOfLock[lock], crossShardTransfers[transfer].stage == .locked else {
@@ -1324,6 +1338,10 @@ public final class Simulator {
                       crossShardTransfers[transfer].stage == .resolved(credited: credited) else {
                     broken("lock \(lock.hex.prefix(16)) settled as \(credited ? "released" : "refunded") against the destination's outcome")
                     continue
+                }
+                if !credited, crossShardTransfers[transfer].terms.order != nil,
+                   let index = tracker.index(of: lock), tracker.time(of: .match, at: index) != nil {
+                    broken("bid \(lock.hex.prefix(16)) refunded at home after it traded abroad")
                 }
                 crossShardTransfers[transfer].stage = .settled(credited: credited)
                 crossShardTransfers[transfer].step = nil
@@ -1395,6 +1413,7 @@ public final class Simulator {
                 if credited { creditedInFlight += transfer.terms.amounts }
             case .settled(let credited):
                 if credited { sharding.crossShard.delivered += 1 } else { sharding.crossShard.refunded += 1 }
+                if !credited, transfer.terms.order != nil { sharding.crossShard.bidsRefunded += 1 }
             }
         }
         guard sharding.enabled, !crossShardTransfers.isEmpty else { return }

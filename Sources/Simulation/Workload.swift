@@ -56,6 +56,9 @@ struct Agent {
     /// Producers: installed capacity, W.
     let capacityWatts: Double
     var wallet = Wallet()
+    /// Outputs held in other shards' ledgers (a cross-shard bid's proceeds), by a region of the
+    /// shard that holds them; read by region only, never iterated.
+    var abroad: [Region: Wallet] = [:]
     var nextNonce: UInt64 = 0
     /// Producers: this metering interval's clearness, wind speed or flow.
     var condition = 0.0
@@ -104,7 +107,11 @@ final class Workload {
     var foreignPools: [[Int]]?
     /// Under sharding: each region's shard number, to tell a cross-shard recipient.
     var shardOfRegion: [Int]?
+    /// Under sharding: for each region, the regions of other shards with sellers (where a
+    /// cross-shard bid from there goes, when `sharding.cross_shard_bids` is above 0).
+    var foreignMarkets: [[Region]]?
     private let crossShard: RandomStream
+    private let crossShardBids: RandomStream
     private let orderArrivals: [ArrivalProcess]
     private let transferArrivals: [ArrivalProcess]
     private let choice: RandomStream
@@ -149,6 +156,7 @@ final class Workload {
         deliveries = RandomStream(masterSeed: seed, name: "workload/deliveries")
         invalid = RandomStream(masterSeed: seed, name: "workload/invalid")
         crossShard = RandomStream(masterSeed: seed, name: "workload/cross-shard")
+        crossShardBids = RandomStream(masterSeed: seed, name: "workload/cross-shard-bids")
         let keys = RandomStream(masterSeed: seed, name: "keys/participants")
         let latencies = scenario.network.latencies
         let presentRegions = Region.allCases.filter { validatorRegions.contains($0) }
@@ -337,9 +345,31 @@ final class Workload {
             let changeAmount = funds.total - escrow.rawValue - fee.rawValue
             let change = changeAmount > 0
                 ? [TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: changeAmount)] : []
-            return (arrival, (sign(.placeOrder(terms, inputs: funds.inputs, change: change), fee: fee, by: agentIndex, at: now),
-                              agentIndex))
+            let kind: TransactionKind
+            if let destination = drawBidDestination(from: agent.location.region),
+               let bid = LockTerms.bid(terms, by: agent.keyPair.publicKey, in: destination,
+                                       deadline: now + scenario.sharding!.crossShardDeadline) {
+                kind = .lockTransfer(inputs: funds.inputs, change: change, bid)
+            } else {
+                kind = .placeOrder(terms, inputs: funds.inputs, change: change)
+            }
+            return (arrival, (sign(kind, fee: fee, by: agentIndex, at: now), agentIndex))
         }
+    }
+
+    /// Where a buy order from `region` goes as a cross-shard bid, or `nil` to place it at home:
+    /// with probability `sharding.cross_shard_bids`, a region of another shard with sellers.
+    /// Draws nothing when that share is 0.
+    private func drawBidDestination(from region: Region) -> Region? {
+        let share = scenario.sharding?.crossShardBidShare.fraction ?? 0
+        guard share > 0, let markets = foreignMarkets?[region.index], !markets.isEmpty,
+              crossShardBids.bernoulli(share) else { return nil }
+        return markets[crossShardBids.uniformInt(below: markets.count)]
+    }
+
+    /// The regions where some participant sells energy it generates, in `Region` order.
+    var sellerRegions: [Region] {
+        Region.allCases.filter { region in agents.contains { $0.location.region == region && Self.generates($0) } }
     }
 
     /// Whether an agent generates energy it mints and sells: producers, and operators with
@@ -468,10 +498,12 @@ final class Workload {
                 operatorIndex)
     }
 
-    private func sign(_ kind: TransactionKind, fee: MicroTokens, by index: Int, at now: SimTime) -> Transaction {
+    /// A transaction by agent `index` for `region`'s shard (its own region's by default).
+    private func sign(_ kind: TransactionKind, fee: MicroTokens, by index: Int, at now: SimTime,
+                      in region: Region? = nil) -> Transaction {
         let agent = agents[index]
         agents[index].nextNonce += 1
-        let transaction = Transaction(signedBy: agent.keyPair, region: agent.location.region, kind: kind, fee: fee,
+        let transaction = Transaction(signedBy: agent.keyPair, region: region ?? agent.location.region, kind: kind, fee: fee,
                                       validUntil: now + validity, nonce: agent.nextNonce, scheme: scheme)
         let share = scenario.workload.invalidShare
         if share.rawValue > 0, invalid.bernoulli(share.fraction) { return transaction.withCorruptedSignature() }
@@ -480,21 +512,64 @@ final class Workload {
 
     // MARK: Chain feedback
 
-    /// A committed block's effect on wallets: spent inputs leave, created outputs arrive.
-    func applyCommit(applied: [Transaction], createdOutputs: [(outPoint: OutPoint, output: TxOutput)]) {
+    /// A committed block's effect on wallets: spent inputs leave, created outputs arrive. Under
+    /// sharding the block is of the shard serving `regions`; outputs there of participants from
+    /// elsewhere (a cross-shard bid's proceeds) are held abroad, and the returned locks send
+    /// them home: one per participant whose payment held there covers the fee.
+    func applyCommit(applied: [Transaction], createdOutputs: [(outPoint: OutPoint, output: TxOutput)],
+                     regions: [Region]?, at now: SimTime) -> [(Transaction, agent: Int)] {
         for transaction in applied {
             guard let index = agentByKey[transaction.signer] else { continue }
-            for input in transaction.inputs { agents[index].wallet.spent(input) }
+            if transaction.region == agents[index].location.region {
+                for input in transaction.inputs { agents[index].wallet.spent(input) }
+            } else {
+                for input in transaction.inputs { agents[index].abroad[transaction.region]?.spent(input) }
+            }
         }
+        var abroad: [Int] = []
         for (outPoint, output) in createdOutputs {
             guard let index = agentByKey[output.owner] else { continue }
-            agents[index].wallet.receive(outPoint, output)
+            if let regions, !regions.contains(agents[index].location.region) {
+                agents[index].abroad[regions[0], default: Wallet()].receive(outPoint, output)
+                if abroad.last != index { abroad.append(index) }
+            } else {
+                agents[index].wallet.receive(outPoint, output)
+            }
         }
+        guard let regions, let deadline = scenario.sharding?.crossShardDeadline else { return [] }
+        return abroad.compactMap { sendHome(heldBy: $0, in: regions[0], deadline: now + deadline, at: now) }
+    }
+
+    /// A lock by participant `index` of everything it holds in `region`'s shard, for its home
+    /// region, paying the fee from the payment held there; `nil` if that payment does not
+    /// exceed the fee (energy alone waits for more).
+    private func sendHome(heldBy index: Int, in region: Region, deadline: SimTime, at now: SimTime)
+        -> (Transaction, agent: Int)? {
+        let fee = minimumFee.rawValue
+        guard var held = agents[index].abroad[region], held.available(.payment) > fee else { return nil }
+        let owner = agents[index].keyPair.publicKey
+        var inputs: [OutPoint] = []
+        var outputs: [TxOutput] = []
+        for asset in Asset.allCases {
+            let amount = held.available(asset)
+            guard amount > 0, let coins = held.reserve(asset, atLeast: amount) else { continue }
+            inputs += coins.inputs
+            let sent = asset == .payment ? coins.total - fee : coins.total
+            outputs.append(TxOutput(owner: owner, asset: asset, amount: sent))
+        }
+        agents[index].abroad[region] = held
+        let terms = LockTerms(destination: agents[index].location.region, deadline: deadline, outputs: outputs)
+        return (sign(.lockTransfer(inputs: inputs, change: [], terms), fee: MicroTokens(fee), by: index, at: now,
+                     in: region), index)
     }
 
     /// A transaction that will not be committed: its inputs are free again.
     func release(_ transaction: Transaction, agent: Int) {
-        agents[agent].wallet.release(transaction.inputs)
+        if transaction.region == agents[agent].location.region {
+            agents[agent].wallet.release(transaction.inputs)
+        } else {
+            agents[agent].abroad[transaction.region]?.release(transaction.inputs)
+        }
     }
 
     /// Renewable producers' generation and forecast at `time`, W per zone (conventional supply

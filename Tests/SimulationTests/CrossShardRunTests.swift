@@ -119,4 +119,61 @@ private func everyLockAccountedFor(_ result: RunResult) -> Bool {
         #expect(transfers.delivered > 50, "\(transfers)")
         #expect(everyLockAccountedFor(result))
     }
+
+    // MARK: Cross-shard bids (Scenarios/shard-trades.yaml)
+
+    private func runTrades(_ overrides: [String] = []) throws -> RunResult {
+        let path = scenarioPath("shard-trades.yaml")
+        let scenario = try ScenarioLoader.parse(String(contentsOfFile: path, encoding: .utf8), path: path,
+                                                overrides: ["run.duration=60 s"] + overrides)
+        return Simulator(scenario: scenario, seed: scenario.run.seed, costProfile: .reference).run()
+    }
+
+    /// The transactions the run rejected.
+    private func rejections(_ result: RunResult) -> [TransactionOutcome] {
+        (0..<result.transactions.count).map { result.transactions.outcome(at: $0) }.filter {
+            if case .rejected = $0 { return true }
+            return false
+        }
+    }
+
+    @Test func bidsFromOneShardTradeInAnothersBookAndTheirProceedsGoHome() throws {
+        let result = try runTrades()
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.bids > 50, "\(transfers)")
+        // Buyers in shard 1 traded with sellers in shard 2's North book.
+        #expect(transfers.trades > 20 && transfers.tradedWh > 0, "\(transfers)")
+        #expect(transfers.trades < result.market.trades, "Bangkok's own book trades too")
+        #expect(transfers.sentHome > 10, "\(transfers)")
+        #expect(transfers.refunded == 0)
+        #expect(everyLockAccountedFor(result))
+        // The bids, the credits that place them and the locks that send proceeds home all applied.
+        #expect(rejections(result).isEmpty, "\(rejections(result).prefix(5))")
+        #expect(try runTrades().digest == result.digest)
+    }
+
+    @Test func bidsCutOffByAPartitionAreRefundedAtHome() throws {
+        let committees = try runTrades(["run.duration=15 s"]).sharding.shards.map(\.committee)
+        let result = try runTrades(["sharding.cross_shard_deadline=10 s",
+                                    "faults.partitions=[{start: 15 s, heal: 30 s, groups: \(committees)}]"])
+        // Bids locked early in the partition reached the North's book after their deadline:
+        // voided there, refunded in Bangkok. The atomicity checker finds none that traded too.
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.bidsRefunded > 0 && transfers.resends > 0, "\(transfers)")
+        #expect(transfers.trades > 0, "bids before and after the partition traded")
+        #expect(everyLockAccountedFor(result))
+    }
+
+    @Test(arguments: [0, 1])
+    func aCrashedShardHoldsItsBidsAndProceedsUntilItRestarts(shard: Int) throws {
+        let committees = try runTrades(["run.duration=15 s"]).sharding.shards.map(\.committee)
+        let crashes = committees[shard].prefix(2).map { "{node: \($0), at: 15 s, restart: 30 s}" }.joined(separator: ", ")
+        let result = try runTrades(["faults.crashes=[\(crashes)]"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.resends > 0 && transfers.trades > 0, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+    }
 }

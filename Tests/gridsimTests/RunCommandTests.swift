@@ -21,6 +21,23 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out + "/report.md"))
     }
 
+    @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {
+        let out = try CLI.temporaryDirectory().path
+        let result = try CLI.run(["run", "Scenarios/shard-trades.yaml", "--set", "run.duration=40 s", "--out", out, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try CLI.json(out + "/report.json")
+        let crossShard = try #require(report["cross_shard"] as? [String: Any])
+        let count = { (key: String) in crossShard[key] as? Int ?? -1 }
+        #expect(count("bids") > 0 && count("trades") > 0 && count("sent_home") > 0, "\(crossShard)")
+        #expect(count("traded_wh") > 0)
+        #expect(count("locked") == count("delivered") + count("refunded") + count("awaiting_credit") + count("awaiting_settlement"))
+        let market = try #require(report["market"] as? [String: Any])
+        #expect(count("trades") <= market["trades"] as? Int ?? -1)
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(count("bids_refunded") == 0)
+        #expect(markdown.contains("Cross-shard bids: \(count("bids")) locked into another shard's book (0 refunded, too late); \(count("trades")) trades"))
+    }
+
     @Test func sameSeedGivesTheSameDigestInTwoProcessesAndAnotherSeedDoesNot() throws {
         func digest(seed: Int) throws -> String {
             let out = try CLI.temporaryDirectory().path
