@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Simulation"],
+            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Sharding", "Simulation"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -66,6 +66,9 @@ extension Report {
         public var trades: Int
         public var tradedWh: Int64
         public var sentHome: Int
+        /// What participants held at the end in shards other than their own, not sent home yet.
+        public var heldAbroadWh: Int64
+        public var heldAbroadMicro: Int64
         /// Lock submitted → credit final in the destination (credited transfers).
         public var credit: LatencySummary
         /// Lock submitted → settlement final in the sender's shard.
@@ -83,6 +86,7 @@ extension Report {
                           resends: statistics.resends, bids: statistics.bids, bidsRefunded: statistics.bidsRefunded,
                           trades: statistics.trades,
                           tradedWh: statistics.tradedWh, sentHome: statistics.sentHome,
+                          heldAbroadWh: statistics.heldAbroad.energy, heldAbroadMicro: statistics.heldAbroad.payment,
                           credit: LatencySummary(nanoseconds: statistics.creditNanos),
                           settlement: LatencySummary(nanoseconds: statistics.settlementNanos))
     }
@@ -99,7 +103,9 @@ extension Report {
                 "Cross-shard bids: \(transfers.bids) locked into another shard's book (\(transfers.bidsRefunded) refunded, "
                 + "too late); \(transfers.trades) trades "
                 + "between shards (\(String(format: "%.1f", Double(transfers.tradedWh) / 1_000)) kWh); "
-                + "\(transfers.sentHome) locks sent home what participants were paid in another shard."])
+                + "\(transfers.sentHome) locks sent home what participants were paid in another shard, "
+                + "\(String(format: "%.1f", Double(transfers.heldAbroadWh) / 1_000)) kWh and "
+                + "\(String(format: "%.2f", Double(transfers.heldAbroadMicro) / 1_000_000)) tokens still held abroad at the end."])
     }
 
     /// The `shards` section of a sharded run: one entry per shard that ever existed. Its

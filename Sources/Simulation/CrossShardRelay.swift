@@ -65,6 +65,9 @@ public struct CrossShardStatistics: Sendable {
     /// cross-shard bid's proceeds, or a payment that was waiting when a split put its payer's
     /// region in another shard than its recipient's.
     public var sentHome = 0
+    /// What participants held at the end in shards other than their own (proceeds not sent
+    /// home yet: energy waits for a payment to cover the fee, and the last seconds' locks).
+    public var heldAbroad = AssetAmounts()
     /// From the lock's submission to the credit's finality, for credited transfers.
     public var creditNanos: [Int64] = []
     /// From the lock's submission to its settlement's finality, for every settled transfer.

@@ -1099,6 +1099,7 @@ public final class Simulator {
               let (absorbedState, absorbedHeight) = finalizedState(of: second) else { return }
         let regions = shardMap.regions(of: absorbed)
         shardMap.merge(absorbed, into: survivor)
+        workload.merged(absorbed, into: survivor) { [shardMap] region, shard in shardMap.shard(of: region) == shard }
         var joined = survivorState
         joined.absorb(absorbedState, instance: UInt64(chains.count + 1))
         checkReshardConservation(before: [survivorState, absorbedState], after: [joined], at: now)
@@ -1250,7 +1251,7 @@ public final class Simulator {
             }
         }
         let sendsHome = workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs,
-                                             regions: sharding.enabled ? shardMap.regions(of: shard) : nil, at: time)
+                                             shard: sharding.enabled ? (shard, shardMap.regions(of: shard)) : nil, at: time)
         for (transaction, agent) in sendsHome {
             sharding.crossShard.sentHome += 1
             submit(transaction, by: agent, kind: .transfer)
@@ -1404,6 +1405,7 @@ public final class Simulator {
     /// shards imported less what they exported is exactly what was credited and not yet
     /// released at the source (when every shard's finalized state is the one the relayers saw).
     private func finishCrossShard() {
+        sharding.crossShard.heldAbroad = workload.heldAbroad
         var creditedInFlight = AssetAmounts()
         for transfer in crossShardTransfers {
             switch transfer.stage {

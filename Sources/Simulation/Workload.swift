@@ -4,6 +4,7 @@ import Ledger
 import Market
 import OrderedCollections
 import Scenario
+import Sharding
 
 /// Outputs a participant owns, as committed blocks confirm them, in the order they arrived (so
 /// that choosing inputs is deterministic), and those its pending transactions spend.
@@ -22,6 +23,19 @@ struct Wallet {
 
     mutating func release(_ outPoints: [OutPoint]) {
         for outPoint in outPoints { reserved.remove(outPoint) }
+    }
+
+    /// Takes `other`'s outputs (after this wallet's, in their order) and reservations.
+    mutating func absorb(_ other: Wallet) {
+        for asset in outputs.indices {
+            for (outPoint, amount) in other.outputs[asset] { outputs[asset][outPoint] = amount }
+        }
+        reserved.formUnion(other.reserved)
+    }
+
+    /// The balance of `asset`, reserved or not.
+    func total(_ asset: Asset) -> Int64 {
+        outputs[Int(asset.rawValue)].values.reduce(0, +)
     }
 
     /// The unreserved balance of `asset`.
@@ -56,12 +70,31 @@ struct Agent {
     /// Producers: installed capacity, W.
     let capacityWatts: Double
     var wallet = Wallet()
-    /// Outputs held in other shards' ledgers (a cross-shard bid's proceeds), by a region of the
-    /// shard that holds them; read by region only, never iterated.
-    var abroad: [Region: Wallet] = [:]
+    /// Outputs held in other shards' ledgers (a cross-shard bid's proceeds), by the shard that
+    /// holds them (a split keeps them in that shard: their owner does not move with it).
+    var abroad: [(shard: ShardID, wallet: Wallet)] = []
     var nextNonce: UInt64 = 0
     /// Producers: this metering interval's clearness, wind speed or flow.
     var condition = 0.0
+
+    /// Committed spends leave whichever wallet holds them (home, or abroad where a split or
+    /// merge may have moved them since the spending transaction was made).
+    mutating func spent(_ inputs: [OutPoint]) {
+        for input in inputs { wallet.spent(input) }
+        for entry in abroad.indices {
+            for input in inputs { abroad[entry].wallet.spent(input) }
+        }
+    }
+
+    mutating func receiveAbroad(_ outPoint: OutPoint, _ output: TxOutput, in shard: ShardID) {
+        if let entry = abroad.firstIndex(where: { $0.shard == shard }) {
+            abroad[entry].wallet.receive(outPoint, output)
+        } else {
+            var wallet = Wallet()
+            wallet.receive(outPoint, output)
+            abroad.append((shard, wallet))
+        }
+    }
 }
 
 /// What the workload submits.
@@ -513,40 +546,68 @@ final class Workload {
     // MARK: Chain feedback
 
     /// A committed block's effect on wallets: spent inputs leave, created outputs arrive. Under
-    /// sharding the block is of the shard serving `regions`; outputs there of participants from
-    /// elsewhere (a cross-shard bid's proceeds) are held abroad, and the returned locks send
-    /// them home: one per participant whose payment held there covers the fee.
+    /// sharding the block is `shard`'s, which serves `regions`; outputs there of participants
+    /// from elsewhere (a cross-shard bid's proceeds) are held abroad, and the returned locks
+    /// send them home: one per participant whose payment held there covers the fee.
     func applyCommit(applied: [Transaction], createdOutputs: [(outPoint: OutPoint, output: TxOutput)],
-                     regions: [Region]?, at now: SimTime) -> [(Transaction, agent: Int)] {
+                     shard: (id: ShardID, regions: [Region])?, at now: SimTime) -> [(Transaction, agent: Int)] {
         for transaction in applied {
             guard let index = agentByKey[transaction.signer] else { continue }
-            if transaction.region == agents[index].location.region {
-                for input in transaction.inputs { agents[index].wallet.spent(input) }
-            } else {
-                for input in transaction.inputs { agents[index].abroad[transaction.region]?.spent(input) }
-            }
+            agents[index].spent(transaction.inputs)
         }
         var abroad: [Int] = []
         for (outPoint, output) in createdOutputs {
             guard let index = agentByKey[output.owner] else { continue }
-            if let regions, !regions.contains(agents[index].location.region) {
-                agents[index].abroad[regions[0], default: Wallet()].receive(outPoint, output)
+            if let shard, !shard.regions.contains(agents[index].location.region) {
+                agents[index].receiveAbroad(outPoint, output, in: shard.id)
                 if abroad.last != index { abroad.append(index) }
             } else {
                 agents[index].wallet.receive(outPoint, output)
             }
         }
-        guard let regions, let deadline = scenario.sharding?.crossShardDeadline else { return [] }
-        return abroad.compactMap { sendHome(heldBy: $0, in: regions[0], deadline: now + deadline, at: now) }
+        guard let shard, let deadline = scenario.sharding?.crossShardDeadline else { return [] }
+        return abroad.compactMap { sendHome(heldBy: $0, in: shard.id, via: shard.regions[0], deadline: now + deadline, at: now) }
     }
 
-    /// A lock by participant `index` of everything it holds in `region`'s shard, for its home
-    /// region, paying the fee from the payment held there; `nil` if that payment does not
-    /// exceed the fee (energy alone waits for more).
-    private func sendHome(heldBy index: Int, in region: Region, deadline: SimTime, at now: SimTime)
+    /// What participants hold in shards other than their own, by asset.
+    var heldAbroad: AssetAmounts {
+        var sums = AssetAmounts()
+        for agent in agents {
+            for entry in agent.abroad {
+                for asset in Asset.allCases { sums[asset] += entry.wallet.total(asset) }
+            }
+        }
+        return sums
+    }
+
+    /// After a merge of `absorbed` into `survivor`: outputs held in `absorbed` are held in
+    /// `survivor`, and those now in their owner's own shard (`isHome`) join its wallet.
+    func merged(_ absorbed: ShardID, into survivor: ShardID, isHome: (Region, ShardID) -> Bool) {
+        for index in agents.indices where !agents[index].abroad.isEmpty {
+            var kept: [(shard: ShardID, wallet: Wallet)] = []
+            for var entry in agents[index].abroad {
+                if entry.shard == absorbed { entry.shard = survivor }
+                if isHome(agents[index].location.region, entry.shard) {
+                    agents[index].wallet.absorb(entry.wallet)
+                } else if let same = kept.firstIndex(where: { $0.shard == entry.shard }) {
+                    kept[same].wallet.absorb(entry.wallet)
+                } else {
+                    kept.append(entry)
+                }
+            }
+            agents[index].abroad = kept
+        }
+    }
+
+    /// A lock by participant `index` of everything it holds in `shard`, sent into `region` (one
+    /// the shard serves) for its home region, paying the fee from the payment held there; `nil`
+    /// if that payment does not exceed the fee (energy alone waits for more).
+    private func sendHome(heldBy index: Int, in shard: ShardID, via region: Region, deadline: SimTime, at now: SimTime)
         -> (Transaction, agent: Int)? {
         let fee = minimumFee.rawValue
-        guard var held = agents[index].abroad[region], held.available(.payment) > fee else { return nil }
+        guard let entry = agents[index].abroad.firstIndex(where: { $0.shard == shard }) else { return nil }
+        var held = agents[index].abroad[entry].wallet
+        guard held.available(.payment) > fee else { return nil }
         let owner = agents[index].keyPair.publicKey
         var inputs: [OutPoint] = []
         var outputs: [TxOutput] = []
@@ -557,7 +618,7 @@ final class Workload {
             let sent = asset == .payment ? coins.total - fee : coins.total
             outputs.append(TxOutput(owner: owner, asset: asset, amount: sent))
         }
-        agents[index].abroad[region] = held
+        agents[index].abroad[entry].wallet = held
         let terms = LockTerms(destination: agents[index].location.region, deadline: deadline, outputs: outputs)
         return (sign(.lockTransfer(inputs: inputs, change: [], terms), fee: MicroTokens(fee), by: index, at: now,
                      in: region), index)
@@ -565,11 +626,8 @@ final class Workload {
 
     /// A transaction that will not be committed: its inputs are free again.
     func release(_ transaction: Transaction, agent: Int) {
-        if transaction.region == agents[agent].location.region {
-            agents[agent].wallet.release(transaction.inputs)
-        } else {
-            agents[agent].abroad[transaction.region]?.release(transaction.inputs)
-        }
+        agents[agent].wallet.release(transaction.inputs)
+        for entry in agents[agent].abroad.indices { agents[agent].abroad[entry].wallet.release(transaction.inputs) }
     }
 
     /// Renewable producers' generation and forecast at `time`, W per zone (conventional supply

@@ -2,6 +2,7 @@ import Foundation
 import GridCore
 import Ledger
 import Scenario
+import Sharding
 import Simulation
 import Testing
 
@@ -175,5 +176,27 @@ private func everyLockAccountedFor(_ result: RunResult) -> Bool {
         let transfers = result.sharding.crossShard
         #expect(transfers.resends > 0 && transfers.trades > 0, "\(transfers)")
         #expect(everyLockAccountedFor(result))
+    }
+
+    @Test func aMergeOfTheBuyersAndSellersShardsBringsTheProceedsHome() throws {
+        // Bangkok and the North each a shard, the other regions a third with the North's
+        // households; Bangkok and the North stay quiet, so after 60 s the autoscaler merges them,
+        // when buyers hold energy bought in the North that no payment there has yet sent home.
+        let result = try runTrades([
+            "run.duration=120 s", "validators.count=12", "participants[0].count=40", "participants[1].region=east",
+            "sharding.shards=[[bangkok], [north], [east, northeast, south]]", "sharding.autoscaler.enabled=true",
+            "sharding.autoscaler.min_shards=1", "sharding.autoscaler.sustain=12", "sharding.autoscaler.interval=5 s",
+            "sharding.autoscaler.cooldown=20 s", "sharding.autoscaler.tps_share=100 %",
+        ])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let merge = try #require(result.sharding.events.first)
+        #expect(merge.action == .merge && merge.shards == [ShardID(1), ShardID(2)] && merge.time.seconds >= 60, "\(merge)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.trades > 0 && transfers.sentHome > 0, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+        // What they held in the North's shard joined their wallets at the merge, and no bid went
+        // abroad after it: nobody holds anything in another shard, and nothing was rejected.
+        #expect(transfers.heldAbroad == AssetAmounts(), "\(transfers.heldAbroad)")
+        #expect(rejections(result).isEmpty, "\(rejections(result).prefix(5))")
     }
 }
