@@ -71,7 +71,7 @@ public struct LockTerms: Hashable, Sendable {
     }
 
     /// The terms of a cross-shard bid by `buyer`: `order`'s escrow locked for `destination`'s
-    /// book, or `nil` if the escrow overflows.
+    /// book; `nil` unless `order` is a buy order whose escrow does not overflow.
     public static func bid(_ order: OrderTerms, by buyer: PublicKey, in destination: Region, deadline: SimTime) -> Self? {
         guard order.side == .buy, let escrow = order.escrow else { return nil }
         return LockTerms(destination: destination, deadline: deadline,

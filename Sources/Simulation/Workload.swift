@@ -86,6 +86,7 @@ struct Agent {
         }
     }
 
+    /// An output created for this participant in `shard`, which does not serve its region.
     mutating func receiveAbroad(_ outPoint: OutPoint, _ output: TxOutput, in shard: ShardID) {
         if let entry = abroad.firstIndex(where: { $0.shard == shard }) {
             abroad[entry].wallet.receive(outPoint, output)
