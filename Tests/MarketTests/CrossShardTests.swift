@@ -57,17 +57,22 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         Asset.allCases.map { asset in states.reduce(0) { $0 + $1.ledger.createdTotals[asset] - $1.ledger.burnedTotals[asset] } }
     }
 
-    private mutating func lock(amount: Int64, deadlineIn: SimDuration = .minutes(1)) -> Transaction {
+    /// The sender's lock of `terms` in Bangkok, funded by all its payment, the change back to it.
+    private mutating func locking(_ terms: LockTerms) -> Transaction {
         let funds = source.outputs(of: sender.publicKey, .payment)
         let total = funds.reduce(0) { $0 + $1.1.amount }
         let fee = source.state.ledger.parameters.minimumFee.rawValue
-        let terms = LockTerms(destination: .north, deadline: source.now + deadlineIn,
-                              outputs: [TxOutput(owner: recipient.publicKey, asset: .payment, amount: amount)])
+        let change = total - terms.amounts.payment - fee
         return Transaction(signedBy: sender, region: .bangkok,
                            kind: .lockTransfer(inputs: funds.map(\.0),
-                                               change: [TxOutput(owner: sender.publicKey, asset: .payment, amount: total - amount - fee)],
+                                               change: [TxOutput(owner: sender.publicKey, asset: .payment, amount: change)],
                                                terms),
                            fee: MicroTokens(fee), validUntil: source.now + .hours(1), nonce: source.nextNonce(), scheme: .ed25519)
+    }
+
+    private mutating func lock(amount: Int64, deadlineIn: SimDuration = .minutes(1)) -> Transaction {
+        locking(LockTerms(destination: .north, deadline: source.now + deadlineIn,
+                          outputs: [TxOutput(owner: recipient.publicKey, asset: .payment, amount: amount)]))
     }
 
     /// A cross-shard bid by the sender in Bangkok for `kWh` at `milliTokens` per kWh, locked
@@ -78,16 +83,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
                                location: GridLocation(region: .bangkok, zone: 0),
                                deliveryStart: source.now + .minutes(15), deliveryEnd: source.now + .minutes(30),
                                expiresAt: source.now + expiresIn, source: .conventional)
-        let terms = try #require(LockTerms.bid(order, by: sender.publicKey, in: .north, deadline: source.now + deadlineIn))
-        let funds = source.outputs(of: sender.publicKey, .payment)
-        let total = funds.reduce(0) { $0 + $1.1.amount }
-        let fee = source.state.ledger.parameters.minimumFee.rawValue
-        let change = total - terms.amounts.payment - fee
-        return Transaction(signedBy: sender, region: .bangkok,
-                           kind: .lockTransfer(inputs: funds.map(\.0),
-                                               change: [TxOutput(owner: sender.publicKey, asset: .payment, amount: change)],
-                                               terms),
-                           fee: MicroTokens(fee), validUntil: source.now + .hours(1), nonce: source.nextNonce(), scheme: .ed25519)
+        return locking(try #require(LockTerms.bid(order, by: sender.publicKey, in: .north, deadline: source.now + deadlineIn)))
     }
 
     /// The seller's 10 kWh of solar minted and offered at 3 tokens per kWh in the North.
@@ -111,6 +107,29 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         destination.state.commitVerifier = verifier
     }
 
+    /// Relays the credit of `lock`, final in the source's last block, into the North's next
+    /// block `advance` later, with that source block trusted. Returns the credit, its evidence
+    /// of the lock, and the North's receipt.
+    private mutating func relayCredit(of lock: Transaction, advance: SimDuration = .seconds(10)) throws
+        -> (credit: Transaction, lockEvidence: InclusionEvidence, resolved: BlockReceipt) {
+        let lockEvidence = evidence([lock], 0, at: source.now, chain: 1)
+        trust([lockEvidence])
+        let credit = relayed(.creditTransfer(lock: lock, lockEvidence), into: .north, by: destination, nonce: 1)
+        let resolved = try #require(destination.commitBlock([credit], advance: advance).receipt)
+        return (credit, lockEvidence, resolved)
+    }
+
+    /// Relays the settlement of `credit`, final in the North's last block, into Bangkok's next
+    /// block, with both blocks trusted. Returns the evidence of the credit and Bangkok's receipt.
+    @discardableResult
+    private mutating func relaySettlement(of credit: Transaction, lockEvidence: InclusionEvidence,
+                                          nonce: UInt64 = 2) throws -> (acknowledgement: InclusionEvidence, settled: BlockReceipt) {
+        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
+        trust([lockEvidence, acknowledgement])
+        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: nonce)
+        return (acknowledgement, try #require(source.commitBlock([settle]).receipt))
+    }
+
     @Test mutating func aCreditInTimeDeliversAndTheSettlementReleasesTheLock() throws {
         trust([])
         let lockTransaction = lock(amount: 250_000)
@@ -119,10 +138,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         #expect(source.state.openLockCount == 1 && source.state.ledger.escrowTotals.payment == 250_000)
         #expect(source.state.conservationViolations().isEmpty)
 
-        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
-        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
-        trust([receipt])
-        let resolved = try #require(destination.commitBlock([credit]).receipt)
+        let (credit, receipt, resolved) = try relayCredit(of: lockTransaction)
         guard case .resolved(_, _, let credited) = try #require(resolved.crossShard.first) else { return }
         #expect(credited)
         #expect(destination.balance(of: recipient.publicKey, .payment) == 250_000)
@@ -133,10 +149,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         let again = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 2)
         #expect(destination.commitBlock([again]).failure?.reason == .lockResolved)
 
-        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
-        trust([receipt, acknowledgement])
-        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 3)
-        try #require(source.commitBlock([settle]).receipt != nil)
+        let (acknowledgement, _) = try relaySettlement(of: credit, lockEvidence: receipt, nonce: 3)
         #expect(source.state.openLockCount == 0 && source.state.ledger.escrowTotals.payment == 0)
         #expect(source.state.ledger.exportedTotals.payment == 250_000)
         #expect(source.state.conservationViolations().isEmpty)
@@ -152,19 +165,13 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         let lockTransaction = lock(amount: 300_000, deadlineIn: .seconds(15))
         try #require(source.commitBlock([lockTransaction]).receipt != nil)
         let afterLock = source.balance(of: sender.publicKey, .payment)
-        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
-        trust([receipt])
         // The destination's next block is 30 s after the lock was made: past its 15 s deadline.
-        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
-        let resolved = try #require(destination.commitBlock([credit], advance: .seconds(30)).receipt)
+        let (credit, receipt, resolved) = try relayCredit(of: lockTransaction, advance: .seconds(30))
         guard case .resolved(_, _, let credited) = try #require(resolved.crossShard.first) else { return }
         #expect(!credited)
         #expect(destination.balance(of: recipient.publicKey, .payment) == 0)
         #expect(destination.state.ledger.importedTotals.payment == 0)
-        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
-        trust([receipt, acknowledgement])
-        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
-        let settled = try #require(source.commitBlock([settle]).receipt)
+        let (_, settled) = try relaySettlement(of: credit, lockEvidence: receipt)
         guard case .settled(_, let released) = try #require(settled.crossShard.first) else { return }
         #expect(!released)
         #expect(source.balance(of: sender.publicKey, .payment) == afterLock + 300_000)
@@ -201,10 +208,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         let locked = try #require(source.commitBlock([lockTransaction]).receipt)
         #expect(locked.crossShard.count == 1 && source.state.ledger.escrowTotals.payment == 14_000_000)
 
-        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
-        trust([receipt])
-        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
-        let resolved = try #require(destination.commitBlock([credit]).receipt)
+        let (credit, receipt, resolved) = try relayCredit(of: lockTransaction)
         // The bid met the seller's ask in the North's book at the ask's price: 4 kWh for 12 tokens.
         let trade = try #require(resolved.trades.first)
         #expect(resolved.trades.count == 1)
@@ -217,10 +221,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         #expect(destination.balance(of: sender.publicKey, .payment) == 2_000_000)
         #expect(destination.state.conservationViolations().isEmpty)
 
-        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
-        trust([receipt, acknowledgement])
-        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
-        try #require(source.commitBlock([settle]).receipt != nil)
+        try relaySettlement(of: credit, lockEvidence: receipt)
         #expect(source.state.ledger.exportedTotals.payment == 14_000_000 && source.state.ledger.escrowTotals.payment == 0)
 
         // Delivery confirmed in the seller's shard: the buyer holds the energy there, the seller the payment.
@@ -239,10 +240,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         // Below the ask: nothing matches, the bid rests in the North's book.
         let lockTransaction = try bid(kWh: 2, price: 2_000, expiresIn: .minutes(2))
         try #require(source.commitBlock([lockTransaction]).receipt != nil)
-        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
-        trust([receipt])
-        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
-        #expect(try #require(destination.commitBlock([credit]).receipt).trades.isEmpty)
+        #expect(try relayCredit(of: lockTransaction).resolved.trades.isEmpty)
         let resting = try #require(destination.state.openOrder(placedBy: lockTransaction.id))
         #expect(resting.escrow == 4_000_000 && destination.state.book(area: MarketConfiguration().area(of: .north)).count == 2)
         // Its owner's cancel is sent to the bid's book, in the North.
@@ -263,16 +261,10 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         let lockTransaction = try bid(kWh: 4, price: 3_500, deadlineIn: .seconds(15))
         try #require(source.commitBlock([lockTransaction]).receipt != nil)
         let afterLock = source.balance(of: sender.publicKey, .payment)
-        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
-        trust([receipt])
-        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
-        let resolved = try #require(destination.commitBlock([credit], advance: .seconds(30)).receipt)
+        let (credit, receipt, resolved) = try relayCredit(of: lockTransaction, advance: .seconds(30))
         #expect(resolved.trades.isEmpty && destination.state.openOrder(placedBy: lockTransaction.id) == nil)
         #expect(destination.state.ledger.importedTotals.payment == 0)
-        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
-        trust([receipt, acknowledgement])
-        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
-        try #require(source.commitBlock([settle]).receipt != nil)
+        try relaySettlement(of: credit, lockEvidence: receipt)
         #expect(source.balance(of: sender.publicKey, .payment) == afterLock + 14_000_000)
         #expect(held([source.state, destination.state]) == created([source.state, destination.state]))
     }
@@ -304,10 +296,7 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         try offerInTheNorth()
         let lockTransaction = try bid(kWh: 4, price: 3_500)
         try #require(source.commitBlock([lockTransaction]).receipt != nil)
-        let receipt = evidence([lockTransaction], 0, at: source.now, chain: 1)
-        trust([receipt])
-        let credit = relayed(.creditTransfer(lock: lockTransaction, receipt), into: .north, by: destination, nonce: 1)
-        let trade = try #require(destination.commitBlock([credit]).receipt?.trades.first)
+        let trade = try #require(try relayCredit(of: lockTransaction).resolved.trades.first)
         let northArea = MarketConfiguration().area(of: .north)
         let sellerKey = seller.publicKey
         let (kept, moved) = destination.state.splitting(movingAreas: { $0 == northArea },
