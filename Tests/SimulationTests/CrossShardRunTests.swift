@@ -40,6 +40,13 @@ private func everyLockAccountedFor(_ result: RunResult) -> Bool {
         && !result.violations.contains { $0.invariant.hasPrefix("cross-shard") }
 }
 
+/// The override that crashes two of the four members of `committee` (a shard's quorum) at
+/// `at` seconds and restarts them at `restart` seconds.
+private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
+    "faults.crashes=[" + committee.prefix(2).map { "{node: \($0), at: \(at) s, restart: \(restart) s}" }
+        .joined(separator: ", ") + "]"
+}
+
 @Suite struct CrossShardRunTests {
     @Test func transfersBetweenShardsAreCreditedAndSettledOnce() throws {
         let result = try run()
@@ -70,8 +77,7 @@ private func everyLockAccountedFor(_ result: RunResult) -> Bool {
     func aCrashedShardHoldsItsTransfersUntilItRestartsAndNoneIsCreatedOrLost(shard: Int) throws {
         let committees = try run(["run.duration=10 s"]).sharding.shards.map(\.committee)
         // Two of the four members down: the shard has no quorum and finalizes nothing until they restart.
-        let crashes = committees[shard].prefix(2).map { "{node: \($0), at: 20 s, restart: 40 s}" }.joined(separator: ", ")
-        let result = try run(["faults.crashes=[\(crashes)]"])
+        let result = try run([quorumCrash(of: committees[shard], at: 20, restart: 40)])
         #expect(result.violations.isEmpty, "\(result.violations)")
         let transfers = result.sharding.crossShard
         #expect(transfers.resends > 0)
@@ -170,8 +176,7 @@ private func everyLockAccountedFor(_ result: RunResult) -> Bool {
     @Test(arguments: [0, 1])
     func aCrashedShardHoldsItsBidsAndProceedsUntilItRestarts(shard: Int) throws {
         let committees = try runTrades(["run.duration=15 s"]).sharding.shards.map(\.committee)
-        let crashes = committees[shard].prefix(2).map { "{node: \($0), at: 15 s, restart: 30 s}" }.joined(separator: ", ")
-        let result = try runTrades(["faults.crashes=[\(crashes)]"])
+        let result = try runTrades([quorumCrash(of: committees[shard], at: 15, restart: 30)])
         #expect(result.violations.isEmpty, "\(result.violations)")
         let transfers = result.sharding.crossShard
         #expect(transfers.resends > 0 && transfers.trades > 0, "\(transfers)")
