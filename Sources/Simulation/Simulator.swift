@@ -1099,7 +1099,6 @@ public final class Simulator {
               let (absorbedState, absorbedHeight) = finalizedState(of: second) else { return }
         let regions = shardMap.regions(of: absorbed)
         shardMap.merge(absorbed, into: survivor)
-        workload.merged(absorbed, into: survivor) { [shardMap] region, shard in shardMap.shard(of: region) == shard }
         var joined = survivorState
         joined.absorb(absorbedState, instance: UInt64(chains.count + 1))
         checkReshardConservation(before: [survivorState, absorbedState], after: [joined], at: now)
@@ -1113,6 +1112,7 @@ public final class Simulator {
         sharding.shards[absorbed.rawValue - 1].removedAt = now
         sharding.shards[survivor.rawValue - 1].regions = shardMap.regions(of: survivor)
         let rerouted = reroute(from: [first, second])
+        workload.merged(absorbed, into: survivor)
         sharding.events.append(ShardingEvent(
             time: now, action: .merge, shards: [survivor, absorbed], regions: regions, reason: reason,
             handoverHeights: [survivorHeight, absorbedHeight], rerouted: rerouted,

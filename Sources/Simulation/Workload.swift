@@ -581,14 +581,15 @@ final class Workload {
         return sums
     }
 
-    /// After a merge of `absorbed` into `survivor`: outputs held in `absorbed` are held in
-    /// `survivor`, and those now in their owner's own shard (`isHome`) join its wallet.
-    func merged(_ absorbed: ShardID, into survivor: ShardID, isHome: (Region, ShardID) -> Bool) {
+    /// After a merge of `absorbed` into `survivor`, once `shardOfRegion` is the merged map:
+    /// outputs held in `absorbed` are held in `survivor`, and those now in their owner's own
+    /// shard join its wallet.
+    func merged(_ absorbed: ShardID, into survivor: ShardID) {
         for index in agents.indices where !agents[index].abroad.isEmpty {
             var kept: [(shard: ShardID, wallet: Wallet)] = []
             for var entry in agents[index].abroad {
                 if entry.shard == absorbed { entry.shard = survivor }
-                if isHome(agents[index].location.region, entry.shard) {
+                if shardOfRegion?[agents[index].location.region.index] == entry.shard.rawValue {
                     agents[index].wallet.absorb(entry.wallet)
                 } else if let same = kept.firstIndex(where: { $0.shard == entry.shard }) {
                     kept[same].wallet.absorb(entry.wallet)
