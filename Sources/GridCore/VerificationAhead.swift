@@ -92,9 +92,25 @@ final class VerificationAhead: Sendable {
         submitted.signal()
     }
 
+    /// Waits for the next `submit`, polling for up to `spinNanos` first. The simulation thread
+    /// submits in bursts, a claim often a few microseconds after the helper ran out of them, and
+    /// waking a blocked thread (on a virtual machine, a halted virtual CPU) takes longer than
+    /// that: the simulation thread reached the claim first and verified it itself. Measured on
+    /// the 30 s shard-stress run, alternating with the blocking wait five times: 11.2 s against
+    /// 12.3 s of wall time on average, the same digest.
+    private func waitForSubmission() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        while DispatchTime.now().uptimeNanoseconds - start < Self.spinNanos {
+            if submitted.wait(timeout: .now()) == .success { return }
+        }
+        submitted.wait()
+    }
+
+    private static let spinNanos: UInt64 = 200_000
+
     private func work() {
         while true {
-            submitted.wait()
+            waitForSubmission()
             let next = shared.withLock { state -> SignatureClaim?? in
                 if state.stopped { return .some(nil) }
                 guard let claim = state.stack.popLast() else { return nil }
