@@ -87,6 +87,13 @@ public struct OutPoint: Hashable, Comparable, Sendable, CustomStringConvertible,
         transaction.prefixWord ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// What `Dictionary` and `Set` place the value by: `uniformHash` mixed with the table's seed,
+    /// without running SipHash over it.
+    @inlinable
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: uniformHash ^ UInt64(UInt(bitPattern: seed)))
+    }
+
     public var description: String { "\(transaction.hex.prefix(8)):\(index)" }
 }
 
