@@ -202,23 +202,28 @@ public final class SignatureVerifier {
             cacheHits += 1
             return known
         }
-        computedVerifications += 1
-        let valid: Bool
-        if let answer = ahead?.take(claim) {
-            verifiedAhead += 1
-            valid = answer
-        } else {
-            valid = Ed25519.verify(signature, of: digest, by: key, scheme: scheme)
-        }
+        let valid = compute(claim)
         answers.store(valid, for: claim)
         return valid
+    }
+
+    /// The answer for `claim` from the helper thread, or verified now.
+    private func compute(_ claim: SignatureClaim) -> Bool {
+        computedVerifications += 1
+        if let answer = ahead?.take(claim) {
+            verifiedAhead += 1
+            return answer
+        }
+        return Ed25519.verify(claim.signature, of: claim.digest, by: claim.key, scheme: scheme)
     }
 
     /// `verify(_:of:by:)`, with the answer also kept in `answer`, a slot in the object that
     /// carries the signature (a transaction, shared by every node): asking again costs one atomic
     /// load (counted as a cache hit) instead of a lookup. Two bits per scheme: known, valid.
+    /// The answer is kept there only, not in the memo table: every node checks the same object,
+    /// and storing hundreds of thousands of transactions' claims grew the table for nothing.
     ///
-    /// Complexity: O(1) once answered; as `verify(_:of:by:)` the first time.
+    /// Complexity: O(1) once answered; one verification (or the helper's answer) the first time.
     public func verify(_ signature: Signature, of digest: Digest32, by key: PublicKey,
                        remembering answer: borrowing Atomic<UInt8>) -> Bool {
         let shift: UInt8 = scheme == .ed25519 ? 0 : 2
@@ -227,7 +232,7 @@ public final class SignatureVerifier {
             cacheHits += 1
             return known & 2 != 0
         }
-        let valid = verify(signature, of: digest, by: key)
+        let valid = compute(SignatureClaim(key: key, digest: digest, signature: signature))
         answer.bitwiseOr((valid ? 3 : 1) << shift, ordering: .relaxed)
         return valid
     }
