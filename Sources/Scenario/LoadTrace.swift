@@ -20,9 +20,13 @@ public struct TraceRow: Sendable, Equatable {
     public var recipient: Int?
     /// Transfers: the amount paid.
     public var amountMicro: Int64?
+    /// Buy orders under `sharding.cross_shard_bids`: the region whose book the order goes to, as
+    /// a cross-shard bid; the buyer's own region places it at home.
+    public var bidRegion: Region?
 
     public init(time: SimTime, entry: Int, transfer: Bool, participant: Int? = nil, quantityWh: Int64? = nil,
-                priceMicroPerKWh: Int64? = nil, recipient: Int? = nil, amountMicro: Int64? = nil) {
+                priceMicroPerKWh: Int64? = nil, recipient: Int? = nil, amountMicro: Int64? = nil,
+                bidRegion: Region? = nil) {
         self.time = time
         self.entry = entry
         self.transfer = transfer
@@ -31,15 +35,18 @@ public struct TraceRow: Sendable, Equatable {
         self.priceMicroPerKWh = priceMicroPerKWh
         self.recipient = recipient
         self.amountMicro = amountMicro
+        self.bidRegion = bidRegion
     }
 }
 
 /// Reads and writes load traces: CSV with the header `time_s,class,kind`, optionally followed by
-/// any of the detail columns `participant`, `quantity_wh`, `price_micro_per_kwh` (orders),
-/// `recipient` and `amount_micro` (transfers); one arrival per row, an empty cell meaning "draw it".
+/// any of the detail columns `participant`, `quantity_wh`, `price_micro_per_kwh`, `bid_region`
+/// (orders), `recipient` and `amount_micro` (transfers); one arrival per row, an empty cell
+/// meaning "draw it".
 public enum LoadTrace {
     /// The detail columns a trace may add after `time_s,class,kind`, in the order `write` uses.
-    public static let detailColumns = ["participant", "quantity_wh", "price_micro_per_kwh", "recipient", "amount_micro"]
+    public static let detailColumns = ["participant", "quantity_wh", "price_micro_per_kwh", "recipient", "amount_micro",
+                                       "bid_region"]
 
     /// The rows of the trace at `path`, in time order. `class` is an index into the scenario's
     /// `participants` list or the name of a class in it (the first entry of that class);
@@ -96,11 +103,18 @@ public enum LoadTrace {
                 func failCell(_ message: String) -> ScenarioError {
                     fail(lineNumber, columns[index], "\(name) '\(cells[index])' \(message)")
                 }
-                guard let number = Int64(cells[index]) else { throw failCell("is not a whole number") }
                 let forTransfers = name == "recipient" || name == "amount_micro"
                 guard name == "participant" || forTransfers == row.transfer else {
                     throw failCell("belongs to \(forTransfers ? "transfer" : "order") rows, and this row is \(cells[2] == "order" ? "an order" : "a transfer")")
                 }
+                if name == "bid_region" {
+                    guard let region = Region(rawValue: cells[index]) else {
+                        throw failCell("is not a region (\(Region.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    }
+                    row.bidRegion = region
+                    continue
+                }
+                guard let number = Int64(cells[index]) else { throw failCell("is not a whole number") }
                 switch name {
                 case "participant":
                     guard (Int64(entryStarts[entry])..<Int64(entryStarts[entry + 1])).contains(number) else {
@@ -136,6 +150,7 @@ public enum LoadTrace {
             let nanos = row.time.nanoseconds
             let details = [row.participant.map(Int64.init), row.quantityWh, row.priceMicroPerKWh,
                            row.recipient.map(Int64.init), row.amountMicro].map { $0.map(String.init) ?? "" }
+                + [row.bidRegion?.rawValue ?? ""]
             let time = "\(nanos / 1_000_000_000)." + String(String(nanos % 1_000_000_000 + 1_000_000_000).dropFirst())
             text += ([time, String(row.entry), row.transfer ? "transfer" : "order"] + details).joined(separator: ",") + "\n"
         }

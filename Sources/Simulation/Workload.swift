@@ -380,8 +380,11 @@ final class Workload {
             let change = changeAmount > 0
                 ? [TxOutput(owner: agent.keyPair.publicKey, asset: .payment, amount: changeAmount)] : []
             let kind: TransactionKind
-            if let destination = drawBidDestination(from: agent.location.region),
-               let bid = LockTerms.bid(terms, by: agent.keyPair.publicKey, in: destination,
+            let destination = bidDestination(from: agent.location.region, given: given?.bidRegion)
+            if scenario.sharding?.crossShardBidShare.fraction ?? 0 > 0 {
+                arrival.bidRegion = destination ?? agent.location.region
+            }
+            if let destination, let bid = LockTerms.bid(terms, by: agent.keyPair.publicKey, in: destination,
                                        deadline: now + scenario.sharding!.crossShardDeadline) {
                 kind = .lockTransfer(inputs: funds.inputs, change: change, bid)
             } else {
@@ -392,9 +395,13 @@ final class Workload {
     }
 
     /// Where a buy order from `region` goes as a cross-shard bid, or `nil` to place it at home:
-    /// with probability `sharding.cross_shard_bids`, a region of another shard with sellers.
-    /// Draws nothing when that share is 0.
-    private func drawBidDestination(from region: Region) -> Region? {
+    /// the trace's `bid_region` when it names a region of another shard (any other region places
+    /// it at home), drawing nothing; otherwise, with probability `sharding.cross_shard_bids`, a
+    /// region of another shard with sellers. Draws nothing when that share is 0.
+    private func bidDestination(from region: Region, given: Region?) -> Region? {
+        if let given {
+            return shardOfRegion.map { $0[given.index] != $0[region.index] } == true ? given : nil
+        }
         let share = scenario.sharding?.crossShardBidShare.fraction ?? 0
         guard share > 0, let markets = foreignMarkets?[region.index], !markets.isEmpty,
               crossShardBids.bernoulli(share) else { return nil }

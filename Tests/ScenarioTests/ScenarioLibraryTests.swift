@@ -278,4 +278,18 @@ func population(_ scenario: Scenario) -> [String: Int] {
         let unknown = diagnostics(of: scenario(trace: try traceFile("time_s,class,kind,price\n1,0,order,3\n")))
         #expect(unknown.first?.location.line == 1 && unknown.first?.location.column == 19)
     }
+
+    @Test func aBidRegionIsARegionNameOnOrderRows() throws {
+        let header = "time_s,class,kind,bid_region\n"
+        let loaded = try ScenarioLoader.parse(scenario(trace: try traceFile(header + "1,1,order,north\n2,1,order,\n")),
+                                              path: scenarioPath("t.yaml"))
+        #expect(loaded.load.trace.map(\.bidRegion) == [.north, nil])
+        #expect(try LoadTrace.read(path: try traceFile(LoadTrace.text(of: loaded.load.trace)),
+                                   entryKinds: ["solar", "residential"], entryCounts: [5, 4]) == loaded.load.trace)
+        let unknown = diagnostics(of: scenario(trace: try traceFile(header + "1,1,order,mars\n")))
+        #expect(unknown.first?.location.line == 2 && unknown.first?.location.column == 11)
+        #expect(unknown.first?.message.contains("bid_region 'mars' is not a region (bangkok, north") == true)
+        let transfer = diagnostics(of: scenario(trace: try traceFile(header + "1,1,transfer,north\n")))
+        #expect(transfer.first?.message.contains("bid_region 'north' belongs to order rows") == true)
+    }
 }

@@ -183,6 +183,42 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
         #expect(everyLockAccountedFor(result))
     }
 
+    /// A run's recorded arrivals name each buy order's book (`bid_region`): replayed, they give
+    /// the same run, and placed at home instead, no bid crosses shards. The trace decides, not
+    /// the seed's draws in arrival order, so removing arrivals (as `gridsim shrink` does) moves
+    /// no later bid.
+    @Test func aRecordedTraceFixesTheBookEachBidGoesTo() throws {
+        let path = scenarioPath("shard-trades.yaml")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let original = try ScenarioLoader.parse(text, path: path, overrides: ["run.duration=40 s"])
+        let recorder = Simulator(scenario: original, seed: original.run.seed, costProfile: .reference)
+        var rows: [TraceRow] = []
+        recorder.arrivalObserver = { rows.append($0) }
+        let recorded = recorder.run()
+        #expect(recorded.sharding.crossShard.bids > 10, "\(recorded.sharding.crossShard)")
+        #expect(rows.contains { $0.bidRegion == .north } && rows.contains { $0.bidRegion == .bangkok })
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-bids-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func replay(_ rows: [TraceRow]) throws -> RunResult {
+            let trace = folder.appendingPathComponent("arrivals-\(UUID().uuidString).csv")
+            try LoadTrace.text(of: rows).write(to: trace, atomically: true, encoding: .utf8)
+            let scenario = try ScenarioLoader.parse(text, path: path, overrides: [
+                "run.duration=40 s", "load.controller=trace", "load.trace=\(trace.path)"])
+            return Simulator(scenario: scenario, seed: scenario.run.seed, costProfile: .reference).run()
+        }
+        let same = try replay(rows)
+        #expect(same.digest == recorded.digest)
+        #expect(same.sharding.crossShard.bids == recorded.sharding.crossShard.bids)
+        let atHome = try replay(rows.map { row in
+            var row = row
+            if row.bidRegion != nil { row.bidRegion = .bangkok }
+            return row
+        })
+        #expect(atHome.sharding.crossShard.bids == 0)
+        #expect(atHome.market.trades > 0, "the orders still trade, in Bangkok's own book")
+    }
+
     @Test func aMergeOfTheBuyersAndSellersShardsBringsTheProceedsHome() throws {
         // Bangkok and the North each a shard, the other regions a third with the North's
         // households; Bangkok and the North stay quiet, so after 60 s the autoscaler merges them,

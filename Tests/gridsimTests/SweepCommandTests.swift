@@ -104,7 +104,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         let left = try #require(Int(words[4])), recorded = try #require(Int(words[9]))
         #expect(recorded > 0 && left < recorded, "arrivals made explicit and cut down: \(workload)")
         let arrivals = try String(contentsOfFile: folder + "/small/shrunk.arrivals.csv", encoding: .utf8)
-        #expect(arrivals.hasPrefix("time_s,class,kind,participant,quantity_wh,price_micro_per_kwh,recipient,amount_micro\n"))
+        #expect(arrivals.hasPrefix("time_s,class,kind,participant,quantity_wh,price_micro_per_kwh,recipient,amount_micro,bid_region\n"))
         #expect(arrivals.split(separator: "\n").dropFirst().allSatisfy { !$0.split(separator: ",")[3].isEmpty },
                 "every arrival names its participant")
 
