@@ -810,7 +810,7 @@ public final class Simulator {
         pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial)
         let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
                                      : participant.entryNode
-        if sharding.enabled { chains[serial].window.recordOffered(from: participant.location.region) }
+        if sharding.enabled { chains[serial].window.recordOffered(from: transaction.region) }
         let arrival = network.clientArrival(from: participant.location.region, to: entry, sentAt: loop.now)
         loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction), at: arrival)
     }

@@ -153,6 +153,13 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
         #expect(transfers.trades > 20 && transfers.tradedWh > 0, "\(transfers)")
         #expect(transfers.trades < result.market.trades, "Bangkok's own book trades too")
         #expect(transfers.sentHome > 10, "\(transfers)")
+        // A lock sending proceeds home is load of the shard it runs in, under that shard's region
+        // it spends from, not under its owner's home region.
+        let regions: [[Region]] = [[.bangkok, .east], [.north, .northeast, .south]]
+        #expect(!result.sharding.loads.isEmpty)
+        #expect(result.sharding.loads.allSatisfy { load in
+            Region.allCases.allSatisfy { regions[load.shard.rawValue - 1].contains($0) || load.offeredByRegion[$0.index] == 0 }
+        })
         #expect(transfers.refunded == 0)
         #expect(everyLockAccountedFor(result))
         // The bids, the credits that place them and the locks that send proceeds home all applied.
