@@ -385,7 +385,7 @@ final class Workload {
                 arrival.bidRegion = destination ?? agent.location.region
             }
             if let destination, let bid = LockTerms.bid(terms, by: agent.keyPair.publicKey, in: destination,
-                                       deadline: now + scenario.sharding!.crossShardDeadline) {
+                                                        deadline: now + scenario.sharding!.crossShardDeadline) {
                 kind = .lockTransfer(inputs: funds.inputs, change: change, bid)
             } else {
                 kind = .placeOrder(terms, inputs: funds.inputs, change: change)
