@@ -205,11 +205,8 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
         #expect(recorded.sharding.crossShard.bids > 10, "\(recorded.sharding.crossShard)")
         #expect(rows.contains { $0.bidRegion == .north } && rows.contains { $0.bidRegion == .bangkok })
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-bids-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         func replay(_ rows: [TraceRow]) throws -> RunResult {
-            let trace = folder.appendingPathComponent("arrivals-\(UUID().uuidString).csv")
-            try LoadTrace.text(of: rows).write(to: trace, atomically: true, encoding: .utf8)
+            let trace = try traceFile(LoadTrace.text(of: rows))
             let scenario = try ScenarioLoader.parse(text, path: path, overrides: [
                 "run.duration=40 s", "load.controller=trace", "load.trace=\(trace.path)"])
             return Simulator(scenario: scenario, seed: scenario.run.seed, costProfile: .reference).run()

@@ -110,11 +110,8 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
     }
 
     @Test func aTraceIsReplayedRowByRow() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let trace = folder.appendingPathComponent("trace.csv")
-        try "time_s,class,kind\n1.5,residential,transfer\n4,0,transfer\n4,0,transfer\n9.25,residential,transfer\n400,0,transfer\n"
-            .write(to: trace, atomically: true, encoding: .utf8)
+        let trace = try traceFile(
+            "time_s,class,kind\n1.5,residential,transfer\n4,0,transfer\n4,0,transfer\n9.25,residential,transfer\n400,0,transfer\n")
         let result = try runLoad(loadTestScenario(duration: "20 s", load: "controller: trace\ntrace: \(trace.path)"))
         #expect(transferTimes(result) == [1.5, 4, 4, 9.25], "rows after the run's end are not replayed")
         #expect(result.transactions.participantClasses.allSatisfy { $0 == 0 })
@@ -134,10 +131,7 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(rows.filter(\.transfer).allSatisfy { $0.recipient != nil && $0.amountMicro != nil })
         #expect(recorded.market.trades > 0)
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let trace = folder.appendingPathComponent("arrivals.csv")
-        try LoadTrace.text(of: rows).write(to: trace, atomically: true, encoding: .utf8)
+        let trace = try traceFile(LoadTrace.text(of: rows))
         let replayed = try ScenarioLoader.parse(smallScenario + "\nload:\n  controller: trace\n  trace: \(trace.path)\n",
                                                 path: scenarioPath("small.yaml"))
         #expect(replayed.load.trace == rows, "the text round-trips to the nanosecond")
@@ -151,8 +145,8 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
             row.priceMicroPerKWh = row.priceMicroPerKWh.map { $0 + 1 }
             return row
         }
-        try LoadTrace.text(of: changed).write(to: trace, atomically: true, encoding: .utf8)
-        let other = try ScenarioLoader.parse(smallScenario + "\nload:\n  controller: trace\n  trace: \(trace.path)\n",
+        let changedTrace = try traceFile(LoadTrace.text(of: changed))
+        let other = try ScenarioLoader.parse(smallScenario + "\nload:\n  controller: trace\n  trace: \(changedTrace.path)\n",
                                              path: scenarioPath("small.yaml"))
         #expect(Simulator(scenario: other, seed: 5, costProfile: .reference).run().digest != recorded.digest)
     }

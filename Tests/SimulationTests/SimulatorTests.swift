@@ -9,6 +9,15 @@ func scenarioPath(_ name: String) -> String {
         .appendingPathComponent("Scenarios").appendingPathComponent(name).path
 }
 
+/// A load trace file holding `text`, in a new folder of its own.
+func traceFile(_ text: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let trace = folder.appendingPathComponent("trace.csv")
+    try text.write(to: trace, atomically: true, encoding: .utf8)
+    return trace
+}
+
 let smallScenario = """
 name: small
 run:
