@@ -5,6 +5,15 @@ public protocol UniformlyHashable: Equatable {
     var uniformHash: UInt64 { get }
 }
 
+extension UniformlyHashable {
+    /// `uniformHash` mixed with a `Dictionary` or `Set` table's seed: what a type's
+    /// `_rawHashValue(seed:)` returns to be placed without running SipHash over its bits.
+    @inlinable
+    public func rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: uniformHash ^ UInt64(UInt(bitPattern: seed)))
+    }
+}
+
 extension Bytes32: UniformlyHashable {
     @inlinable public var uniformHash: UInt64 { words.0 }
 }

@@ -61,12 +61,10 @@ public struct Bytes32: Hashable, Comparable, Sendable {
         hasher.combine(words.1)
     }
 
-    /// What `Dictionary` and `Set` place the value by: the first eight bytes, uniform already,
-    /// mixed with the table's seed, without running SipHash over them.
+    /// What `Dictionary` and `Set` place the value by: its first eight bytes (`uniformHash`),
+    /// uniform already, mixed with the table's seed, without running SipHash over them.
     @inlinable
-    public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: words.0 ^ UInt64(UInt(bitPattern: seed)))
-    }
+    public func _rawHashValue(seed: Int) -> Int { rawHashValue(seed: seed) }
 
     /// Byte-wise lexicographic order, the same on every platform.
     public static func < (lhs: Bytes32, rhs: Bytes32) -> Bool {

@@ -14,7 +14,7 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The key's bytes' placement (see `Bytes32._rawHashValue(seed:)`).
     @inlinable
-    public func _rawHashValue(seed: Int) -> Int { bytes._rawHashValue(seed: seed) }
+    public func _rawHashValue(seed: Int) -> Int { bytes.rawHashValue(seed: seed) }
 
     /// The first eight hex digits, enough to tell accounts apart in logs.
     public var description: String { String(bytes.hex.prefix(8)) }

@@ -90,9 +90,7 @@ public struct OutPoint: Hashable, Comparable, Sendable, CustomStringConvertible,
     /// What `Dictionary` and `Set` place the value by: `uniformHash` mixed with the table's seed,
     /// without running SipHash over it.
     @inlinable
-    public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: uniformHash ^ UInt64(UInt(bitPattern: seed)))
-    }
+    public func _rawHashValue(seed: Int) -> Int { rawHashValue(seed: seed) }
 
     public var description: String { "\(transaction.hex.prefix(8)):\(index)" }
 }

@@ -16,9 +16,9 @@ struct ShrinkCommand: ParsableCommand {
         fault, turning off network loss, duplication and reordering, delivery shortfalls and corrupted \
         signatures, removing participant classes, halving their counts and rates. Then it replaces the \
         random arrivals by the failing run's own, each with its participant, quantity, price and \
-        bid region or recipient and amount, written as a load trace beside OUT, and removes arrivals. A change is \
-        kept only if the run still breaks the same invariant. Writes the smallest scenario found to \
-        --out; `gridsim run OUT --seed N` reproduces the failure on its own.
+        bid region or recipient and amount, written as a load trace beside OUT, and removes \
+        arrivals. A change is kept only if the run still breaks the same invariant. Writes the \
+        smallest scenario found to --out; `gridsim run OUT --seed N` reproduces the failure on its own.
         """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -183,8 +183,8 @@ struct Shrinker {
 
     /// Replaces the load's random arrival process by the failing run's own arrivals, written as a
     /// load trace to `csvPath` with each arrival's participant, quantity, price and bid region
-    /// (orders) or recipient and amount (transfers), so the workload draws nothing; then removes arrivals in
-    /// ever smaller chunks while the same invariant still breaks. Returns how many arrivals are
+    /// (orders) or recipient and amount (transfers), so the workload draws nothing; then removes
+    /// arrivals in ever smaller chunks while the same invariant still breaks. Returns how many arrivals are
     /// left of how many, or `nil` (and changes nothing) if the failure needs the random arrival
     /// process.
     mutating func makeArrivalsExplicit(csvPath: String, trialLimit: Int = 400) -> (left: Int, of: Int)? {
