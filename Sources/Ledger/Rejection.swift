@@ -47,5 +47,15 @@ public enum RejectionReason: String, Error, Sendable, CaseIterable, Comparable {
     /// A settlement for a lock this shard does not hold.
     case unknownLock = "unknown_lock"
 
+    /// Whether a transaction that passed admission can be refused for this reason only because
+    /// its time ran out (its replay window, or its lock's or order's deadline): it can never
+    /// enter a block now.
+    public var isLapse: Bool {
+        switch self {
+        case .expired, .invalidLock, .invalidOrder: true
+        default: false
+        }
+    }
+
     public static func < (lhs: RejectionReason, rhs: RejectionReason) -> Bool { lhs.rawValue < rhs.rawValue }
 }

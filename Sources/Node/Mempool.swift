@@ -19,7 +19,7 @@ public struct Mempool {
     public func contains(_ id: TransactionID) -> Bool { waiting[id] != nil }
 
     /// The waiting transaction that spends `outPoint`, if any.
-    public func spender(of outPoint: OutPoint) -> TransactionID? { spentBy[outPoint] }
+    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].flatMap { waiting[$0] } }
 
     /// Adds a transaction; `false` if it was already waiting.
     @discardableResult

@@ -227,15 +227,37 @@ public final class ValidatorNode {
         if mempool.contains(transaction.id) { return .duplicate }
         work.signaturesChecked += 1
         guard transaction.hasValidSignature(verifier) else { return .badSignature }
-        if transaction.inputs.contains(where: { mempool.spender(of: $0) != nil }) { return .spentInput }
-        let reason = if let execution {
+        guard evictLapsedSpenders(of: transaction, at: now, work: &work) else { return .spentInput }
+        if let reason = check(transaction, at: now, work: &work) { return reason }
+        mempool.insert(transaction)
+        return nil
+    }
+
+    /// Drops the waiting transactions that spend an input of `transaction` but whose time to
+    /// enter a block has run out (expired, or a lock or order past its deadline); each goes out
+    /// as a rejection with its reason. `false` when a spender is still live: the input is taken.
+    ///
+    /// Without this a node that has not yet proposed keeps such a transaction, and the coins
+    /// its sender got back on the proposer's rejection stay refused here as `spent_input`.
+    /// Complexity: O(inputs), and one check per waiting spender.
+    private func evictLapsedSpenders(of transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> Bool {
+        for input in transaction.inputs {
+            guard let spender = mempool.spender(of: input) else { continue }
+            guard let reason = check(spender, at: now, work: &work), reason.isLapse else { return false }
+            mempool.remove(spender.id)
+            pendingRejections.append((spender.id, reason))
+        }
+        return true
+    }
+
+    /// Why `transaction` cannot apply on this node's state at `now`, shared with the replicas
+    /// when execution is.
+    private func check(_ transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> RejectionReason? {
+        if let execution {
             execution.check(transaction, on: &state, at: now, verifier: verifier, work: &work)
         } else {
             Self.check(transaction, on: &state, at: now, verifier: verifier, work: &work)
         }
-        if let reason { return reason }
-        mempool.insert(transaction)
-        return nil
     }
 
     /// `state.check(…)` on the state in place: a method called on a class's stored struct

@@ -39,7 +39,7 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         }
         let duplicate = pool.insert(items[0])
         #expect(!duplicate, "a duplicate is refused")
-        #expect(pool.spender(of: items[2].inputs[0]) == items[2].id)
+        #expect(pool.spender(of: items[2].inputs[0]) === items[2])
         pool.remove(items[0].id)
         pool.remove(items[2].id)
         #expect(pool.spender(of: items[2].inputs[0]) == nil)
@@ -77,13 +77,14 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
     }
 
     private func payment(from client: KeyPair, amount: Int64, input: OutPoint = OutPoint(transaction: genesisOrigin, index: 0),
-                         total: Int64 = MicroTokens.tokens(100).rawValue, nonce: UInt64 = 0) -> Transaction {
+                         total: Int64 = MicroTokens.tokens(100).rawValue, nonce: UInt64 = 0,
+                         validUntil: SimTime = .zero + .hours(1)) -> Transaction {
         Transaction(signedBy: client, region: .bangkok,
                     kind: .transfer(inputs: [input], outputs: [
                         TxOutput(owner: client.publicKey, asset: .payment, amount: amount),
                         TxOutput(owner: client.publicKey, asset: .payment, amount: total - amount - 1_000),
                     ]),
-                    fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: nonce, scheme: .ed25519)
+                    fee: MicroTokens(1_000), validUntil: validUntil, nonce: nonce, scheme: .ed25519)
     }
 
     private func reasons(_ effects: [NodeEffect]) -> [String] {
@@ -108,6 +109,25 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
             node.handle(.client(transaction), now: .zero, work: &work, effects: &effects)
         }
         #expect(reasons(effects) == ["admitted", "duplicate", "spent_input", "bad_signature", "unknown_input"])
+        #expect(node.mempoolCount == 1)
+    }
+
+    @Test func aSpendOfCoinsHeldByALapsedTransactionEvictsIt() {
+        let (node, client) = makeNode()
+        var effects: [NodeEffect] = []
+        var work = WorkMeter()
+        let shortLived = payment(from: client, amount: 5, validUntil: .zero + .seconds(2))
+        let retry = payment(from: client, amount: 7, nonce: 1)
+        node.handle(.client(shortLived), now: .zero, work: &work, effects: &effects)
+        node.handle(.client(retry), now: .zero + .seconds(1), work: &work, effects: &effects)
+        node.handle(.client(retry), now: .zero + .seconds(3), work: &work, effects: &effects)
+        #expect(reasons(effects) == ["admitted", "spent_input", "admitted", "expired"],
+                "a live spender holds the coin; one past its replay window gives it up")
+        let expired = effects.compactMap { effect -> TransactionID? in
+            if case .rejected(let id, .expired) = effect { return id }
+            return nil
+        }
+        #expect(expired == [shortLived.id])
         #expect(node.mempoolCount == 1)
     }
 
