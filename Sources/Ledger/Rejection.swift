@@ -6,6 +6,7 @@ public enum RejectionReason: String, Error, Sendable, CaseIterable, Comparable {
     case overflow
     case invalidOrder = "invalid_order"
     // Replay and time.
+    /// Already waiting in this node's mempool: a resend, not a verdict on the transaction.
     case duplicate
     case replayed
     case expired

@@ -915,6 +915,10 @@ public final class Simulator {
                         sharding.shards[chains[serial].shard.rawValue - 1].admissionNanos.append((time - submitted).nanoseconds)
                     }
                 }
+            case .rejected(_, .duplicate):
+                // The node already holds the transaction (a relay's resend, a duplicated
+                // delivery): it is still waiting, and this says nothing of how it will end.
+                break
             case .rejected(let id, let reason):
                 if tracker.rejected(id, reason), let waiting = pending.removeValue(forKey: id) {
                     workload.release(waiting.transaction, agent: waiting.agent)
