@@ -1,5 +1,6 @@
 import GridCore
 import Ledger
+import Sharding
 
 /// A cross-shard transfer as the relayers carry it: locked in the sender's shard, resolved
 /// (credited or voided) in the destination's, settled (released or refunded) back in the
@@ -18,6 +19,10 @@ struct CrossShardTransfer {
     let lock: Transaction
     /// When the sender submitted the lock.
     let submittedAt: SimTime
+    /// The shard whose state holds the lock: the one that finalized it; after a split, the part
+    /// that keeps the lock's owner (as `ExchangeState.splitting` moves it); after a merge, the
+    /// survivor. A send-home lock's owner lives elsewhere, so it can stay where its region left.
+    var holder: ShardID
     var stage = Stage.locked
     /// The relayed transaction in flight: the credit, then the settlement.
     var step: Transaction?
@@ -25,18 +30,18 @@ struct CrossShardTransfer {
     /// Grows with every send of a step, so a retry timer set for an earlier send does nothing.
     var attempt: Int32 = 0
 
-    init(lock: Transaction, submittedAt: SimTime) {
+    init(lock: Transaction, submittedAt: SimTime, holder: ShardID) {
         precondition(lock.lockTerms != nil, "a cross-shard transfer starts with a lock")
         self.lock = lock
         self.submittedAt = submittedAt
+        self.holder = holder
     }
 
     var terms: LockTerms { lock.lockTerms! }
 
-    /// The region whose shard the step in flight is for, and the one it is relayed from.
-    var stepRoute: (from: Region, to: Region) {
-        stage == .locked ? (lock.region, terms.destination) : (terms.destination, lock.region)
-    }
+    /// The region the step in flight names: the destination for the credit, the lock's own
+    /// for the settlement.
+    var stepRegion: Region { stage == .locked ? terms.destination : lock.region }
 }
 
 /// Cross-shard transfers over a run. Every lock ends delivered, refunded, or still on its way

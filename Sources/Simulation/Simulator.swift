@@ -1074,9 +1074,14 @@ public final class Simulator {
         guard let (state, height) = finalizedState(of: old) else { return }
         let new = shardMap.split(shard, moving: regions)
         // The two new chains take serials chains.count and chains.count + 1; their states, those + 1.
-        let parts = state.splitting(movingAreas: areaMoves(regions), movingOwners: ownerMoves(regions),
+        let ownerLeaves = ownerMoves(regions)
+        let parts = state.splitting(movingAreas: areaMoves(regions), movingOwners: ownerLeaves,
                                     instances: (kept: UInt64(chains.count + 1), moved: UInt64(chains.count + 2)))
         checkReshardConservation(before: [state], after: [parts.kept, parts.moved], at: now)
+        for index in crossShardTransfers.indices
+        where crossShardTransfers[index].holder == shard && ownerLeaves(crossShardTransfers[index].lock.signer) {
+            crossShardTransfers[index].holder = new
+        }
         let oldMembers = chains[old].members
         let kept = chooseCommittee(for: shard, from: oldMembers.filter { runtimes[$0].up })
         let joining = chooseCommittee(for: new, from: standbyValidators() + oldMembers.filter { !kept.contains($0) && runtimes[$0].up })
@@ -1115,6 +1120,9 @@ public final class Simulator {
         seat(committee, on: serial)
         sharding.shards[absorbed.rawValue - 1].removedAt = now
         sharding.shards[survivor.rawValue - 1].regions = shardMap.regions(of: survivor)
+        for index in crossShardTransfers.indices where crossShardTransfers[index].holder == absorbed {
+            crossShardTransfers[index].holder = survivor
+        }
         let rerouted = reroute(from: [first, second])
         workload.merged(absorbed, into: survivor)
         sharding.events.append(ShardingEvent(
@@ -1156,7 +1164,8 @@ public final class Simulator {
     }
 
     /// Routes every waiting transaction of the ended chains to its shard's current chain, in
-    /// submission order; returns how many.
+    /// submission order: a cross-shard step through its relay (a settlement goes where the lock
+    /// is held, which need not be its region's shard); returns how many.
     private func reroute(from ended: [Int]) -> Int {
         var waiting: [(index: Int, id: TransactionID)] = []
         for (id, entry) in pending where ended.contains(entry.chain) {
@@ -1165,7 +1174,11 @@ public final class Simulator {
         waiting.sort { $0.index < $1.index }
         for (_, id) in waiting {
             let entry = pending[id]!
-            route(entry.transaction, by: entry.agent)
+            if let transfer = transfer(relaying: entry.transaction) {
+                relayStep(of: transfer, at: loop.now)
+            } else {
+                route(entry.transaction, by: entry.agent)
+            }
         }
         updateRecipientPools()
         return waiting.count
@@ -1324,7 +1337,8 @@ public final class Simulator {
                 let transfer = crossShardTransfers.count
                 transferOfLock[lock] = transfer
                 crossShardTransfers.append(CrossShardTransfer(lock: transaction,
-                                                              submittedAt: tracker.submittedTime(of: lock) ?? time))
+                                                              submittedAt: tracker.submittedTime(of: lock) ?? time,
+                                                              holder: chains[serial].shard))
                 sharding.crossShard.locked += 1
                 if transaction.lockTerms?.order != nil { sharding.crossShard.bids += 1 }
                 sendStep(.creditTransfer(lock: transaction, evidence(index)), of: transfer, at: time)
@@ -1359,7 +1373,7 @@ public final class Simulator {
     /// Makes transfer `index`'s next step, signed by the grid operator of the region it is
     /// for, and relays it.
     private func sendStep(_ kind: TransactionKind, of index: Int, at time: SimTime) {
-        let region = crossShardTransfers[index].stepRoute.to
+        let region = crossShardTransfers[index].stepRegion
         let (transaction, relayer) = workload.makeRelayed(kind, into: region, at: time)
         crossShardTransfers[index].step = transaction
         crossShardTransfers[index].relayer = relayer
@@ -1375,10 +1389,11 @@ public final class Simulator {
         crossShardTransfers[index].attempt += 1
         let transfer = crossShardTransfers[index]
         guard let step = transfer.step else { return }
-        let route = transfer.stepRoute
-        let target = currentChain[shardMap.shard(of: route.to).rawValue - 1]!
+        let destination = shardMap.shard(of: transfer.terms.destination)
+        let (from, to) = transfer.stage == .locked ? (transfer.holder, destination) : (destination, transfer.holder)
+        let target = currentChain[to.rawValue - 1]!
         pending[step.id] = PendingTransaction(transaction: step, agent: transfer.relayer, chain: target)
-        let senders = chains[currentChain[shardMap.shard(of: route.from).rawValue - 1]!].members.filter { runtimes[$0].up }
+        let senders = chains[currentChain[from.rawValue - 1]!].members.filter { runtimes[$0].up }
         let receivers = chains[target].members
         let turn = Int(transfer.attempt)
         if !senders.isEmpty {
@@ -1390,6 +1405,22 @@ public final class Simulator {
         }
         loop.schedule(.relayCheck(transfer: Int32(index), attempt: transfer.attempt),
                       at: time + scenario.sharding!.relayRetry)
+    }
+
+    /// The transfer whose step in flight is `transaction`, if it is one.
+    private func transfer(relaying transaction: Transaction) -> Int? {
+        let lock: Transaction
+        switch transaction.kind {
+        case .creditTransfer(let locked, _):
+            lock = locked
+        case .settleLock(let credit, _):
+            guard case .creditTransfer(let locked, _) = credit.kind else { return nil }
+            lock = locked
+        default:
+            return nil
+        }
+        guard let index = transferOfLock[lock.id], crossShardTransfers[index].step === transaction else { return nil }
+        return index
     }
 
     /// The retry timer of send `attempt` fired: if the transfer has not moved on, its step goes

@@ -244,4 +244,28 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
         #expect(transfers.heldAbroad == AssetAmounts(), "\(transfers.heldAbroad)")
         #expect(rejections(result).isEmpty, "\(rejections(result).prefix(5))")
     }
+
+    @Test func anOverloadedShardSplitsAndMergesWithoutStrandingASettlementOrACoin() throws {
+        // Blocks of 60 and a 4× surge in the North: the North splits off at 45 s and the quiet
+        // shards merge at 105 s, with locks, credits and settlements in flight throughout.
+        let result = try runTrades([
+            "run.duration=180 s", "validators.count=16", "consensus.max_block_txs=60",
+            "load.schedule=[{ at: 30 s, factor: 4, ramp: 5 s, regions: [north] }]", "sharding.autoscaler.enabled=true",
+        ])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.sharding.events.map(\.action) == [.split, .merge], "\(result.sharding.events)")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.sentHome > 0 && transfers.delivered > 1_000, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+        // A settlement goes where its lock is held, also a send-home lock that stayed with its
+        // owner's part when its region left; a resend the member already holds is no verdict;
+        // coins back from a lapsed lock are not refused by members still holding it.
+        let reasons = Set(rejections(result).compactMap { outcome -> RejectionReason? in
+            if case .rejected(let reason) = outcome { return reason }
+            return nil
+        })
+        for reason in [RejectionReason.unknownLock, .duplicate, .lockResolved, .spentInput] {
+            #expect(!reasons.contains(reason), "\(reason) among \(reasons.sorted())")
+        }
+    }
 }
