@@ -1409,16 +1409,9 @@ public final class Simulator {
 
     /// The transfer whose step in flight is `transaction`, if it is one.
     private func transfer(relaying transaction: Transaction) -> Int? {
-        let lock: Transaction
-        switch transaction.kind {
-        case .creditTransfer(let locked, _):
-            lock = locked
-        case .settleLock(let credit, _):
-            guard case .creditTransfer(let locked, _) = credit.kind else { return nil }
-            lock = locked
-        default:
-            return nil
-        }
+        // A credit names its lock; a settlement names the credit, which names the lock.
+        guard let subject = transaction.crossShardSubject else { return nil }
+        let lock = subject.crossShardSubject ?? subject
         guard let index = transferOfLock[lock.id], crossShardTransfers[index].step === transaction else { return nil }
         return index
     }
