@@ -800,12 +800,13 @@ public final class Simulator {
         route(transaction, by: agent)
     }
 
-    /// Sends a waiting transaction to the current chain of its region's shard (its
-    /// participant's own, or where a cross-shard bid's proceeds are held): to the participant's
-    /// entry validator without sharding, else to a committee member chosen by the participant.
-    private func route(_ transaction: Transaction, by agent: Int) {
+    /// Sends a waiting transaction to the current chain of `shard` — by default its region's
+    /// (its participant's own, or where a cross-shard bid's proceeds are held): to the
+    /// participant's entry validator without sharding, else to a committee member chosen by the
+    /// participant.
+    private func route(_ transaction: Transaction, by agent: Int, to shard: ShardID? = nil) {
         let participant = workload.agents[agent]
-        let shard = shardMap.shard(of: transaction.region)
+        let shard = shard ?? shardMap.shard(of: transaction.region)
         let serial = currentChain[shard.rawValue - 1]!
         pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial)
         let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
@@ -1091,7 +1092,7 @@ public final class Simulator {
         let newChain = startChain(shard: new, members: joining, genesis: parts.moved, at: now)
         sharding.shards[shard.rawValue - 1].regions = shardMap.regions(of: shard)
         for serial in [keptChain, newChain] { seat(chains[serial].members, on: serial) }
-        let rerouted = reroute(from: [old])
+        let rerouted = reroute(from: [old], lockShard: { ownerLeaves($0.signer) ? new : shard })
         sharding.events.append(ShardingEvent(
             time: now, action: .split, shards: [shard, new], regions: regions, reason: reason, handoverHeights: [height],
             rerouted: rerouted, movedOrders: parts.moved.openOrderCount, movedTrades: parts.moved.openTradeCount,
@@ -1123,7 +1124,7 @@ public final class Simulator {
         for index in crossShardTransfers.indices where crossShardTransfers[index].holder == absorbed {
             crossShardTransfers[index].holder = survivor
         }
-        let rerouted = reroute(from: [first, second])
+        let rerouted = reroute(from: [first, second], lockShard: { _ in survivor })
         workload.merged(absorbed, into: survivor)
         sharding.events.append(ShardingEvent(
             time: now, action: .merge, shards: [survivor, absorbed], regions: regions, reason: reason,
@@ -1165,8 +1166,10 @@ public final class Simulator {
 
     /// Routes every waiting transaction of the ended chains to its shard's current chain, in
     /// submission order: a cross-shard step through its relay (a settlement goes where the lock
-    /// is held, which need not be its region's shard); returns how many.
-    private func reroute(from ended: [Int]) -> Int {
+    /// is held, which need not be its region's shard); a lock to `lockShard`'s answer, the part
+    /// that holds its coins (a send-home lock's owner lives elsewhere, so its coins stay with the
+    /// kept part when its region leaves); returns how many.
+    private func reroute(from ended: [Int], lockShard: (Transaction) -> ShardID) -> Int {
         var waiting: [(index: Int, id: TransactionID)] = []
         for (id, entry) in pending where ended.contains(entry.chain) {
             waiting.append((tracker.index(of: id)!, id))
@@ -1176,6 +1179,8 @@ public final class Simulator {
             let entry = pending[id]!
             if let transfer = transfer(relaying: entry.transaction) {
                 relayStep(of: transfer, at: loop.now)
+            } else if entry.transaction.lockTerms != nil {
+                route(entry.transaction, by: entry.agent, to: lockShard(entry.transaction))
             } else {
                 route(entry.transaction, by: entry.agent)
             }

@@ -258,13 +258,14 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
         #expect(transfers.sentHome > 0 && transfers.delivered > 1_000, "\(transfers)")
         #expect(everyLockAccountedFor(result))
         // A settlement goes where its lock is held, also a send-home lock that stayed with its
-        // owner's part when its region left; a resend the member already holds is no verdict;
-        // coins back from a lapsed lock are not refused by members still holding it.
+        // owner's part when its region left; a lock still waiting at the split goes where its
+        // coins went; a resend the member already holds is no verdict; coins back from a lapsed
+        // lock are not refused by members still holding it.
         let reasons = Set(rejections(result).compactMap { outcome -> RejectionReason? in
             if case .rejected(let reason) = outcome { return reason }
             return nil
         })
-        for reason in [RejectionReason.unknownLock, .duplicate, .lockResolved, .spentInput] {
+        for reason in [RejectionReason.unknownLock, .unknownInput, .duplicate, .lockResolved, .spentInput] {
             #expect(!reasons.contains(reason), "\(reason) among \(reasons.sorted())")
         }
     }
