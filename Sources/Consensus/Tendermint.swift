@@ -69,6 +69,8 @@ public struct ConsensusTimeout: Hashable, Sendable {
 public enum ConsensusAction: Sendable {
     case broadcastProposal(Proposal)
     case broadcastVote(Vote)
+    /// Send on another validator's vote as received (gossip): never re-signed.
+    case relayVote(Vote)
     case scheduleTimeout(ConsensusTimeout, at: SimTime)
     /// Persist (and sync) the signing record before the vote that follows it leaves.
     case persist(SigningRecord)
@@ -125,7 +127,13 @@ public struct ConsensusHooks {
 /// Liveness once the network is stable comes from timeouts that grow with the round, valid-value
 /// re-proposal with its proof of lock, round skipping on f + 1 messages, and — standing in for
 /// Tendermint's gossip reactor — re-broadcasting a validator's own votes and proposal while it
-/// stays at one height and round, so that messages lost to partitions or loss are sent again.
+/// stays at one height and round, so that messages lost to partitions or loss are sent again,
+/// and relaying every vote of that round it holds from others, the precommits of the round
+/// before (which let a validator still waiting in it move on), and the prevotes of its valid
+/// block's polka: an equivocator that sent one block to half the network and its twin to the
+/// other half cannot keep the honest validators' views apart (Tendermint's liveness assumes
+/// that what one honest validator received, all do). A polka of an earlier round seen that way
+/// makes its block the valid one, to be proposed again with its proof.
 ///
 /// Beyond the paper: proposer choice by the seed's weighted score (``ValidatorRegistry``), block
 /// pacing to `blockInterval`, the last commit and equivocation evidence carried in blocks, an
@@ -260,7 +268,18 @@ public struct Tendermint: Sendable {
             guard timeout.round == round, step != .newHeight else { return }
             if let proposal = proposals[round], proposal.proposer == me { actions.append(.broadcastProposal(proposal)) }
             for kind in VoteKind.allCases {
-                if let own = roundVotes(round, kind)?.first[me] { actions.append(.broadcastVote(own)) }
+                guard let votes = roundVotes(round, kind) else { continue }
+                if let own = votes.first[me] { actions.append(.broadcastVote(own)) }
+                for vote in votes.inOrder where vote.voter != me { actions.append(.relayVote(vote)) }
+            }
+            if round > 0 {
+                // The precommits that ended the last round, for validators still waiting in it.
+                for vote in roundVotes(round - 1, .precommit)?.inOrder ?? [] { actions.append(.relayVote(vote)) }
+            }
+            if validRound >= 0, UInt32(validRound) != round, let valid = validBlock {
+                for vote in roundVotes(UInt32(validRound), .prevote)?.inOrder ?? [] where vote.blockHash == valid.hash {
+                    actions.append(.relayVote(vote))
+                }
             }
             scheduleRebroadcast(at: now, actions: &actions)
         }
@@ -303,7 +322,23 @@ public struct Tendermint: Sendable {
             return
         }
         guard accept(vote, verifier: verifier, work: &work) else { return }
+        if vote.kind == .prevote, vote.round < round {
+            noteEarlierPolka(in: vote.round, verifier: verifier, work: &work, hooks: hooks)
+        }
         evaluate(at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+    }
+
+    /// A polka of an earlier round of this height, seen late (its prevotes relayed): its block
+    /// becomes the valid block if the round is later than the valid round held, so that this
+    /// validator proposes it again with its proof when its turn comes, which every honest lock
+    /// at or before that round accepts. Locks are untouched: only the current round's polka locks.
+    private mutating func noteEarlierPolka(in earlier: UInt32, verifier: SignatureVerifier, work: inout WorkMeter,
+                                           hooks: ConsensusHooks) {
+        guard Int32(earlier) > validRound, let proposal = proposals[earlier],
+              isQuorum(roundVotes(earlier, .prevote)?.stakeFor[proposal.block.hash] ?? 0),
+              isValid(proposal.block, verifier: verifier, work: &work, hooks: hooks) else { return }
+        validBlock = proposal.block
+        validRound = Int32(earlier)
     }
 
     /// Checks and records a vote of the current height; `false` if it was not new or not valid.

@@ -388,6 +388,8 @@ public final class ValidatorNode {
                 sendProposal(proposal, work: &work, effects: &effects)
             case .broadcastVote(let vote):
                 sendVote(vote, work: &work, effects: &effects)
+            case .relayVote(let vote):
+                if configuration.behaviour != .withholdVotes { effects.append(.broadcast(.vote(vote))) }
             case .scheduleTimeout(let timeout, let at):
                 effects.append(.setTimer(.consensus(timeout), at: at))
             case .persist(let record):

@@ -951,8 +951,10 @@ public final class Simulator {
         if let tracer {
             switch message {
             case .vote(let vote):
+                let voter = vote.voter.index < chains[serial].members.count ? chains[serial].members[vote.voter.index] : -1
+                let relayed = voter == node.index ? "" : " relaying n\(voter)"
                 tracer(TraceLine(time: time, kind: .vote, node: node.index, height: vote.height,
-                                 detail: "\(vote.kind) r\(vote.round) \(vote.blockHash.map { String($0.hex.prefix(12)) } ?? "nil")"))
+                                 detail: "\(vote.kind) r\(vote.round) \(vote.blockHash.map { String($0.hex.prefix(12)) } ?? "nil")\(relayed)"))
             case .proposal(let proposal):
                 tracer(TraceLine(time: time, kind: .proposal, node: node.index, height: proposal.height,
                                  detail: "r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) txs \(proposal.block.transactions.count)"))

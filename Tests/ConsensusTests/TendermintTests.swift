@@ -81,6 +81,8 @@ struct Cluster {
             case .broadcastVote(let vote):
                 signedVotes[index].append(vote)
                 for peer in engines.indices where peer != index { schedule(.vote(to: peer, vote), at: now + .milliseconds(1)) }
+            case .relayVote(let vote):
+                for peer in engines.indices where peer != index { schedule(.vote(to: peer, vote), at: now + .milliseconds(1)) }
             case .scheduleTimeout(let timeout, let at):
                 schedule(.timeout(node: index, timeout), at: at)
             case .commit(let block, _, _):
@@ -232,6 +234,67 @@ struct Cluster {
             }
             cluster.engines[0] = engine
         }
+    }
+
+    @Test func aPolkaSeenLateIsRelayedAndProposedAgainWithItsProof() throws {
+        let cluster = Cluster(validators: 4)
+        var engine = cluster.engines[0]
+        let hooks = cluster.hooks
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        let start = SimTime.zero + .seconds(1)
+        func proposals() -> [Proposal] {
+            actions.compactMap { action -> Proposal? in
+                if case .broadcastProposal(let proposal) = action { return proposal }
+                return nil
+            }
+        }
+        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: start,
+                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        let x: Block
+        if engine.proposer(round: 0) == engine.me {
+            x = try #require(proposals().first).block
+        } else {
+            let proposer = engine.proposer(round: 0)
+            x = Block(height: 1, round: 0, parentHash: Block.genesisHash, proposer: proposer, timestamp: start,
+                      transactions: [], lastCommit: [], evidence: [])
+            engine.receive(Proposal(block: x, round: 0, validRound: -1, proposer: proposer,
+                                    keyPair: cluster.keys[proposer.index], scheme: .modelled),
+                           at: start, verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        }
+        func prevoteForX(by voter: Int) -> Vote {
+            Vote(kind: .prevote, height: 1, round: 0, blockHash: x.hash, voter: NodeID(voter),
+                 keyPair: cluster.keys[voter], scheme: .modelled)
+        }
+        // Round 0 ends without this validator seeing the polka for X: one of its prevotes is late.
+        engine.receive(prevoteForX(by: 1), at: start, verifier: cluster.verifier, work: &work, hooks: hooks,
+                       actions: &actions)
+        var round: UInt32 = 0
+        func endRound() {
+            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: round),
+                                at: start + .seconds(Int64(round) + 1), verifier: cluster.verifier, work: &work,
+                                hooks: hooks, actions: &actions)
+            round += 1
+        }
+        endRound()
+        #expect(engine.round == 1)
+        // Relayed in round 1, the late prevote completes round 0's polka.
+        engine.receive(prevoteForX(by: 2), at: start + .seconds(1), verifier: cluster.verifier, work: &work,
+                       hooks: hooks, actions: &actions)
+        actions.removeAll()
+        engine.timeoutFired(ConsensusTimeout(kind: .rebroadcast, height: 1, round: 1), at: start + .seconds(2),
+                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        let relayed = actions.compactMap { action -> Vote? in
+            if case .relayVote(let vote) = action { return vote }
+            return nil
+        }
+        #expect(Set(relayed.filter { $0.round == 0 && $0.kind == .prevote && $0.blockHash == x.hash }.map(\.voter))
+                == [NodeID(0), NodeID(1), NodeID(2)], "the polka goes out again for validators still without it")
+        while engine.proposer(round: round + 1) != engine.me { endRound() }
+        actions.removeAll()
+        endRound()
+        #expect(proposals().map(\.block.hash) == [x.hash], "its turn to propose, in round \(round): X again")
+        #expect(proposals().map(\.validRound) == [0], "with round 0's polka as its proof")
     }
 
     @Test func proposerChoiceIsTheSameEverywhereAndFollowsStake() {

@@ -66,6 +66,18 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         #expect(shared.nodeBusyNanos == alone.nodeBusyNanos, "\(name)")
     }
 
+    /// Swarm seeds that stalled for good before validators relayed votes: an equivocator kept
+    /// the honest validators' views of a polka apart (137, 142, 169), and a partition left part
+    /// of the committee a round behind the rest (5 and 7, with relays of the current round only).
+    @Test(arguments: [UInt64(5), 7, 137, 142, 169])
+    func swarmSeedsThatStalledFinalizeAgainAfterTheirFaults(seed: UInt64) throws {
+        let (scenario, _) = SwarmDraw.apply(to: try loadScenario("swarm.yaml"), seed: seed)
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
+        #expect(result.violations.isEmpty, "\(result.violations.map(\.detail))")
+        let lastCommit = try #require(result.blocks.last).committedAt
+        #expect(lastCommit > scenario.faults.end + .seconds(30), "last block at \(lastCommit), faults ended \(scenario.faults.end)")
+    }
+
     @Test func faultyRunsAreDeterministic() throws {
         let first = try run("crash-restart.yaml", seed: 4)
         let second = try run("crash-restart.yaml", seed: 4)
