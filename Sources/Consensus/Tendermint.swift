@@ -193,7 +193,9 @@ public struct Tendermint: Sendable {
     public private(set) var lastCommittedHash = Block.genesisHash
     private var lastBlockTimestamp = SimTime.zero
     private var lastCommit: [Vote] = []
-    private var lockedBlock: Block?
+    /// The block this validator is locked on at this height (with `lockedRound`), also across a
+    /// restart: taken back from the signing record.
+    private var lockedHash: Digest32?
     private var lockedRound: Int32 = -1
     private var validBlock: Block?
     private var validRound: Int32 = -1
@@ -240,10 +242,20 @@ public struct Tendermint: Sendable {
                                         at: now + parameters.blockInterval))
     }
 
-    /// Resumes after a restart: the signing record of the interrupted height, if any, is honoured.
+    /// Resumes after a restart: the signing record of the interrupted height, if any, is honoured
+    /// — its votes are never contradicted and its lock holds (now, or once this validator has
+    /// caught up to that height).
     public mutating func restore(_ record: SigningRecord?) {
         guard let record, record.height >= height else { return }
         signing = record
+        adoptLock()
+    }
+
+    /// Takes the lock from the signing record when the record is for the current height.
+    private mutating func adoptLock() {
+        guard signing.height == height else { return }
+        lockedRound = signing.lockedRound
+        lockedHash = signing.lockedHash
     }
 
     public mutating func timeoutFired(_ timeout: ConsensusTimeout, at now: SimTime, verifier: SignatureVerifier,
@@ -437,7 +449,7 @@ public struct Tendermint: Sendable {
                 let hash = proposal.block.hash
                 if proposal.validRound == -1 {
                     let acceptable = isValid(proposal.block, verifier: verifier, work: &work, hooks: hooks)
-                        && (lockedRound == -1 || lockedBlock?.hash == hash || ignoresLocks)
+                        && (lockedRound == -1 || lockedHash == hash || ignoresLocks)
                     sign(.prevote, acceptable ? hash : nil, at: now, actions: &actions)
                     step = .prevote
                     progressed = true
@@ -446,7 +458,7 @@ public struct Tendermint: Sendable {
                 let validRound = UInt32(proposal.validRound)
                 if validRound < round, isQuorum(roundVotes(validRound, .prevote)?.stakeFor[hash] ?? 0) {
                     let acceptable = isValid(proposal.block, verifier: verifier, work: &work, hooks: hooks)
-                        && (lockedRound <= proposal.validRound || lockedBlock?.hash == hash || ignoresLocks)
+                        && (lockedRound <= proposal.validRound || lockedHash == hash || ignoresLocks)
                     sign(.prevote, acceptable ? hash : nil, at: now, actions: &actions)
                     step = .prevote
                     progressed = true
@@ -464,7 +476,7 @@ public struct Tendermint: Sendable {
                isValid(proposal.block, verifier: verifier, work: &work, hooks: hooks) {
                 polkaSeen.insert(round)
                 if step == .prevote {
-                    lockedBlock = proposal.block
+                    lockedHash = proposal.block.hash
                     lockedRound = Int32(round)
                     signing.lockedRound = lockedRound
                     signing.lockedHash = proposal.block.hash
@@ -510,7 +522,7 @@ public struct Tendermint: Sendable {
         height += 1
         round = 0
         step = .newHeight
-        lockedBlock = nil
+        lockedHash = nil
         lockedRound = -1
         validBlock = nil
         validRound = -1
@@ -523,6 +535,8 @@ public struct Tendermint: Sendable {
         polkaSeen = []
         if signing.height < height {
             signing = SigningRecord(height: height, signed: [], lockedRound: -1, lockedHash: nil)
+        } else {
+            adoptLock()
         }
         actions.append(.scheduleTimeout(ConsensusTimeout(kind: .startHeight, height: height, round: 0),
                                         at: max(now, lastBlockTimestamp + parameters.blockInterval)))

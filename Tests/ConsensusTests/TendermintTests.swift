@@ -349,6 +349,67 @@ struct Cluster {
         #expect(cluster.commits.allSatisfy { $0.isEmpty })
     }
 
+    @Test func aRestartedValidatorKeepsItsLock() throws {
+        let cluster = Cluster(validators: 4)
+        var engine = cluster.engines[0]
+        let hooks = cluster.hooks
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        let start = SimTime.zero + .seconds(1)
+        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: start,
+                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        func block(_ round: UInt32) -> Block {
+            Block(height: 1, round: round, parentHash: Block.genesisHash, proposer: engine.proposer(round: round),
+                  timestamp: start + .seconds(Int64(round)), transactions: [], lastCommit: [], evidence: [])
+        }
+        func proposal(_ block: Block, round: UInt32) -> Proposal {
+            let proposer = engine.proposer(round: round)
+            return Proposal(block: block, round: round, validRound: -1, proposer: proposer,
+                            keyPair: cluster.keys[proposer.index], scheme: .modelled)
+        }
+        let x = block(0)
+        if engine.proposer(round: 0) != engine.me {
+            engine.receive(proposal(x, round: 0), at: start, verifier: cluster.verifier, work: &work, hooks: hooks,
+                           actions: &actions)
+        }
+        let locked = engine.proposer(round: 0) == engine.me ? try #require(actions.compactMap { action -> Block? in
+            if case .broadcastProposal(let proposal) = action { return proposal.block }
+            return nil
+        }.first) : x
+        for voter in 1...3 {
+            engine.receive(Vote(kind: .prevote, height: 1, round: 0, blockHash: locked.hash, voter: NodeID(voter),
+                                keyPair: cluster.keys[voter], scheme: .modelled),
+                           at: start, verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        }
+        let record = try #require(actions.compactMap { action -> SigningRecord? in
+            if case .persist(let record) = action { return record }
+            return nil
+        }.last)
+        #expect(record.lockedHash == locked.hash && record.lockedRound == 0, "the lock is in the signing record")
+        // The validator crashes and restarts from that record, then round 0 ends.
+        var restarted = Tendermint(me: engine.me, keyPair: cluster.keys[0], validators: engine.validators,
+                                   parameters: Cluster.parameters)
+        restarted.restore(record)
+        actions.removeAll()
+        restarted.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: start + .seconds(1),
+                               verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        restarted.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: 0), at: start + .seconds(2),
+                               verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        #expect(restarted.round == 1)
+        let y = block(1)
+        if restarted.proposer(round: 1) != restarted.me {
+            restarted.receive(proposal(y, round: 1), at: start + .seconds(2), verifier: cluster.verifier, work: &work,
+                              hooks: hooks, actions: &actions)
+        }
+        let prevotes = actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.round == 1 { return vote }
+            return nil
+        }
+        #expect(prevotes.count == 1)
+        #expect(prevotes.allSatisfy { $0.blockHash == nil || $0.blockHash == locked.hash },
+                "still locked on X after the restart: no prevote for another block without a proof")
+    }
+
     @Test func aRestartedValidatorNeverSignsAConflictingVote() {
         var cluster = Cluster(validators: 4)
         cluster.start()
