@@ -121,6 +121,75 @@ struct Cluster {
     }
 }
 
+/// One validator of a 4-validator cluster driven by hand at height 1: a test hands it messages
+/// and fires its timeouts, and reads what it asked for.
+struct HandDriven {
+    let cluster = Cluster(validators: 4)
+    var engine: Tendermint
+    var actions: [ConsensusAction] = []
+    var work = WorkMeter()
+    let start = SimTime.zero + .seconds(1)
+
+    init() {
+        engine = cluster.engines[0]
+    }
+
+    mutating func fire(_ kind: ConsensusTimeout.Kind, round: UInt32, at time: SimTime) {
+        engine.timeoutFired(ConsensusTimeout(kind: kind, height: 1, round: round), at: time, verifier: cluster.verifier,
+                            work: &work, hooks: cluster.hooks, actions: &actions)
+    }
+
+    mutating func receive(_ vote: Vote, at time: SimTime) {
+        engine.receive(vote, at: time, verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+    }
+
+    /// Starts height 1 and hands the validator round 0's proposal (its own, or one for a block
+    /// made here); returns the proposed block.
+    mutating func startWithProposal() -> Block {
+        fire(.startHeight, round: 0, at: start)
+        if let own = proposals.first { return own.block }
+        let proposer = engine.proposer(round: 0)
+        let block = Block(height: 1, round: 0, parentHash: Block.genesisHash, proposer: proposer, timestamp: start,
+                          transactions: [], lastCommit: [], evidence: [])
+        engine.receive(Proposal(block: block, round: 0, validRound: -1, proposer: proposer,
+                                keyPair: cluster.keys[proposer.index], scheme: .modelled),
+                       at: start, verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        return block
+    }
+
+    /// A new proposal of a block of its own in `round` by that round's proposer.
+    mutating func receiveFreshProposal(round: UInt32, at time: SimTime) {
+        let proposer = engine.proposer(round: round)
+        let block = Block(height: 1, round: round, parentHash: Block.genesisHash, proposer: proposer, timestamp: time,
+                          transactions: [], lastCommit: [], evidence: [])
+        engine.receive(Proposal(block: block, round: round, validRound: -1, proposer: proposer,
+                                keyPair: cluster.keys[proposer.index], scheme: .modelled),
+                       at: time, verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+    }
+
+    func prevote(_ hash: Digest32?, by voter: Int, round: UInt32) -> Vote {
+        Vote(kind: .prevote, height: 1, round: round, blockHash: hash, voter: NodeID(voter),
+             keyPair: cluster.keys[voter], scheme: .modelled)
+    }
+
+    var proposals: [Proposal] {
+        actions.compactMap { if case .broadcastProposal(let proposal) = $0 { proposal } else { nil } }
+    }
+
+    /// Votes the validator signed and sent.
+    var signed: [Vote] {
+        actions.compactMap { if case .broadcastVote(let vote) = $0 { vote } else { nil } }
+    }
+
+    var relayed: [Vote] {
+        actions.compactMap { if case .relayVote(let vote) = $0 { vote } else { nil } }
+    }
+
+    var persisted: [SigningRecord] {
+        actions.compactMap { if case .persist(let record) = $0 { record } else { nil } }
+    }
+}
+
 @Suite struct TendermintTests {
     @Test func honestValidatorsAgreeAtTheTargetInterval() {
         var cluster = Cluster(validators: 4)
@@ -236,65 +305,29 @@ struct Cluster {
         }
     }
 
-    @Test func aPolkaSeenLateIsRelayedAndProposedAgainWithItsProof() throws {
-        let cluster = Cluster(validators: 4)
-        var engine = cluster.engines[0]
-        let hooks = cluster.hooks
-        var actions: [ConsensusAction] = []
-        var work = WorkMeter()
-        let start = SimTime.zero + .seconds(1)
-        func proposals() -> [Proposal] {
-            actions.compactMap { action -> Proposal? in
-                if case .broadcastProposal(let proposal) = action { return proposal }
-                return nil
-            }
-        }
-        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: start,
-                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        let x: Block
-        if engine.proposer(round: 0) == engine.me {
-            x = try #require(proposals().first).block
-        } else {
-            let proposer = engine.proposer(round: 0)
-            x = Block(height: 1, round: 0, parentHash: Block.genesisHash, proposer: proposer, timestamp: start,
-                      transactions: [], lastCommit: [], evidence: [])
-            engine.receive(Proposal(block: x, round: 0, validRound: -1, proposer: proposer,
-                                    keyPair: cluster.keys[proposer.index], scheme: .modelled),
-                           at: start, verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        }
-        func prevoteForX(by voter: Int) -> Vote {
-            Vote(kind: .prevote, height: 1, round: 0, blockHash: x.hash, voter: NodeID(voter),
-                 keyPair: cluster.keys[voter], scheme: .modelled)
-        }
+    @Test func aPolkaSeenLateIsRelayedAndProposedAgainWithItsProof() {
+        var node = HandDriven()
+        let x = node.startWithProposal()
         // Round 0 ends without this validator seeing the polka for X: one of its prevotes is late.
-        engine.receive(prevoteForX(by: 1), at: start, verifier: cluster.verifier, work: &work, hooks: hooks,
-                       actions: &actions)
+        node.receive(node.prevote(x.hash, by: 1, round: 0), at: node.start)
         var round: UInt32 = 0
         func endRound() {
-            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: round),
-                                at: start + .seconds(Int64(round) + 1), verifier: cluster.verifier, work: &work,
-                                hooks: hooks, actions: &actions)
+            node.fire(.precommit, round: round, at: node.start + .seconds(Int64(round) + 1))
             round += 1
         }
         endRound()
-        #expect(engine.round == 1)
+        #expect(node.engine.round == 1)
         // Relayed in round 1, the late prevote completes round 0's polka.
-        engine.receive(prevoteForX(by: 2), at: start + .seconds(1), verifier: cluster.verifier, work: &work,
-                       hooks: hooks, actions: &actions)
-        actions.removeAll()
-        engine.timeoutFired(ConsensusTimeout(kind: .rebroadcast, height: 1, round: 1), at: start + .seconds(2),
-                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        let relayed = actions.compactMap { action -> Vote? in
-            if case .relayVote(let vote) = action { return vote }
-            return nil
-        }
-        #expect(Set(relayed.filter { $0.round == 0 && $0.kind == .prevote && $0.blockHash == x.hash }.map(\.voter))
+        node.receive(node.prevote(x.hash, by: 2, round: 0), at: node.start + .seconds(1))
+        node.actions.removeAll()
+        node.fire(.rebroadcast, round: 1, at: node.start + .seconds(2))
+        #expect(Set(node.relayed.filter { $0.round == 0 && $0.kind == .prevote && $0.blockHash == x.hash }.map(\.voter))
                 == [NodeID(0), NodeID(1), NodeID(2)], "the polka goes out again for validators still without it")
-        while engine.proposer(round: round + 1) != engine.me { endRound() }
-        actions.removeAll()
+        while node.engine.proposer(round: round + 1) != node.engine.me { endRound() }
+        node.actions.removeAll()
         endRound()
-        #expect(proposals().map(\.block.hash) == [x.hash], "its turn to propose, in round \(round): X again")
-        #expect(proposals().map(\.validRound) == [0], "with round 0's polka as its proof")
+        #expect(node.proposals.map(\.block.hash) == [x.hash], "its turn to propose, in round \(round): X again")
+        #expect(node.proposals.map(\.validRound) == [0], "with round 0's polka as its proof")
     }
 
     @Test func proposerChoiceIsTheSameEverywhereAndFollowsStake() {
@@ -350,63 +383,25 @@ struct Cluster {
     }
 
     @Test func aRestartedValidatorKeepsItsLock() throws {
-        let cluster = Cluster(validators: 4)
-        var engine = cluster.engines[0]
-        let hooks = cluster.hooks
-        var actions: [ConsensusAction] = []
-        var work = WorkMeter()
-        let start = SimTime.zero + .seconds(1)
-        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: start,
-                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        func block(_ round: UInt32) -> Block {
-            Block(height: 1, round: round, parentHash: Block.genesisHash, proposer: engine.proposer(round: round),
-                  timestamp: start + .seconds(Int64(round)), transactions: [], lastCommit: [], evidence: [])
-        }
-        func proposal(_ block: Block, round: UInt32) -> Proposal {
-            let proposer = engine.proposer(round: round)
-            return Proposal(block: block, round: round, validRound: -1, proposer: proposer,
-                            keyPair: cluster.keys[proposer.index], scheme: .modelled)
-        }
-        let x = block(0)
-        if engine.proposer(round: 0) != engine.me {
-            engine.receive(proposal(x, round: 0), at: start, verifier: cluster.verifier, work: &work, hooks: hooks,
-                           actions: &actions)
-        }
-        let locked = engine.proposer(round: 0) == engine.me ? try #require(actions.compactMap { action -> Block? in
-            if case .broadcastProposal(let proposal) = action { return proposal.block }
-            return nil
-        }.first) : x
-        for voter in 1...3 {
-            engine.receive(Vote(kind: .prevote, height: 1, round: 0, blockHash: locked.hash, voter: NodeID(voter),
-                                keyPair: cluster.keys[voter], scheme: .modelled),
-                           at: start, verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        }
-        let record = try #require(actions.compactMap { action -> SigningRecord? in
-            if case .persist(let record) = action { return record }
-            return nil
-        }.last)
-        #expect(record.lockedHash == locked.hash && record.lockedRound == 0, "the lock is in the signing record")
+        var node = HandDriven()
+        let x = node.startWithProposal()
+        for voter in 1...3 { node.receive(node.prevote(x.hash, by: voter, round: 0), at: node.start) }
+        let record = try #require(node.persisted.last)
+        #expect(record.lockedHash == x.hash && record.lockedRound == 0, "the lock is in the signing record")
         // The validator crashes and restarts from that record, then round 0 ends.
-        var restarted = Tendermint(me: engine.me, keyPair: cluster.keys[0], validators: engine.validators,
-                                   parameters: Cluster.parameters)
-        restarted.restore(record)
-        actions.removeAll()
-        restarted.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: start + .seconds(1),
-                               verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        restarted.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: 0), at: start + .seconds(2),
-                               verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-        #expect(restarted.round == 1)
-        let y = block(1)
-        if restarted.proposer(round: 1) != restarted.me {
-            restarted.receive(proposal(y, round: 1), at: start + .seconds(2), verifier: cluster.verifier, work: &work,
-                              hooks: hooks, actions: &actions)
+        node.engine = Tendermint(me: node.engine.me, keyPair: node.cluster.keys[0], validators: node.engine.validators,
+                                 parameters: Cluster.parameters)
+        node.engine.restore(record)
+        node.actions.removeAll()
+        node.fire(.startHeight, round: 0, at: node.start + .seconds(1))
+        node.fire(.precommit, round: 0, at: node.start + .seconds(2))
+        #expect(node.engine.round == 1)
+        if node.engine.proposer(round: 1) != node.engine.me {
+            node.receiveFreshProposal(round: 1, at: node.start + .seconds(2))
         }
-        let prevotes = actions.compactMap { action -> Vote? in
-            if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.round == 1 { return vote }
-            return nil
-        }
+        let prevotes = node.signed.filter { $0.kind == .prevote && $0.round == 1 }
         #expect(prevotes.count == 1)
-        #expect(prevotes.allSatisfy { $0.blockHash == nil || $0.blockHash == locked.hash },
+        #expect(prevotes.allSatisfy { $0.blockHash == nil || $0.blockHash == x.hash },
                 "still locked on X after the restart: no prevote for another block without a proof")
     }
 
