@@ -288,10 +288,8 @@ public struct Tendermint: Sendable {
                 // The precommits that ended the last round, for validators still waiting in it.
                 for vote in roundVotes(round - 1, .precommit)?.inOrder ?? [] { actions.append(.relayVote(vote)) }
             }
-            if validRound >= 0, UInt32(validRound) != round, let valid = validBlock {
-                for vote in roundVotes(UInt32(validRound), .prevote)?.inOrder ?? [] where vote.blockHash == valid.hash {
-                    actions.append(.relayVote(vote))
-                }
+            if validRound != Int32(round) {
+                for vote in validPolka { actions.append(.relayVote(vote)) }
             }
             scheduleRebroadcast(at: now, actions: &actions)
         }
@@ -408,10 +406,9 @@ public struct Tendermint: Sendable {
             }
             work.signaturesMade += 1
             let reproposing = validRound >= 0 && validBlock != nil
-            let polka = reproposing
-                ? (roundVotes(UInt32(validRound), .prevote)?.inOrder.filter { $0.blockHash == block.hash } ?? []) : []
             let proposal = Proposal(block: block, round: newRound, validRound: reproposing ? validRound : -1,
-                                    proposer: me, keyPair: keyPair, scheme: parameters.signatureScheme, polka: polka)
+                                    proposer: me, keyPair: keyPair, scheme: parameters.signatureScheme,
+                                    polka: validPolka)
             proposals[newRound] = proposal
             actions.append(.broadcastProposal(proposal))
         } else {
@@ -587,6 +584,12 @@ public struct Tendermint: Sendable {
 
     private func roundVotes(_ round: UInt32, _ kind: VoteKind) -> RoundVotes? {
         votes[VoteSlot(round: round, kind: kind)]
+    }
+
+    /// The prevotes of the valid block's polka, its proof of lock (none without a valid block).
+    private var validPolka: [Vote] {
+        guard validRound >= 0, let valid = validBlock else { return [] }
+        return roundVotes(UInt32(validRound), .prevote)?.inOrder.filter { $0.blockHash == valid.hash } ?? []
     }
 
     /// Signs and sends a vote, unless this validator already signed a vote of this kind in this
