@@ -200,6 +200,16 @@ public struct SwarmSettings: Sendable {
     public var partitions: ClosedRange<Int>
     public var loss: ClosedRange<Int64>
     public var load: ClosedRange<Double>
+    /// Shard count; above 1 the regions are dealt into that many shards at random.
+    public var shards: ClosedRange<Int>
+    /// Validators per shard committee, when sharded.
+    public var committee: ClosedRange<Int>
+    /// Share of transfers, and of consumers' bids, that cross shards (basis points).
+    public var crossShard: ClosedRange<Int64>
+    /// Chance that a sharded draw runs the autoscaler.
+    public var autoscalerChance: BasisPoints
+    /// The `sharding` section as written or defaulted: what a drawn sharding starts from.
+    public var sharding: ShardingSettings
 }
 
 public struct ConsensusSettings: Sendable {
@@ -478,8 +488,9 @@ extension Scenario {
                     proposerEntry: item["proposer"].int, turnout: item["turnout"].basisPoints,
                     support: item["support"].basisPoints, abstain: item["abstain"].basisPoints)
             })
-        sharding = Scenario.sharding(root["sharding"], validators: validators, market: market, governance: governance,
-                                     diagnostics: &diagnostics)
+        let shardingFields = Scenario.shardingFields(root["sharding"], diagnostics: &diagnostics)
+        sharding = Scenario.sharding(root["sharding"], fields: shardingFields, validators: validators, market: market,
+                                     governance: governance, diagnostics: &diagnostics)
         storage = StorageSettings(syncEvery: UInt64(root["storage"]["sync_every"].integer))
         let loadNode = root["load"]
         load = LoadSettings(
@@ -510,13 +521,23 @@ extension Scenario {
         }
         func intRange(_ key: String) -> ClosedRange<Int> { range(key, \.int, empty: 0) }
         func numberRange(_ key: String) -> ClosedRange<Double> { range(key, \.number, empty: 0) }
-        let lossValues = swarmNode["loss"].list.map(\.storedInteger)
+        func percentRange(_ key: String) -> ClosedRange<Int64> { range(key, \.storedInteger, empty: 0) }
         swarm = SwarmSettings(
             enabled: swarmNode["enabled"].bool, validators: intRange("validators"), stakeSkew: numberRange("stake_skew"),
             regions: intRange("regions"), byzantine: intRange("byzantine"), crashes: intRange("crashes"),
-            partitions: intRange("partitions"),
-            loss: lossValues.count == 2 && lossValues[0] <= lossValues[1] ? lossValues[0]...lossValues[1] : 0...0,
-            load: numberRange("load"))
+            partitions: intRange("partitions"), loss: percentRange("loss"), load: numberRange("load"),
+            shards: intRange("shards"), committee: intRange("committee"), crossShard: percentRange("cross_shard"),
+            autoscalerChance: swarmNode["autoscaler"].basisPoints, sharding: shardingFields)
+        if swarm.enabled, swarm.shards.upperBound > 1 {
+            if !governance.proposals.isEmpty {
+                diagnostics.append(ScenarioDiagnostic(location: swarmNode["shards"].location, field: "swarm.shards",
+                                                      message: "governance proposals are not supported with sharding yet (each shard would govern itself)"))
+            }
+            if swarm.committee.lowerBound < 1 {
+                diagnostics.append(ScenarioDiagnostic(location: swarmNode["committee"].location, field: "swarm.committee",
+                                                      message: "a committee needs at least one validator"))
+            }
+        }
         liveness = LivenessSettings(bound: root["liveness"]["bound"].duration)
         faults = Scenario.faults(root["faults"], validators: validators, run: run, liveness: liveness,
                                  diagnostics: &diagnostics)
@@ -528,15 +549,16 @@ extension Scenario {
 
 extension Scenario {
     /// Reads the fault schedule and checks it against the validator set and the run.
-    /// The `sharding` section, checked against the validators, market areas and governance it
-    /// has to work with; `nil` when absent.
-    static func sharding(_ node: ScenarioNode, validators: ValidatorSettings, market: MarketSettings,
-                         governance: GovernanceSettings, diagnostics: inout [ScenarioDiagnostic]) -> ShardingSettings? {
-        guard !node["shards"].list.isEmpty else { return nil }
+    /// The `sharding` section's `fields`, checked against the validators, market areas and
+    /// governance they have to work with; `nil` when it lists no shards.
+    static func sharding(_ node: ScenarioNode, fields: ShardingSettings, validators: ValidatorSettings,
+                         market: MarketSettings, governance: GovernanceSettings,
+                         diagnostics: inout [ScenarioDiagnostic]) -> ShardingSettings? {
+        let shards = fields.shards
+        guard !shards.isEmpty else { return nil }
         func problem(_ field: ScenarioNode, _ message: String) {
             diagnostics.append(ScenarioDiagnostic(location: field.location, field: field.path, message: message))
         }
-        let shards = node["shards"].list.map { $0.list.map(\.region) }
         let listed = shards.flatMap { $0 }
         for region in Region.allCases {
             let count = listed.filter { $0 == region }.count
@@ -545,9 +567,8 @@ extension Scenario {
                                                    : "\(region) is in \(count) shards (every region needs exactly one)")
             }
         }
-        let committee = node["committee"].int
-        if validators.count < shards.count * committee {
-            problem(node["committee"], "\(shards.count) shards of \(committee) validators need \(shards.count * committee), but `validators.count` is \(validators.count)")
+        if validators.count < shards.count * fields.committee {
+            problem(node["committee"], "\(shards.count) shards of \(fields.committee) validators need \(shards.count * fields.committee), but `validators.count` is \(validators.count)")
         }
         if market.areas.count != Region.allCases.count {
             problem(node, "sharding needs regional market areas (`market.areas: regional`): a national book cannot be split between shards")
@@ -555,21 +576,29 @@ extension Scenario {
         if !governance.proposals.isEmpty {
             problem(node, "governance proposals are not supported with sharding yet (each shard would govern itself)")
         }
+        if fields.autoscaler.minShards > fields.autoscaler.maxShards || shards.count > fields.autoscaler.maxShards {
+            problem(node["autoscaler"]["max_shards"], "`max_shards` \(fields.autoscaler.maxShards) is below `min_shards` or the \(shards.count) shards at the start")
+        }
+        return fields
+    }
+
+    /// Every field of the `sharding` section as written or defaulted, whether or not it lists
+    /// shards: the settings of a scenario's shards, and what a swarm draw of shards starts from.
+    static func shardingFields(_ node: ScenarioNode, diagnostics: inout [ScenarioDiagnostic]) -> ShardingSettings {
         let scaler = node["autoscaler"]
-        let settings = AutoscalerSettings(
+        let autoscaler = AutoscalerSettings(
             enabled: scaler["enabled"].bool, interval: scaler["interval"].duration, cpuHigh: scaler["cpu_high"].basisPoints,
             memoryHighBytes: scaler["memory_high"].storedInteger, finalityTarget: scaler["finality_p99"].duration,
             tpsShare: scaler["tps_share"].basisPoints, minimumOfferedPerSecond: scaler["min_tps"].number,
             cpuLow: scaler["cpu_low"].basisPoints, sustainWindows: scaler["sustain"].int,
             cooldown: scaler["cooldown"].duration, maxShards: scaler["max_shards"].int, minShards: scaler["min_shards"].int)
-        if settings.cpuLow >= settings.cpuHigh {
-            problem(scaler["cpu_low"], "the merge threshold must lie below `cpu_high` (hysteresis)")
+        if autoscaler.cpuLow >= autoscaler.cpuHigh {
+            diagnostics.append(ScenarioDiagnostic(location: scaler["cpu_low"].location, field: scaler["cpu_low"].path,
+                                                  message: "the merge threshold must lie below `cpu_high` (hysteresis)"))
         }
-        if settings.minShards > settings.maxShards || shards.count > settings.maxShards {
-            problem(scaler["max_shards"], "`max_shards` \(settings.maxShards) is below `min_shards` or the \(shards.count) shards at the start")
-        }
-        return ShardingSettings(shards: shards, committee: committee, handover: node["handover"].duration,
-                                autoscaler: settings, crossShardShare: node["cross_shard"].basisPoints,
+        return ShardingSettings(shards: node["shards"].list.map { $0.list.map(\.region) }, committee: node["committee"].int,
+                                handover: node["handover"].duration, autoscaler: autoscaler,
+                                crossShardShare: node["cross_shard"].basisPoints,
                                 crossShardBidShare: node["cross_shard_bids"].basisPoints,
                                 crossShardDeadline: node["cross_shard_deadline"].duration,
                                 relayRetry: node["relay_retry"].duration)

@@ -237,6 +237,14 @@ public enum ScenarioSchema {
               "message loss range"),
         Field("load", .list(.number(0...1_000), minCount: 2), .defaultValue("[0.5, 2]"),
               "range of the factor on every participant's rates"),
+        Field("shards", .list(.integer(1...5), minCount: 2), .defaultValue("[1, 1]"),
+              "shard count range; above 1 the regions are dealt into that many shards (regional market areas), the other fields of `sharding` as written there; [1, 1]: the scenario's own sharding"),
+        Field("committee", .list(.integer(1...100), minCount: 2), .defaultValue("[4, 4]"),
+              "validators per shard committee; validators are added to fill the committees, with up to one committee's worth standing by, and Byzantine validators and stake skew are held so that no committee can reach 1/3 faulty stake"),
+        Field("cross_shard", .list(.quantity(.percent, 0...10_000), minCount: 2), .defaultValue("['0 %', '0 %']"),
+              "range of the share of transfers, and of consumers' bids, sent across shards"),
+        Field("autoscaler", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
+              "chance that a sharded draw runs the autoscaler, with its interval, finality target, sustain and cooldown drawn to make it split and merge within the run"),
     ]
 
     /// Parameters governance can change, as the chain names them.

@@ -3,9 +3,10 @@ import GridCore
 
 /// Swarm mode (after TigerBeetle's VOPR swarm testing): the configuration is drawn from the seed
 /// within the scenario's `swarm` ranges — validator count, stake skew, regions, Byzantine
-/// validators, crashes, partitions, message loss and load — so that a sweep over seeds explores
-/// configurations as well as schedules. Draws come from their own named stream, so the run's
-/// other streams are unchanged.
+/// validators, crashes, partitions, message loss, load and shards — so that a sweep over seeds
+/// explores configurations as well as schedules. Draws come from their own named streams
+/// (`swarm`, and `swarm.shards` for the sharding), so the run's other streams are unchanged,
+/// and a scenario that draws no shards draws what it drew before shards joined.
 public enum SwarmDraw {
     /// The scenario with its drawn configuration, and every value drawn (name → value as text).
     public static func apply(to scenario: Scenario, seed: UInt64) -> (Scenario, [(name: String, value: String)]) {
@@ -18,12 +19,13 @@ public enum SwarmDraw {
         }
         var drawn: [(name: String, value: String)] = []
         var result = scenario
+        let sharding = ShardingDraw(ranges, seed: seed)
 
-        let count = draw(ranges.validators)
+        let count = max(draw(ranges.validators), sharding?.validatorsNeeded ?? 0)
         let regionCount = draw(ranges.regions)
         var regions = Region.allCases
         while regions.count > regionCount { regions.remove(at: random.uniformInt(below: regions.count)) }
-        let skew = draw(ranges.stakeSkew)
+        let skew = min(draw(ranges.stakeSkew), sharding?.stakeSkewLimit ?? .infinity)
         let base = scenario.validators.stake.rawValue
         let stakes = (0..<count).map { index -> MicroTokens in
             let share = count == 1 ? 1 : 1 + (skew - 1) * Double(index) / Double(count - 1)
@@ -41,7 +43,7 @@ public enum SwarmDraw {
         var byzantine: [ByzantineFault] = []
         var faultyStake: Int64 = 0
         let behaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship"]
-        for _ in 0..<draw(ranges.byzantine) {
+        for _ in 0..<min(draw(ranges.byzantine), sharding?.byzantineLimit ?? .max) {
             let candidates = (0..<count).filter { node in !byzantine.contains { $0.node == node } }
             guard let node = candidates.isEmpty ? nil : candidates[random.uniformInt(below: candidates.count)],
                   3 * (faultyStake + stakes[node].rawValue) < total else { break }
@@ -79,10 +81,102 @@ public enum SwarmDraw {
             result.participants[index].transferRatePerSecond *= load
         }
         drawn.append(("load.factor", String(format: "%.2f", load)))
+        if let sharding {
+            sharding.apply(to: &result)
+            drawn += sharding.described
+        }
         result.dropFaultsBeyondValidators()
         return (result, drawn)
     }
 }
+
+/// The shards a swarm seed draws, when its `shards` range goes above 1: how many, which regions
+/// each serves, the committee size, the cross-shard shares and the autoscaler. It also bounds the
+/// rest of the draw so that the run stays within what BFT promises: enough validators for every
+/// committee (and up to one committee standing by, one always when autoscaling, so that a shard
+/// can split), and at most `byzantineLimit` Byzantine validators with a stake skew under
+/// `stakeSkewLimit`, so that even a committee that holds all of them at the largest stake, beside
+/// honest ones at the smallest, has under 1/3 of its stake faulty.
+struct ShardingDraw {
+    let shardCount: Int
+    let committee: Int
+    let validatorsNeeded: Int
+    let byzantineLimit: Int
+    let stakeSkewLimit: Double
+    let settings: ShardingSettings?
+
+    /// `nil` when the ranges leave the scenario's own sharding (`shards` is [1, 1]).
+    init?(_ ranges: SwarmSettings, seed: UInt64) {
+        guard ranges.shards.upperBound > 1 else { return nil }
+        let random = RandomStream(masterSeed: seed, name: "swarm.shards")
+        func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + random.uniformInt(below: range.count) }
+        func draw(_ range: ClosedRange<Int64>) -> Int64 { range.lowerBound + Int64(draw(0...Int(range.upperBound - range.lowerBound))) }
+        func draw(_ range: ClosedRange<Double>) -> Double { random.uniform(range.lowerBound, range.upperBound) }
+
+        shardCount = min(draw(ranges.shards), Region.allCases.count)
+        committee = draw(ranges.committee)
+        guard shardCount > 1 else {
+            validatorsNeeded = 0
+            byzantineLimit = .max
+            stakeSkewLimit = .infinity
+            settings = nil
+            return
+        }
+        let autoscaling = random.bernoulli(Double(ranges.autoscalerChance.rawValue) / 10_000)
+        validatorsNeeded = shardCount * committee + (autoscaling ? committee : draw(0...committee))
+        byzantineLimit = (committee - 1) / 3
+        stakeSkewLimit = byzantineLimit == 0 ? .infinity
+            : max(1, 0.95 * Double(committee - byzantineLimit) / Double(2 * byzantineLimit))
+
+        var regions = Region.allCases
+        for index in regions.indices.dropLast() {
+            regions.swapAt(index, index + random.uniformInt(below: regions.count - index))
+        }
+        var shards = regions.prefix(shardCount).map { [$0] }
+        for region in regions.dropFirst(shardCount) { shards[random.uniformInt(below: shardCount)].append(region) }
+
+        var drawn = ranges.sharding
+        drawn.shards = shards.map { $0.sorted { $0.index < $1.index } }
+        drawn.committee = committee
+        drawn.crossShardShare = BasisPoints(draw(ranges.crossShard))
+        drawn.crossShardBidShare = BasisPoints(draw(ranges.crossShard))
+        drawn.autoscaler.enabled = autoscaling
+        if drawn.autoscaler.enabled {
+            drawn.autoscaler.interval = SimDuration(seconds: draw(2.0...8.0))
+            drawn.autoscaler.finalityTarget = SimDuration(seconds: draw(1.2...3.0))
+            drawn.autoscaler.tpsShare = BasisPoints(Int64(draw(3_500...7_000)))
+            drawn.autoscaler.minimumOfferedPerSecond = 1
+            drawn.autoscaler.sustainWindows = draw(1...2)
+            drawn.autoscaler.cooldown = SimDuration(seconds: draw(10.0...30.0))
+            drawn.autoscaler.maxShards = max(drawn.autoscaler.maxShards, shardCount)
+            drawn.autoscaler.minShards = min(drawn.autoscaler.minShards, shardCount)
+        }
+        settings = drawn
+    }
+
+    /// Puts the drawn shards into `scenario`: no sharding when one shard was drawn.
+    func apply(to scenario: inout Scenario) {
+        scenario.sharding = settings
+        if settings != nil { scenario.market.areas = Region.allCases.map { [$0] } }
+    }
+
+    /// The drawn values, as the report's manifest lists them.
+    var described: [(name: String, value: String)] {
+        guard let settings else { return [("sharding.shards", "none")] }
+        let scaler = settings.autoscaler
+        return [
+            ("sharding.shards", settings.shards.map { $0.map(\.rawValue).joined(separator: ",") }.joined(separator: " | ")),
+            ("sharding.committee", "\(committee)"),
+            ("sharding.cross_shard", "\(Double(settings.crossShardShare.rawValue) / 100) %"),
+            ("sharding.cross_shard_bids", "\(Double(settings.crossShardBidShare.rawValue) / 100) %"),
+            ("sharding.autoscaler", scaler.enabled
+                ? "every \(seconds(scaler.interval)), finality p99 \(seconds(scaler.finalityTarget)), TPS share \(scaler.tpsShare.rawValue / 100) %, sustain \(scaler.sustainWindows), cooldown \(seconds(scaler.cooldown))"
+                : "off"),
+        ]
+    }
+}
+
+private func seconds(_ duration: SimDuration) -> String { String(format: "%.2f s", duration.seconds) }
 
 private func seconds(_ time: SimTime) -> String { String(format: "%.2f s", time.seconds) }
 

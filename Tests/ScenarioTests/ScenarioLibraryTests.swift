@@ -117,6 +117,8 @@ func population(_ scenario: Scenario) -> [String: Int] {
         Case(appended: "swarm:\n  validators: [10, 4]", field: "swarm.validators", line: 13,
              message: "a range is [low, high]"),
         Case(appended: "swarm:\n  loss: [1 %, 2 GB]", field: "swarm.loss[1]", line: 13, message: "not a unit of percent"),
+        Case(appended: "swarm:\n  loss: [3 %, 1 %]", field: "swarm.loss", line: 13, message: "a range is [low, high]"),
+        Case(appended: "swarm:\n  shards: [1, 6]", field: "swarm.shards[1]", line: 13, message: "out of range"),
         Case(appended: "swarm: maybe", field: "swarm", line: 12, message: "expected a mapping"),
         Case(appended: "network:\n  bandwidth: 100 Mbit", field: "network.bandwidth", line: 13,
              message: "not a unit of bandwidth"),
@@ -200,6 +202,66 @@ func population(_ scenario: Scenario) -> [String: Int] {
             #expect(factor >= 0.5 - 0.005 && factor <= 3 + 0.005)
             #expect(abs(scenario.participants[0].transferRatePerSecond - factor) < 0.01)
         }
+    }
+
+    func drawnSharded(seed: UInt64, shards: String = "[1, 3]") throws -> (Scenario, [String: String]) {
+        let text = minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges + """
+
+          shards: \(shards)
+          committee: [4, 7]
+          cross_shard: ["0 %", "20 %"]
+          autoscaler: 50 %
+        """
+        let (result, values) = SwarmDraw.apply(to: try ScenarioLoader.parse(text, path: scenarioPath("swarm.yaml")), seed: seed)
+        return (result, Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) }))
+    }
+
+    /// Every sharded draw is one BFT can keep: each region in exactly one shard, regional books,
+    /// enough validators for every committee (and a spare committee when autoscaling), and no
+    /// committee of the drawn size, however chosen, with 1/3 of its stake Byzantine.
+    @Test func shardedDrawsFillTheirCommitteesAndKeepEveryCommitteeUnderAThirdByzantine() throws {
+        var shardCounts: Set<Int> = []
+        var autoscaled = 0
+        for seed in UInt64(1)...200 {
+            let (scenario, values) = try drawnSharded(seed: seed)
+            guard let sharding = scenario.sharding else {
+                #expect(values["sharding.shards"] == "none")
+                shardCounts.insert(1)
+                continue
+            }
+            shardCounts.insert(sharding.shards.count)
+            #expect(sharding.shards.flatMap { $0 }.sorted() == Region.allCases.sorted(), "seed \(seed)")
+            #expect(scenario.market.areas.count == Region.allCases.count)
+            #expect((4...7).contains(sharding.committee))
+            #expect((0...2_000).contains(sharding.crossShardShare.rawValue) && (0...2_000).contains(sharding.crossShardBidShare.rawValue))
+            let spare = scenario.validators.count - sharding.shards.count * sharding.committee
+            #expect(spare >= (sharding.autoscaler.enabled ? sharding.committee : 0), "seed \(seed)")
+            if sharding.autoscaler.enabled { autoscaled += 1 }
+            let stakes = (0..<scenario.validators.count).map { scenario.validators.stake(ofValidator: $0).rawValue }
+            let byzantine = scenario.faults.byzantine.map { stakes[$0.node] }.sorted(by: >)
+            let honestSmallest = stakes.sorted().prefix(sharding.committee - byzantine.count)
+            let faulty = byzantine.reduce(0, +)
+            #expect(3 * faulty < faulty + honestSmallest.reduce(0, +), "seed \(seed): a committee could hold 1/3 Byzantine")
+            #expect(values["sharding.committee"] == "\(sharding.committee)")
+        }
+        #expect(shardCounts == [1, 2, 3])
+        #expect(autoscaled > 20)
+    }
+
+    /// Shards are drawn from a stream of their own: a seed that draws one shard draws every other
+    /// value as a swarm without shards does, so the unsharded seeds keep their runs.
+    @Test func aSeedThatDrawsOneShardDrawsTheRestAsWithoutShards() throws {
+        var unsharded = 0
+        for seed in UInt64(1)...40 {
+            let (scenario, values) = try drawnSharded(seed: seed)
+            guard scenario.sharding == nil else { continue }
+            unsharded += 1
+            let (_, plain) = try drawn(seed: seed)
+            #expect(values.filter { !$0.key.hasPrefix("sharding.") } == plain, "seed \(seed)")
+        }
+        #expect(unsharded > 5)
+        let (kept, values) = try drawnSharded(seed: 1, shards: "[1, 1]")
+        #expect(kept.sharding == nil && values["sharding.shards"] == nil)
     }
 
     @Test func aDisabledSwarmChangesNothing() throws {

@@ -69,13 +69,37 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
     /// Swarm seeds that stalled for good before validators relayed votes: an equivocator kept
     /// the honest validators' views of a polka apart (137, 142, 169), and a partition left part
     /// of the committee a round behind the rest (5 and 7, with relays of the current round only).
+    /// Drawn without shards, as they were when they stalled.
     @Test(arguments: [UInt64(5), 7, 137, 142, 169])
     func swarmSeedsThatStalledFinalizeAgainAfterTheirFaults(seed: UInt64) throws {
-        let (scenario, _) = SwarmDraw.apply(to: try loadScenario("swarm.yaml"), seed: seed)
+        var unsharded = try loadScenario("swarm.yaml")
+        unsharded.swarm.shards = 1...1
+        let (scenario, _) = SwarmDraw.apply(to: unsharded, seed: seed)
         let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
         #expect(result.violations.isEmpty, "\(result.violations.map(\.detail))")
         let lastCommit = try #require(result.blocks.last).committedAt
         #expect(lastCommit > scenario.faults.end + .seconds(30), "last block at \(lastCommit), faults ended \(scenario.faults.end)")
+    }
+
+    /// Sharded swarm seeds whose autoscaler splits and merges while validators crash (8, 27) or
+    /// a partition and an equivocator strike (5): every checker holds, including conservation
+    /// across each reshard and across shards, every lock ends delivered, refunded or visibly in
+    /// flight, and every shard finalizes again after the faults.
+    @Test(arguments: [UInt64(5), 8, 27])
+    func shardedSwarmSeedsReshardUnderFaultsAndKeepEveryInvariant(seed: UInt64) throws {
+        let (scenario, _) = SwarmDraw.apply(to: try loadScenario("swarm.yaml"), seed: seed)
+        let sharding = try #require(scenario.sharding)
+        #expect(sharding.autoscaler.enabled)
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
+        #expect(result.violations.isEmpty, "\(result.violations.map(\.detail))")
+        let actions = result.sharding.events.map(\.action)
+        #expect(actions.contains(.split), "\(actions)")
+        if seed != 5 { #expect(actions.contains(.merge), "\(actions)") }
+        let locks = result.sharding.crossShard
+        #expect(locks.locked > 0)
+        #expect(locks.locked == locks.delivered + locks.refunded + locks.awaitingCredit + locks.awaitingSettlement)
+        let lastCommit = try #require(result.blocks.last).committedAt
+        #expect(lastCommit > scenario.faults.end + .seconds(30))
     }
 
     @Test func faultyRunsAreDeterministic() throws {

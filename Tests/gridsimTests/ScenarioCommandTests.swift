@@ -173,7 +173,9 @@ enum SchemaCheck {
         let printed = result.stderr.split(separator: "\n").filter { $0.hasPrefix("swarm ") }
         let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
         let swarm = try #require(manifest["swarm"] as? [String: String])
-        #expect(printed.count == swarm.count && swarm.count == 8)
+        // Seed 4 draws three shards with the autoscaler: 8 values and 5 of sharding.
+        #expect(printed.count == swarm.count && swarm.count == 13)
+        #expect(swarm["sharding.autoscaler"]?.hasPrefix("every ") == true)
         for (field, value) in swarm { #expect(printed.contains("swarm \(field) = \(value)"[...])) }
         let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         #expect(markdown.contains("| `validators.count` | \(swarm["validators.count"]!) |"))
