@@ -4,22 +4,23 @@ CONFIG ?= release
 SCENARIO ?= Scenarios/smoke.yaml
 SEED ?= 1
 REPORT_DIR ?= Reports/latest
-APT_PACKAGES := libsodium-dev libgsl-dev pkg-config
+APT_PACKAGES := libsodium-dev libgsl-dev libmimalloc-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GRIDSIM := .build/$(CONFIG)/gridsim
 
 .PHONY: deps deps-browser build run test bench calibrate report-check clean
 
-## deps: install libsodium, GSL and pkg-config with apt-get when pkg-config cannot find them
+## deps: install libsodium, GSL, mimalloc and pkg-config with apt-get when they are missing
+## (mimalloc has no pkg-config file on Debian: its header tells)
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libsodium gsl; then \
-		echo "deps: libsodium $$(pkg-config --modversion libsodium), gsl $$(pkg-config --modversion gsl) found"; \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libsodium gsl && [ -f /usr/include/mimalloc.h ]; then \
+		echo "deps: libsodium $$(pkg-config --modversion libsodium), gsl $$(pkg-config --modversion gsl), mimalloc found"; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 		echo "deps: installing $(APT_PACKAGES) with apt-get"; \
 		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES); \
 	else \
-		echo "deps: libsodium and GSL development files are missing and there is no apt-get here;"; \
-		echo "      install libsodium (>= 1.0.18), GSL (>= 2.6) and pkg-config with your package manager."; \
+		echo "deps: libsodium, GSL or mimalloc development files are missing and there is no apt-get here;"; \
+		echo "      install libsodium (>= 1.0.18), GSL (>= 2.6), mimalloc (>= 2.0) and pkg-config with your package manager."; \
 		exit 1; \
 	fi
 

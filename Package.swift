@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "gridsim", targets: ["gridsim"]),
         .library(name: "GridCore", targets: ["GridCore"]),
         .library(name: "CSodium", targets: ["CSodium"]),
+        .library(name: "CMimalloc", targets: ["CMimalloc"]),
         .library(name: "Market", targets: ["Market"]),
         .library(name: "Grid", targets: ["Grid"]),
         .library(name: "Simulation", targets: ["Simulation"]),
@@ -44,6 +45,12 @@ let package = Package(
             name: "CGSL",
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]
+        ),
+        // The allocator of the executables that run simulations: linked ahead of the C library,
+        // mimalloc serves every malloc of the process (Debian ships no pkg-config file for it).
+        .systemLibrary(
+            name: "CMimalloc",
+            providers: [.apt(["libmimalloc-dev"]), .brew(["mimalloc"])]
         ),
         .target(
             name: "GridCore",
@@ -117,8 +124,8 @@ let package = Package(
         .executableTarget(
             name: "gridsim",
             dependencies: [
-                "GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario", "Simulation", "Reporting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CMimalloc", "GridCore", "Ledger", "Market", "Grid", "Consensus", "Node", "Scenario", "Simulation",
+                "Reporting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

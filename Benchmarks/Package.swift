@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GridCore", package: "gridtokenx-sim"),
                 .product(name: "CSodium", package: "gridtokenx-sim"),
+                .product(name: "CMimalloc", package: "gridtokenx-sim"),
                 .product(name: "Simulation", package: "gridtokenx-sim"),
                 .product(name: "Market", package: "gridtokenx-sim"),
                 .product(name: "Grid", package: "gridtokenx-sim"),

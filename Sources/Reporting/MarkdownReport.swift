@@ -154,7 +154,7 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("## Harness (wall clock, not part of the digest)")
         lines.append("")
-        lines.append("\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB · signatures verified \(harness.signatureChecksComputed) (\(harness.signatureChecksAhead) on the helper thread), cache hits \(harness.signatureCacheHits) · block steps computed \(harness.executionStepsComputed), taken from another replica \(harness.executionStepsReused), admission checks taken \(harness.admissionChecksReused)")
+        lines.append("\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB · signatures verified \(harness.signatureChecksComputed) (\(harness.signatureChecksAhead) on the helper thread), cache hits \(harness.signatureCacheHits) · block steps computed \(harness.executionStepsComputed), taken from another replica \(harness.executionStepsReused), admission checks taken \(harness.admissionChecksReused)\(harness.allocator.map { " · allocator \($0)" } ?? "")")
         lines.append("")
         return lines.joined(separator: "\n")
     }

@@ -21,10 +21,14 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
     public var executionStepsComputed: Int
     public var executionStepsReused: Int
     public var admissionChecksReused: Int
+    /// The memory allocator that served the run (e.g. "mimalloc 2.0.9"), when the tool knows it;
+    /// speeds are comparable only between runs on the same one.
+    public var allocator: String?
 
     public init(events: UInt64, wallSeconds: Double, simulatedSeconds: Double, peakRssBytes: Int64,
                 signatureChecksComputed: Int, signatureCacheHits: Int, signatureChecksAhead: Int = 0,
-                executionStepsComputed: Int = 0, executionStepsReused: Int = 0, admissionChecksReused: Int = 0) {
+                executionStepsComputed: Int = 0, executionStepsReused: Int = 0, admissionChecksReused: Int = 0,
+                allocator: String? = nil) {
         self.events = events
         self.wallSeconds = wallSeconds
         self.eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
@@ -36,9 +40,11 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
         self.executionStepsComputed = executionStepsComputed
         self.executionStepsReused = executionStepsReused
         self.admissionChecksReused = admissionChecksReused
+        self.allocator = allocator
     }
 
-    /// Reads reports written before the execution counts existed as having none.
+    /// Reads reports written before the execution counts existed as having none, and before the
+    /// allocator was recorded as not saying which.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         events = try container.decode(UInt64.self, forKey: .events)
@@ -52,6 +58,7 @@ public struct HarnessFigures: Codable, Hashable, Sendable {
         executionStepsComputed = try container.decodeIfPresent(Int.self, forKey: .executionStepsComputed) ?? 0
         executionStepsReused = try container.decodeIfPresent(Int.self, forKey: .executionStepsReused) ?? 0
         admissionChecksReused = try container.decodeIfPresent(Int.self, forKey: .admissionChecksReused) ?? 0
+        allocator = try container.decodeIfPresent(String.self, forKey: .allocator)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMimalloc
 import Consensus
 import Foundation
 import GridCore
@@ -84,7 +85,7 @@ struct RunCommand: ParsableCommand {
             peakRssBytes: peakResidentBytes(), signatureChecksComputed: result.signatureChecksComputed,
             signatureCacheHits: result.signatureCacheHits, signatureChecksAhead: result.signatureChecksAhead,
             executionStepsComputed: result.executionStepsComputed, executionStepsReused: result.executionStepsReused,
-            admissionChecksReused: result.admissionChecksReused)
+            admissionChecksReused: result.admissionChecksReused, allocator: Allocator.description)
         let writing = clock.now
         let report = Report(result: result, harness: harness, swarm: swarm, bucketSeconds: bucketSeconds)
         let directory = out ?? "Reports/\(sanitized(scenario.name))-seed\(seed)"
@@ -185,6 +186,16 @@ func loadCostProfile(explicit: String?, scenario: Scenario) throws -> CostProfil
     } catch {
         printError("\(path):0:0: error: cost_profile: cannot read a cost profile: \(error)")
         throw ExitStatus.badInput.exitCode
+    }
+}
+
+/// The allocator serving this process: mimalloc, linked ahead of the C library, unless the
+/// system's malloc still answers (a linker that put the C library first).
+enum Allocator {
+    static var description: String {
+        let version = mi_version()
+        let name = "mimalloc \(version / 100).\(version / 10 % 10).\(version % 10)"
+        return cmimalloc_serves_malloc() != 0 ? name : "system malloc (\(name) linked but not serving)"
     }
 }
 

@@ -19,6 +19,9 @@ import Testing
         let throughput = try #require(report["throughput"] as? [String: Any])
         #expect((throughput["tps"] as? Double ?? 0) > 10)
         #expect(FileManager.default.fileExists(atPath: out + "/report.md"))
+        // The tool runs on the allocator it links: mimalloc serves the process's malloc.
+        let harness = try #require(report["harness"] as? [String: Any])
+        #expect((harness["allocator"] as? String)?.hasPrefix("mimalloc ") == true, "\(harness)")
     }
 
     @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {

@@ -1,4 +1,5 @@
 import Benchmark
+import CMimalloc
 import CSodium
 import Foundation
 import GridCore
@@ -9,8 +10,9 @@ import Simulation
 /// four shards for 600 simulated seconds — with real ed25519 signatures and with signatures
 /// modelled, as real-time factors (simulated ÷ wall seconds) and transactions per wall second;
 /// beside them, in the same run, raw libsodium signing plus one verification per transaction:
-/// the ceiling real signatures put on one core.
+/// the ceiling real signatures put on one core. The runs are served by mimalloc, as `gridsim`'s are.
 func shardingBenchmarks() {
+    precondition(cmimalloc_serves_malloc() != 0, "the benchmarks must run on gridsim's allocator, mimalloc")
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scenarios/shard-stress.yaml").path
     let realTimeFactor = BenchmarkMetric.custom("real-time factor ×100", polarity: .prefersLarger, useScalingFactor: false)
