@@ -4,19 +4,24 @@ import GridCore
 /// assigned at scheduling, so events at the same time run in the order they were scheduled —
 /// deterministically, in every process.
 ///
+/// The heap orders plain (time, sequence, slot) triples; each event waits in a slot of its own
+/// until it is taken, so sifting moves no reference-counted payload (a delivery's message, a
+/// client's transaction) and taking an event moves it out without copying it.
+///
 /// Complexity: O(log n) to schedule and to take the next event.
 public struct EventQueue: Sendable {
     @usableFromInline
     struct Entry: Sendable {
         @usableFromInline var time: Int64
         @usableFromInline var sequence: UInt64
-        @usableFromInline var event: Event
+        /// Where the event waits in `slots`.
+        @usableFromInline var slot: Int
 
         @inlinable
-        init(time: Int64, sequence: UInt64, event: Event) {
+        init(time: Int64, sequence: UInt64, slot: Int) {
             self.time = time
             self.sequence = sequence
-            self.event = event
+            self.slot = slot
         }
 
         @inlinable
@@ -26,10 +31,14 @@ public struct EventQueue: Sendable {
     }
 
     @usableFromInline var entries: [Entry] = []
+    /// The waiting events, by slot; `nil` marks a free slot (listed in `freeSlots`).
+    @usableFromInline var slots: [Event?] = []
+    @usableFromInline var freeSlots: [Int] = []
     @usableFromInline var nextSequence: UInt64 = 0
 
     public init(capacity: Int = 1_024) {
         entries.reserveCapacity(capacity)
+        slots.reserveCapacity(capacity)
     }
 
     /// Events waiting.
@@ -44,7 +53,15 @@ public struct EventQueue: Sendable {
     /// Adds `event` at `time`. Complexity: O(log n).
     @inlinable
     public mutating func schedule(_ event: Event, at time: SimTime) {
-        let entry = Entry(time: time.nanoseconds, sequence: nextSequence, event: event)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = event
+        } else {
+            slot = slots.count
+            slots.append(event)
+        }
+        let entry = Entry(time: time.nanoseconds, sequence: nextSequence, slot: slot)
         nextSequence &+= 1
         entries.append(entry)
         siftUp(from: entries.count - 1, entry)
@@ -54,10 +71,13 @@ public struct EventQueue: Sendable {
     @inlinable
     public mutating func popNext() -> (time: SimTime, event: Event)? {
         guard let last = entries.popLast() else { return nil }
-        guard !entries.isEmpty else { return (SimTime(nanoseconds: last.time), last.event) }
-        let first = entries[0]
-        siftDown(from: 0, last)
-        return (SimTime(nanoseconds: first.time), first.event)
+        var first = last
+        if !entries.isEmpty {
+            first = entries[0]
+            siftDown(from: 0, last)
+        }
+        freeSlots.append(first.slot)
+        return (SimTime(nanoseconds: first.time), slots[first.slot].take()!)
     }
 
     /// Moves `entry` up from the hole at `index` (hole technique: one write per level).

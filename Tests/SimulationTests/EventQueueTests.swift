@@ -27,6 +27,39 @@ import Testing
         #expect(popped.map(\.1) == expected.map(\.1))
     }
 
+    /// Events taken free their slots and later events reuse them: each still comes out with its
+    /// own payload, in (time, scheduling) order.
+    @Test func reusedSlotsKeepEachEventsPayloadAndOrder() {
+        var queue = EventQueue()
+        let stream = RandomStream(masterSeed: 2, name: "queue-reuse-test")
+        var waiting: [(time: Int64, sequence: Int, id: UInt32)] = []
+        var popped: [(Int64, UInt32)] = []
+        var expected: [(Int64, UInt32)] = []
+        var now: Int64 = 0
+        var sequence = 0
+        for round in 0..<20 {
+            for _ in 0..<(50 + stream.uniformInt(below: 50)) {
+                let time = now + Int64(stream.uniformInt(below: 30))
+                let id = UInt32(sequence)
+                queue.schedule(.nodeReady(node: NodeID(id)), at: SimTime(nanoseconds: time))
+                waiting.append((time, sequence, id))
+                sequence += 1
+            }
+            waiting.sort { ($0.time, $0.sequence) < ($1.time, $1.sequence) }
+            let taking = round == 19 ? waiting.count : waiting.count / 2
+            expected += waiting.prefix(taking).map { ($0.time, $0.id) }
+            waiting.removeFirst(taking)
+            for _ in 0..<taking {
+                let (time, event) = queue.popNext()!
+                popped.append((time.nanoseconds, timerNode(event)!))
+                now = time.nanoseconds
+            }
+        }
+        #expect(queue.isEmpty && queue.popNext() == nil)
+        #expect(popped.map(\.0) == expected.map(\.0))
+        #expect(popped.map(\.1) == expected.map(\.1))
+    }
+
     @Test func loopStopsAtTheTimeLimit() {
         var loop = EventLoop()
         for second in 1...10 {
