@@ -548,7 +548,6 @@ extension Scenario {
 }
 
 extension Scenario {
-    /// Reads the fault schedule and checks it against the validator set and the run.
     /// The `sharding` section's `fields`, checked against the validators, market areas and
     /// governance they have to work with; `nil` when it lists no shards.
     static func sharding(_ node: ScenarioNode, fields: ShardingSettings, validators: ValidatorSettings,
@@ -604,6 +603,7 @@ extension Scenario {
                                 relayRetry: node["relay_retry"].duration)
     }
 
+    /// Reads the fault schedule and checks it against the validator set and the run.
     static func faults(_ node: ScenarioNode, validators: ValidatorSettings, run: RunSettings, liveness: LivenessSettings,
                        diagnostics: inout [ScenarioDiagnostic]) -> FaultSchedule {
         func problem(_ at: ScenarioNode, _ message: String) {
