@@ -13,19 +13,15 @@ public enum SwarmDraw {
         let ranges = scenario.swarm
         guard ranges.enabled else { return (scenario, []) }
         let random = RandomStream(masterSeed: seed, name: "swarm")
-        func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + random.uniformInt(below: range.count) }
-        func draw(_ range: ClosedRange<Double>) -> Double {
-            range.lowerBound == range.upperBound ? range.lowerBound : random.uniform(range.lowerBound, range.upperBound)
-        }
         var drawn: [(name: String, value: String)] = []
         var result = scenario
         let sharding = ShardingDraw(ranges, seed: seed)
 
-        let count = max(draw(ranges.validators), sharding?.validatorsNeeded ?? 0)
-        let regionCount = draw(ranges.regions)
+        let count = max(random.draw(ranges.validators), sharding?.validatorsNeeded ?? 0)
+        let regionCount = random.draw(ranges.regions)
         var regions = Region.allCases
         while regions.count > regionCount { regions.remove(at: random.uniformInt(below: regions.count)) }
-        let skew = min(draw(ranges.stakeSkew), sharding?.stakeSkewLimit ?? .infinity)
+        let skew = min(random.draw(ranges.stakeSkew), sharding?.stakeSkewLimit ?? .infinity)
         let base = scenario.validators.stake.rawValue
         let stakes = (0..<count).map { index -> MicroTokens in
             let share = count == 1 ? 1 : 1 + (skew - 1) * Double(index) / Double(count - 1)
@@ -43,7 +39,7 @@ public enum SwarmDraw {
         var byzantine: [ByzantineFault] = []
         var faultyStake: Int64 = 0
         let behaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship"]
-        for _ in 0..<min(draw(ranges.byzantine), sharding?.byzantineLimit ?? .max) {
+        for _ in 0..<min(random.draw(ranges.byzantine), sharding?.byzantineLimit ?? .max) {
             let candidates = (0..<count).filter { node in !byzantine.contains { $0.node == node } }
             guard let node = candidates.isEmpty ? nil : candidates[random.uniformInt(below: candidates.count)],
                   3 * (faultyStake + stakes[node].rawValue) < total else { break }
@@ -56,13 +52,13 @@ public enum SwarmDraw {
         // Timed faults fall in the first half of the run, so the liveness check fits after them.
         let window = max(1, scenario.run.duration.nanoseconds / 2)
         func time() -> SimTime { SimTime(nanoseconds: Int64(random.uniform() * Double(window))) }
-        result.faults.crashes = (0..<draw(ranges.crashes)).map { _ in
+        result.faults.crashes = (0..<random.draw(ranges.crashes)).map { _ in
             let at = time()
             return CrashFault(node: random.uniformInt(below: count), at: at,
                               restart: at + SimDuration(seconds: random.uniform(1, 10)))
         }
         drawn.append(("faults.crashes", result.faults.crashes.map { "node \($0.node) at \(seconds($0.at)), restart \(seconds($0.restart!))" }.joined(separator: "; ")))
-        result.faults.partitions = (0..<draw(ranges.partitions)).compactMap { _ in
+        result.faults.partitions = (0..<random.draw(ranges.partitions)).compactMap { _ in
             guard count > 1 else { return nil }
             let split = 1 + random.uniformInt(below: count - 1)
             let start = time()
@@ -72,10 +68,10 @@ public enum SwarmDraw {
         drawn.append(("faults.partitions", result.faults.partitions.map {
             "\($0.groups[0].map(String.init).joined(separator: ","))|\($0.groups[1].map(String.init).joined(separator: ",")) from \(seconds($0.start)) to \(seconds($0.heal))\($0.oneWay ? " one-way" : "")"
         }.joined(separator: "; ")))
-        let loss = ranges.loss.lowerBound + Int64(random.uniformInt(below: Int(ranges.loss.upperBound - ranges.loss.lowerBound) + 1))
+        let loss = random.draw(ranges.loss)
         result.network.loss = BasisPoints(loss)
         drawn.append(("network.loss", "\(Double(loss) / 100) %"))
-        let load = draw(ranges.load)
+        let load = random.draw(ranges.load)
         for index in result.participants.indices {
             result.participants[index].orderRatePerSecond *= load
             result.participants[index].transferRatePerSecond *= load
@@ -98,8 +94,6 @@ public enum SwarmDraw {
 /// `stakeSkewLimit`, so that even a committee that holds all of them at the largest stake, beside
 /// honest ones at the smallest, has under 1/3 of its stake faulty.
 struct ShardingDraw {
-    let shardCount: Int
-    let committee: Int
     let validatorsNeeded: Int
     let byzantineLimit: Int
     let stakeSkewLimit: Double
@@ -109,12 +103,8 @@ struct ShardingDraw {
     init?(_ ranges: SwarmSettings, seed: UInt64) {
         guard ranges.shards.upperBound > 1 else { return nil }
         let random = RandomStream(masterSeed: seed, name: "swarm.shards")
-        func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + random.uniformInt(below: range.count) }
-        func draw(_ range: ClosedRange<Int64>) -> Int64 { range.lowerBound + Int64(draw(0...Int(range.upperBound - range.lowerBound))) }
-        func draw(_ range: ClosedRange<Double>) -> Double { random.uniform(range.lowerBound, range.upperBound) }
-
-        shardCount = min(draw(ranges.shards), Region.allCases.count)
-        committee = draw(ranges.committee)
+        let shardCount = min(random.draw(ranges.shards), Region.allCases.count)
+        let committee = random.draw(ranges.committee)
         guard shardCount > 1 else {
             validatorsNeeded = 0
             byzantineLimit = .max
@@ -123,7 +113,7 @@ struct ShardingDraw {
             return
         }
         let autoscaling = random.bernoulli(Double(ranges.autoscalerChance.rawValue) / 10_000)
-        validatorsNeeded = shardCount * committee + (autoscaling ? committee : draw(0...committee))
+        validatorsNeeded = shardCount * committee + (autoscaling ? committee : random.draw(0...committee))
         byzantineLimit = (committee - 1) / 3
         stakeSkewLimit = byzantineLimit == 0 ? .infinity
             : max(1, 0.95 * Double(committee - byzantineLimit) / Double(2 * byzantineLimit))
@@ -138,16 +128,16 @@ struct ShardingDraw {
         var drawn = ranges.sharding
         drawn.shards = shards.map { $0.sorted { $0.index < $1.index } }
         drawn.committee = committee
-        drawn.crossShardShare = BasisPoints(draw(ranges.crossShard))
-        drawn.crossShardBidShare = BasisPoints(draw(ranges.crossShard))
+        drawn.crossShardShare = BasisPoints(random.draw(ranges.crossShard))
+        drawn.crossShardBidShare = BasisPoints(random.draw(ranges.crossShard))
         drawn.autoscaler.enabled = autoscaling
         if drawn.autoscaler.enabled {
-            drawn.autoscaler.interval = SimDuration(seconds: draw(2.0...8.0))
-            drawn.autoscaler.finalityTarget = SimDuration(seconds: draw(1.2...3.0))
-            drawn.autoscaler.tpsShare = BasisPoints(Int64(draw(3_500...7_000)))
+            drawn.autoscaler.interval = SimDuration(seconds: random.draw(2.0...8.0))
+            drawn.autoscaler.finalityTarget = SimDuration(seconds: random.draw(1.2...3.0))
+            drawn.autoscaler.tpsShare = BasisPoints(Int64(random.draw(3_500...7_000)))
             drawn.autoscaler.minimumOfferedPerSecond = 1
-            drawn.autoscaler.sustainWindows = draw(1...2)
-            drawn.autoscaler.cooldown = SimDuration(seconds: draw(10.0...30.0))
+            drawn.autoscaler.sustainWindows = random.draw(1...2)
+            drawn.autoscaler.cooldown = SimDuration(seconds: random.draw(10.0...30.0))
             drawn.autoscaler.maxShards = max(drawn.autoscaler.maxShards, shardCount)
             drawn.autoscaler.minShards = min(drawn.autoscaler.minShards, shardCount)
         }
@@ -166,13 +156,28 @@ struct ShardingDraw {
         let scaler = settings.autoscaler
         return [
             ("sharding.shards", settings.shards.map { $0.map(\.rawValue).joined(separator: ",") }.joined(separator: " | ")),
-            ("sharding.committee", "\(committee)"),
+            ("sharding.committee", "\(settings.committee)"),
             ("sharding.cross_shard", "\(Double(settings.crossShardShare.rawValue) / 100) %"),
             ("sharding.cross_shard_bids", "\(Double(settings.crossShardBidShare.rawValue) / 100) %"),
             ("sharding.autoscaler", scaler.enabled
                 ? "every \(seconds(scaler.interval)), finality p99 \(seconds(scaler.finalityTarget)), TPS share \(scaler.tpsShare.rawValue / 100) %, sustain \(scaler.sustainWindows), cooldown \(seconds(scaler.cooldown))"
                 : "off"),
         ]
+    }
+}
+
+private extension RandomStream {
+    /// A whole number in `range`, uniformly.
+    func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + uniformInt(below: range.count) }
+
+    /// A whole number in `range` (basis points, say), uniformly.
+    func draw(_ range: ClosedRange<Int64>) -> Int64 {
+        range.lowerBound + Int64(uniformInt(below: Int(range.upperBound - range.lowerBound) + 1))
+    }
+
+    /// A number in `range`, uniformly; a one-point range gives its bound without a draw.
+    func draw(_ range: ClosedRange<Double>) -> Double {
+        range.lowerBound == range.upperBound ? range.lowerBound : uniform(range.lowerBound, range.upperBound)
     }
 }
 
