@@ -129,11 +129,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Scratch folders for the tests' files, removed when the test process exits.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: strictSettings),
         .testTarget(name: "LedgerTests", dependencies: ["GridCore", "Ledger"], swiftSettings: strictSettings),
         .testTarget(name: "MarketTests", dependencies: ["GridCore", "Ledger", "Governance", "Market"], swiftSettings: strictSettings),
         .testTarget(name: "GovernanceTests", dependencies: ["GridCore", "Ledger", "Governance"], swiftSettings: strictSettings),
-        .testTarget(name: "GridTests", dependencies: ["GridCore", "Ledger", "Grid", "Scenario"], swiftSettings: strictSettings),
+        .testTarget(name: "GridTests", dependencies: ["GridCore", "Ledger", "Grid", "Scenario", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConsensusTests",
             dependencies: ["GridCore", "Ledger", "Consensus", .product(name: "HeapModule", package: "swift-collections")],
@@ -145,10 +147,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ShardingTests", dependencies: ["GridCore", "Ledger", "Consensus", "Sharding"], swiftSettings: strictSettings),
-        .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario"], swiftSettings: strictSettings),
+        .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Sharding", "Simulation"],
+            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Sharding", "Simulation", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -158,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "gridsimTests",
-            dependencies: ["gridsim", "GridCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["gridsim", "GridCore", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import GridCore
 import Scenario
+import TestSupport
 import Testing
 
 /// The scenario files in `Scenarios/`.
@@ -274,9 +275,7 @@ func population(_ scenario: Scenario) -> [String: Int] {
 
 @Suite struct LoadTraceTests {
     func traceFile(_ text: String) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let url = folder.appendingPathComponent("trace.csv")
+        let url = try ScratchFolder.make().appendingPathComponent("trace.csv")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }

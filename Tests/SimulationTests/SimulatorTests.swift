@@ -2,6 +2,7 @@ import Foundation
 import GridCore
 import Scenario
 import Simulation
+import TestSupport
 import Testing
 
 func scenarioPath(_ name: String) -> String {
@@ -9,11 +10,9 @@ func scenarioPath(_ name: String) -> String {
         .appendingPathComponent("Scenarios").appendingPathComponent(name).path
 }
 
-/// A load trace file holding `text`, in a new folder of its own.
+/// A load trace file holding `text`, in a new folder of its own (removed when the tests exit).
 func traceFile(_ text: String) throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridsim-trace-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let trace = folder.appendingPathComponent("trace.csv")
+    let trace = try ScratchFolder.make().appendingPathComponent("trace.csv")
     try text.write(to: trace, atomically: true, encoding: .utf8)
     return trace
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `gridsim` binary as a separate process.
@@ -49,12 +50,9 @@ enum CLI {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// A fresh temporary folder.
+    /// A fresh temporary folder, removed when the test process exits.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("gridsim-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try ScratchFolder.make()
     }
 
     /// Writes `text` to a scenario file in a fresh folder and returns its path.
