@@ -1,4 +1,5 @@
 import CSodium
+import Dispatch
 import Synchronization
 
 /// An ed25519 public key.
@@ -77,6 +78,29 @@ public struct KeyPair: Sendable {
     public init(drawingFrom stream: RandomStream) {
         self.init(seed: stream.nextBytes32())
     }
+
+    /// The key pairs of `count` seeds drawn from `stream` in turn: the same keys, in the same
+    /// order, as `count` calls of ``init(drawingFrom:)``. The seeds are drawn on this thread; the
+    /// keys (each a pure function of its seed) are derived on every core.
+    ///
+    /// Complexity: O(count) derivations of about 20 µs each, divided among the cores.
+    public static func drawing(_ count: Int, from stream: RandomStream) -> [KeyPair] {
+        let seeds = (0..<count).map { _ in stream.nextBytes32() }
+        let chunkCount = (count + Self.chunkSize - 1) / Self.chunkSize
+        guard chunkCount > 1 else { return seeds.map(KeyPair.init(seed:)) }
+        return [KeyPair](unsafeUninitializedCapacity: count) { buffer, initialized in
+            nonisolated(unsafe) let keys = buffer
+            DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                for index in (chunk * Self.chunkSize)..<min(count, (chunk + 1) * Self.chunkSize) {
+                    (keys.baseAddress! + index).initialize(to: KeyPair(seed: seeds[index]))
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Key pairs derived per task (about 10 ms of work); Dispatch spreads the tasks over the cores.
+    private static let chunkSize = 512
 
     /// Signs a 32-byte digest. Everything this project signs is the BLAKE2b digest of a canonical
     /// encoding, so the signature cache can key on the digest.

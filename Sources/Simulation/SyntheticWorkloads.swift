@@ -83,7 +83,7 @@ public enum SyntheticWorkloads {
                                       scheme: SignatureScheme = .ed25519) -> (ChainState, [[Transaction]]) {
         precondition(size <= accounts, "one transfer per account per block")
         let keys = RandomStream(masterSeed: seed, name: "synthetic/accounts")
-        let pairs = (0..<accounts).map { _ in KeyPair(drawingFrom: keys) }
+        let pairs = KeyPair.drawing(accounts, from: keys)
         let operators = Region.allCases.map { _ in KeyPair(drawingFrom: keys).publicKey }
         let parameters = LedgerParameters(gridOperators: operators, minimumFee: MicroTokens(1_000))
         let genesisOutputs = pairs.map { TxOutput(owner: $0.publicKey, asset: .payment, amount: MicroTokens.tokens(1_000).rawValue) }

@@ -191,7 +191,8 @@ final class Workload {
         invalid = RandomStream(masterSeed: seed, name: "workload/invalid")
         crossShard = RandomStream(masterSeed: seed, name: "workload/cross-shard")
         crossShardBids = RandomStream(masterSeed: seed, name: "workload/cross-shard-bids")
-        let keys = RandomStream(masterSeed: seed, name: "keys/participants")
+        let keyPairs = KeyPair.drawing(classes.reduce(0) { $0 + $1.count },
+                                       from: RandomStream(masterSeed: seed, name: "keys/participants"))
         let latencies = scenario.network.latencies
         let presentRegions = Region.allCases.filter { validatorRegions.contains($0) }
         let topology = scenario.grid.topology
@@ -211,7 +212,7 @@ final class Workload {
                 let region = participantClass.region
                 let zone = UInt16(zoneCursor[region.index] % topology[region].zones.count)
                 zoneCursor[region.index] += 1
-                let agent = Agent(keyPair: KeyPair(drawingFrom: keys), participantClass: Int32(classIndex),
+                let agent = Agent(keyPair: keyPairs[agents.count], participantClass: Int32(classIndex),
                                   role: participantClass.role, source: source,
                                   location: GridLocation(region: region, zone: zone),
                                   entryNode: NodeID(entryCandidates[member % entryCandidates.count]),

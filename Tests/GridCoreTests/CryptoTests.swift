@@ -65,6 +65,22 @@ import Testing
         #expect(a.publicKey != c.publicKey)
     }
 
+    /// Batches that fit in one task and batches spread over several give the keys one at a
+    /// time would, in order, and leave the stream where those calls would.
+    @Test(arguments: [0, 1, 511, 1_300])
+    func drawingABatchGivesTheKeysOfOneDrawAtATime(count: Int) {
+        let batchStream = RandomStream(masterSeed: 5, name: "keys")
+        let oneByOne = RandomStream(masterSeed: 5, name: "keys")
+        let batch = KeyPair.drawing(count, from: batchStream)
+        let expected = (0..<count).map { _ in KeyPair(drawingFrom: oneByOne).publicKey }
+        #expect(batch.map(\.publicKey) == expected)
+        #expect(batchStream.nextBytes32() == oneByOne.nextBytes32())
+        if let last = batch.last {
+            let digest = Blake2b.hash(Array("batch".utf8))
+            #expect(Ed25519.verify(last.sign(digest), of: digest, by: last.publicKey))
+        }
+    }
+
     @Test func verifierCachesAnswersButCountsEveryCheck() {
         let keyPair = KeyPair(drawingFrom: RandomStream(masterSeed: 9, name: "test/cache"))
         let message = Blake2b.hash([9])
