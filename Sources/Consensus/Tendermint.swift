@@ -251,6 +251,11 @@ public struct Tendermint: Sendable {
         adoptLock()
     }
 
+    /// Whether this validator restarted behind its signing record: it had reached the record's
+    /// height before the crash, so it signed at this height already (whatever it signed) and
+    /// signs nothing here again — no proposal, no vote — until block sync brings it to the record.
+    private var isBehindSigningRecord: Bool { signing.height > height }
+
     /// Takes the lock from the signing record when the record is for the current height.
     private mutating func adoptLock() {
         guard signing.height == height else { return }
@@ -393,7 +398,7 @@ public struct Tendermint: Sendable {
         round = newRound
         step = .propose
         scheduleRebroadcast(at: now, actions: &actions)
-        if proposer(round: newRound) == me {
+        if proposer(round: newRound) == me, !isBehindSigningRecord {
             let block: Block
             if validRound >= 0, let valid = validBlock {
                 block = valid
@@ -593,8 +598,10 @@ public struct Tendermint: Sendable {
     }
 
     /// Signs and sends a vote, unless this validator already signed a vote of this kind in this
-    /// round (after a restart) — then the same vote again, never a different one.
+    /// round (after a restart) — then the same vote again, never a different one — or it is behind
+    /// its signing record (then nothing).
     private mutating func sign(_ kind: VoteKind, _ hash: Digest32?, at now: SimTime, actions: inout [ConsensusAction]) {
+        guard !isBehindSigningRecord else { return }
         var target = hash
         if let earlier = signing.signed.first(where: { $0.kind == kind && $0.round == round }), signing.height == height {
             target = earlier.blockHash

@@ -405,6 +405,46 @@ struct HandDriven {
                 "still locked on X after the restart: no prevote for another block without a proof")
     }
 
+    /// A validator whose disk kept its signing record for height 2 but lost block 1 restarts at
+    /// height 1. It signed at height 1 before the crash, so it signs nothing there now, and its
+    /// height-2 record survives until it has caught up: then it sends its height-2 votes again.
+    @Test func aValidatorRestartedBehindItsSigningRecordSignsNothingUntilItCatchesUp() throws {
+        var cluster = Cluster(validators: 4)
+        cluster.start()
+        cluster.run(until: .zero + .milliseconds(2_010))
+        let record = try #require(cluster.persisted[0])
+        #expect(record.height == 2)
+        let original = try #require(cluster.signedVotes[0].first { $0.height == 2 && $0.kind == .prevote })
+        let block1 = try #require(cluster.commits[1].first)
+        let commit1 = cluster.signedVotes.flatMap { $0 }.filter {
+            $0.height == 1 && $0.kind == .precommit && $0.blockHash == block1.hash
+        }
+        var restarted = Tendermint(me: NodeID(0), keyPair: cluster.keys[0], validators: cluster.engines[0].validators,
+                                   parameters: Cluster.parameters)
+        restarted.restore(record)
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        for (kind, second) in [(ConsensusTimeout.Kind.startHeight, Int64(3)), (.propose, 4), (.prevote, 5), (.precommit, 6)] {
+            restarted.timeoutFired(ConsensusTimeout(kind: kind, height: 1, round: 0), at: .zero + .seconds(second),
+                                   verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        }
+        #expect(!actions.contains { if case .broadcastVote = $0 { true } else { false } }, "no vote at height 1")
+        #expect(!actions.contains { if case .persist = $0 { true } else { false } }, "the height-2 record stands")
+        #expect(restarted.fastForward(block1, commit: commit1, at: .zero + .seconds(7), verifier: cluster.verifier,
+                                      work: &work, hooks: cluster.hooks, actions: &actions))
+        #expect(restarted.height == 2)
+        actions.removeAll()
+        restarted.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 2, round: 0), at: .zero + .seconds(8),
+                               verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        restarted.timeoutFired(ConsensusTimeout(kind: .propose, height: 2, round: 0), at: .zero + .seconds(9),
+                               verifier: cluster.verifier, work: &work, hooks: cluster.hooks, actions: &actions)
+        let resent = actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.height == 2, vote.round == 0 { return vote }
+            return nil
+        }
+        #expect(resent.map(\.blockHash) == [original.blockHash], "the same height-2 prevote again, not a nil one")
+    }
+
     @Test func aRestartedValidatorNeverSignsAConflictingVote() {
         var cluster = Cluster(validators: 4)
         cluster.start()
