@@ -71,6 +71,9 @@ public enum ConsensusAction: Sendable {
     case broadcastVote(Vote)
     /// Send on another validator's vote as received (gossip): never re-signed.
     case relayVote(Vote)
+    /// Send on the proposal of an earlier round as received (gossip): the block of the polka this
+    /// validator holds, for validators that missed that round's proposal.
+    case relayProposal(Proposal)
     case scheduleTimeout(ConsensusTimeout, at: SimTime)
     /// Persist (and sync) the signing record before the vote that follows it leaves.
     case persist(SigningRecord)
@@ -293,7 +296,8 @@ public struct Tendermint: Sendable {
                 // The precommits that ended the last round, for validators still waiting in it.
                 for vote in roundVotes(round - 1, .precommit)?.inOrder ?? [] { actions.append(.relayVote(vote)) }
             }
-            if validRound != Int32(round) {
+            if validRound >= 0, validRound != Int32(round), let valid = proposals[UInt32(validRound)] {
+                actions.append(.relayProposal(valid))
                 for vote in validPolka { actions.append(.relayVote(vote)) }
             }
             scheduleRebroadcast(at: now, actions: &actions)
@@ -317,6 +321,9 @@ public struct Tendermint: Sendable {
         for vote in proposal.polka where vote.kind == .prevote && Int32(vote.round) == proposal.validRound
             && vote.blockHash == proposal.block.hash {
             _ = accept(vote, verifier: verifier, work: &work)
+        }
+        if proposal.round < round {
+            noteEarlierPolka(in: proposal.round, verifier: verifier, work: &work, hooks: hooks)
         }
         evaluate(at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
     }

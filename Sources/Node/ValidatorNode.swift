@@ -390,6 +390,8 @@ public final class ValidatorNode {
                 sendVote(vote, work: &work, effects: &effects)
             case .relayVote(let vote):
                 if configuration.behaviour != .withholdVotes { effects.append(.broadcast(.vote(vote))) }
+            case .relayProposal(let proposal):
+                if configuration.behaviour != .withholdVotes { effects.append(.broadcast(.proposal(proposal))) }
             case .scheduleTimeout(let timeout, let at):
                 effects.append(.setTimer(.consensus(timeout), at: at))
             case .persist(let record):

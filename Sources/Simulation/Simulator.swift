@@ -956,8 +956,11 @@ public final class Simulator {
                 tracer(TraceLine(time: time, kind: .vote, node: node.index, height: vote.height,
                                  detail: "\(vote.kind) r\(vote.round) \(vote.blockHash.map { String($0.hex.prefix(12)) } ?? "nil")\(relayed)"))
             case .proposal(let proposal):
+                let members = chains[serial].members
+                let proposer = proposal.proposer.index < members.count ? members[proposal.proposer.index] : -1
+                let relayed = proposer == node.index ? "" : " relaying n\(proposer)"
                 tracer(TraceLine(time: time, kind: .proposal, node: node.index, height: proposal.height,
-                                 detail: "r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) txs \(proposal.block.transactions.count)"))
+                                 detail: "r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) txs \(proposal.block.transactions.count)\(relayed)"))
             default: break
             }
         }

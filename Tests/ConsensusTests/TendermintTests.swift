@@ -83,6 +83,8 @@ struct Cluster {
                 for peer in engines.indices where peer != index { schedule(.vote(to: peer, vote), at: now + .milliseconds(1)) }
             case .relayVote(let vote):
                 for peer in engines.indices where peer != index { schedule(.vote(to: peer, vote), at: now + .milliseconds(1)) }
+            case .relayProposal(let proposal):
+                for peer in engines.indices where peer != index { schedule(.proposal(to: peer, proposal), at: now + .milliseconds(1)) }
             case .scheduleTimeout(let timeout, let at):
                 schedule(.timeout(node: index, timeout), at: at)
             case .commit(let block, _, _):
@@ -183,6 +185,10 @@ struct HandDriven {
 
     var relayed: [Vote] {
         actions.compactMap { if case .relayVote(let vote) = $0 { vote } else { nil } }
+    }
+
+    var relayedProposals: [Proposal] {
+        actions.compactMap { if case .relayProposal(let proposal) = $0 { proposal } else { nil } }
     }
 
     var persisted: [SigningRecord] {
@@ -328,6 +334,44 @@ struct HandDriven {
         endRound()
         #expect(node.proposals.map(\.block.hash) == [x.hash], "its turn to propose, in round \(round): X again")
         #expect(node.proposals.map(\.validRound) == [0], "with round 0's polka as its proof")
+    }
+
+    /// Swarm seed 986 stalled this way: two validators locked on a polka's block, and the
+    /// validator whose turns came next had missed that round's proposal, so it kept proposing
+    /// fresh blocks the locked ones refused.
+    @Test func aMissedProposalRelayedLaterIsProposedAgainWithItsPolka() throws {
+        var node = HandDriven()
+        let proposer = node.engine.proposer(round: 0)
+        try #require(proposer != node.engine.me, "another validator proposes round 0")
+        node.fire(.startHeight, round: 0, at: node.start)
+        let x = Block(height: 1, round: 0, parentHash: Block.genesisHash, proposer: proposer, timestamp: node.start,
+                      transactions: [], lastCommit: [], evidence: [])
+        // Round 0's polka for X reaches this validator; X's proposal does not.
+        for voter in 1...3 { node.receive(node.prevote(x.hash, by: voter, round: 0), at: node.start) }
+        var round: UInt32 = 0
+        func endRound() {
+            node.fire(.precommit, round: round, at: node.start + .seconds(Int64(round) + 1))
+            round += 1
+        }
+        endRound()
+        node.actions.removeAll()
+        node.fire(.rebroadcast, round: 1, at: node.start + .seconds(1))
+        #expect(node.relayedProposals.isEmpty, "without the block there is nothing to relay")
+        // In round 1 a validator holding X relays round 0's proposal.
+        node.engine.receive(Proposal(block: x, round: 0, validRound: -1, proposer: proposer,
+                                     keyPair: node.cluster.keys[proposer.index], scheme: .modelled),
+                            at: node.start + .seconds(1), verifier: node.cluster.verifier, work: &node.work,
+                            hooks: node.cluster.hooks, actions: &node.actions)
+        node.actions.removeAll()
+        node.fire(.rebroadcast, round: 1, at: node.start + .seconds(2))
+        #expect(node.relayedProposals.map(\.block.hash) == [x.hash], "now it relays X in turn, beside its polka")
+        #expect(node.relayedProposals.map(\.round) == [0])
+        while node.engine.proposer(round: round + 1) != node.engine.me { endRound() }
+        node.actions.removeAll()
+        endRound()
+        #expect(node.proposals.map(\.block.hash) == [x.hash], "its turn to propose, in round \(round): X again")
+        #expect(node.proposals.map(\.validRound) == [0])
+        #expect(node.proposals.first?.polka.count == 3, "with round 0's polka as its proof")
     }
 
     @Test func proposerChoiceIsTheSameEverywhereAndFollowsStake() {
