@@ -949,18 +949,19 @@ public final class Simulator {
     private func send(_ message: NodeMessage, from node: NodeID, to targets: [NodeID], chain serial: Int, at time: SimTime) {
         announceSignature(of: message, by: chains[serial].validators)
         if let tracer {
+            let members = chains[serial].members
+            /// Empty when `node` signed the message itself; otherwise whose message it passes on.
+            func relayed(_ signer: NodeID) -> String {
+                let origin = signer.index < members.count ? members[signer.index] : -1
+                return origin == node.index ? "" : " relaying n\(origin)"
+            }
             switch message {
             case .vote(let vote):
-                let voter = vote.voter.index < chains[serial].members.count ? chains[serial].members[vote.voter.index] : -1
-                let relayed = voter == node.index ? "" : " relaying n\(voter)"
                 tracer(TraceLine(time: time, kind: .vote, node: node.index, height: vote.height,
-                                 detail: "\(vote.kind) r\(vote.round) \(vote.blockHash.map { String($0.hex.prefix(12)) } ?? "nil")\(relayed)"))
+                                 detail: "\(vote.kind) r\(vote.round) \(vote.blockHash.map { String($0.hex.prefix(12)) } ?? "nil")\(relayed(vote.voter))"))
             case .proposal(let proposal):
-                let members = chains[serial].members
-                let proposer = proposal.proposer.index < members.count ? members[proposal.proposer.index] : -1
-                let relayed = proposer == node.index ? "" : " relaying n\(proposer)"
                 tracer(TraceLine(time: time, kind: .proposal, node: node.index, height: proposal.height,
-                                 detail: "r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) txs \(proposal.block.transactions.count)\(relayed)"))
+                                 detail: "r\(proposal.round) \(proposal.block.hash.hex.prefix(12)) txs \(proposal.block.transactions.count)\(relayed(proposal.proposer))"))
             default: break
             }
         }
