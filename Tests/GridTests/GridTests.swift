@@ -226,8 +226,7 @@ func request(_ seller: GridLocation, _ buyer: GridLocation, kWh: Int64, at time:
         var generation = Array(repeating: 0.0, count: network.zoneCount)
         generation[0] = 40e6
         let json = PandapowerExport.json(network: network, at: peakTime, participantGenerationWatts: generation)
-        let file = try ScratchFolder.make().appendingPathComponent("thai-grid.json")
-        try json.write(to: file, atomically: true, encoding: .utf8)
+        let file = try ScratchFolder.file("thai-grid.json", containing: json)
         let process = Process()
         process.executableURL = packageRoot.appendingPathComponent("scripts/pandapower-check.sh")
         process.arguments = [file.path]

@@ -275,9 +275,7 @@ func population(_ scenario: Scenario) -> [String: Int] {
 
 @Suite struct LoadTraceTests {
     func traceFile(_ text: String) throws -> String {
-        let url = try ScratchFolder.make().appendingPathComponent("trace.csv")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        try ScratchFolder.file("trace.csv", containing: text).path
     }
 
     func scenario(trace path: String) -> String {

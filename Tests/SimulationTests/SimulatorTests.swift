@@ -12,9 +12,7 @@ func scenarioPath(_ name: String) -> String {
 
 /// A load trace file holding `text`, in a new folder of its own (removed when the tests exit).
 func traceFile(_ text: String) throws -> URL {
-    let trace = try ScratchFolder.make().appendingPathComponent("trace.csv")
-    try text.write(to: trace, atomically: true, encoding: .utf8)
-    return trace
+    try ScratchFolder.file("trace.csv", containing: text)
 }
 
 let smallScenario = """

@@ -15,4 +15,11 @@ public enum ScratchFolder {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
+
+    /// A file called `name` holding `text`, in a new folder of its own.
+    public static func file(_ name: String, containing text: String) throws -> URL {
+        let url = try make().appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
 }

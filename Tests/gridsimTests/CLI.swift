@@ -50,16 +50,9 @@ enum CLI {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// A fresh temporary folder, removed when the test process exits.
-    static func temporaryDirectory() throws -> URL {
-        try ScratchFolder.make()
-    }
-
     /// Writes `text` to a scenario file in a fresh folder and returns its path.
     static func scenarioFile(_ text: String, name: String = "scenario.yaml") throws -> String {
-        let url = try temporaryDirectory().appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        try ScratchFolder.file(name, containing: text).path
     }
 
     /// The JSON object at `path`.

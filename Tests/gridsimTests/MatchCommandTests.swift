@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct MatchCommandTests {
@@ -58,7 +59,7 @@ import Testing
 
 @Suite struct GridExportCommandTests {
     @Test func writesAPandapowerNetwork() throws {
-        let out = try CLI.temporaryDirectory().appendingPathComponent("net.json").path
+        let out = try ScratchFolder.make().appendingPathComponent("net.json").path
         let result = try CLI.run(["grid-export", "Scenarios/smoke.yaml", "--at", "12:00", "--out", out])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try CLI.json(out)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Opens report folders in headless Chromium (`scripts/report-check.sh`).
@@ -8,7 +9,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
 
 @Suite struct ReportCommandTests {
     @Test func runWritesTheHTMLPageTheCSVFilesAndTheChosenBuckets() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--transactions-csv", "--bucket", "5 s"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("report.html"))
@@ -25,11 +26,11 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
     }
 
     @Test func reportRendersTheSamePagesAgainFromReportJSON() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"]).status == 0)
         let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
-        let again = try CLI.temporaryDirectory().path
+        let again = try ScratchFolder.make().path
         let result = try CLI.run(["report", out, "--out", again])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try String(contentsOfFile: again + "/report.md", encoding: .utf8) == markdown)
@@ -38,7 +39,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
     }
 
     @Test func aBadBucketIsBadInputAndWritesNothing() throws {
-        let out = try CLI.temporaryDirectory().appendingPathComponent("never").path
+        let out = try ScratchFolder.make().appendingPathComponent("never").path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--bucket", "five"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--bucket"))
@@ -46,7 +47,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
     }
 
     @Test func theCapacityCheckCatchesTheSeedsOwnTargets() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/seed-targets.yaml", "--set", "run.duration=3 s", "--set", "run.warmup=1 s", "--out", out])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("out of reach by construction"))
@@ -64,7 +65,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
     }
 
     @Test func compareFlagsAnInjectedRegressionAndPassesAnIdenticalPair() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"]).status == 0)
         let identical = try CLI.run(["compare", out, out + "/report.json"])
         #expect(identical.status == 0, "\(identical.stdout)\(identical.stderr)")
@@ -74,7 +75,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
         var throughput = try #require(report["throughput"] as? [String: Any])
         throughput["tps"] = ((throughput["tps"] as? NSNumber)?.doubleValue ?? 0) * 0.8
         report["throughput"] = throughput
-        let worse = try CLI.temporaryDirectory().appendingPathComponent("report.json")
+        let worse = try ScratchFolder.make().appendingPathComponent("report.json")
         try JSONSerialization.data(withJSONObject: report).write(to: worse)
         let regressed = try CLI.run(["compare", out, worse.path])
         #expect(regressed.status == 3)
@@ -86,7 +87,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
     }
 
     @Test func theSmokeReportOpensInHeadlessChromiumWithDataInEveryChart() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"]).status == 0)
         let check = try checkInBrowser([out])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
@@ -96,7 +97,7 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
     }
 
     @Test func theBrowserCheckRejectsAPageWithConsoleErrorsOrEmptyCharts() throws {
-        let directory = try CLI.temporaryDirectory()
+        let directory = try ScratchFolder.make()
         try """
         <!DOCTYPE html><html><body><script>console.error("broken")</script>
         <svg class="chart" id="tps" data-points="0"></svg></body></html>

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct RunCommandTests {
     @Test func smokeScenarioWritesAReportWhoseCountsAddUp() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("digest"))
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/shard-trades.yaml", "--set", "run.duration=40 s", "--out", out, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try CLI.json(out + "/report.json")
@@ -43,7 +44,7 @@ import Testing
 
     @Test func sameSeedGivesTheSameDigestInTwoProcessesAndAnotherSeedDoesNot() throws {
         func digest(seed: Int) throws -> String {
-            let out = try CLI.temporaryDirectory().path
+            let out = try ScratchFolder.make().path
             let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--seed", String(seed), "--out", out, "--quiet"])
             #expect(result.status == 0, "\(result.stderr)")
             let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func overridesAreListedInTheManifest() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--out", out, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
@@ -91,7 +92,7 @@ import Testing
     private func expectBadInput(_ text: String, line: Int, field: String,
                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
         let path = try CLI.scenarioFile(text)
-        let out = try CLI.temporaryDirectory().appendingPathComponent("report").path
+        let out = try ScratchFolder.make().appendingPathComponent("report").path
         let result = try CLI.run(["run", path, "--out", out])
         #expect(result.status == 2, "exit code", sourceLocation: sourceLocation)
         #expect(result.stderr.contains("\(path):\(line):"), "names file and line: \(result.stderr)",
@@ -136,7 +137,7 @@ import Testing
 
 @Suite struct InvariantExitCodeTests {
     @Test func aBrokenProtocolExitsFourWithTheReproduceCommand() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/byzantine-equivocation.yaml", "--seed", "2", "--mutation",
                                   "quorum-half", "--out", out])
         #expect(result.status == 4)
@@ -147,7 +148,7 @@ import Testing
     }
 
     @Test func lostLivenessExitsFive() throws {
-        let result = try CLI.run(["run", "Scenarios/crash-restart.yaml", "--out", try CLI.temporaryDirectory().path,
+        let result = try CLI.run(["run", "Scenarios/crash-restart.yaml", "--out", try ScratchFolder.make().path,
                                   "--set", "faults.crashes=[{node: 1, at: 10 s}, {node: 2, at: 10 s}, {node: 3, at: 10 s}]",
                                   "--set", "faults.pauses=[]", "--set", "faults.clogs=[]"])
         #expect(result.status == 5)

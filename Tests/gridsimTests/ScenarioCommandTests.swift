@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Yams
 
@@ -122,7 +123,7 @@ enum SchemaCheck {
     @Test(arguments: libraryScenarioNames)
     func theSameSeedGivesTheSameDigestAndTraceInTwoProcesses(name: String) throws {
         func run() throws -> (digest: String, trace: String) {
-            let out = try CLI.temporaryDirectory().path
+            let out = try ScratchFolder.make().path
             var arguments = ["run", "Scenarios/\(name)", "--seed", "3", "--out", out, "--quiet",
                              "--trace", out + "/run.trace", "--trace-kind", "proposal,commit,fault,verdict"]
             for override in Self.shortened[name] ?? [] { arguments += ["--set", override] }
@@ -141,7 +142,7 @@ enum SchemaCheck {
 
 @Suite struct RunOutputTests {
     @Test func aRunShowsProgressOnATerminalAndStaysQuietOtherwise() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let command = "\(CLI.binary.path) run Scenarios/smoke.yaml --set 'run.duration=600 s' --out \(out)"
         // script(1) runs the command on a pseudo-terminal and copies what it shows to our pipe.
         let terminal = Process()
@@ -167,7 +168,7 @@ enum SchemaCheck {
     }
 
     @Test func verboseSwarmRunsPrintAndRecordEveryDrawnValue() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/swarm.yaml", "--seed", "4", "-v", "--out", out])
         #expect(result.status == 0, "\(result.stderr)")
         let printed = result.stderr.split(separator: "\n").filter { $0.hasPrefix("swarm ") }
@@ -186,7 +187,7 @@ enum SchemaCheck {
     /// The seed's dashboard for a day of the national population, and the full day's report:
     /// every figure within 10 %; its HTML page opens in headless Chromium with data in every chart.
     @Test func theDayLandsWithinTenPercentOfTheSeedsDashboard() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/thai-national-day.yaml", "--out", out, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try CLI.json(out + "/report.json")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `runs.jsonl` without the wall-clock field, which differs from run to run.
@@ -13,7 +14,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
 
 @Suite struct SweepCommandTests {
     @Test func slicesMergedEqualTheWholeSweep() throws {
-        let root = try CLI.temporaryDirectory().path
+        let root = try ScratchFolder.make().path
         let arguments = ["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...6", "--jobs", "2",
                          "--grid", "consensus.max_block_txs=500,1000"]
         let whole = try CLI.run(arguments + ["--out", root + "/whole"])
@@ -38,7 +39,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     }
 
     @Test func aSweepWithABrokenProtocolFindsTheFailureAndSaysHowToReproduceIt() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let result = try CLI.run(["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...4",
                                   "--mutation", "quorum-half", "--junit", out + "/junit.xml", "--out", out])
         #expect(result.status == 4, "the worst exit of the runs: a safety violation")
@@ -56,7 +57,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     }
 
     @Test func aSweepRunAgainFinishesWhatItHadNotRun() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         let first = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...2", "--out", out])
         #expect(first.status == 0, "\(first.stderr)")
         let second = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...4", "--out", out])
@@ -67,7 +68,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     }
 
     @Test func badSeedsOrShardsAreBadInput() throws {
-        let out = try CLI.temporaryDirectory().path
+        let out = try ScratchFolder.make().path
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "9...1", "--out", out]).status == 2)
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--shard", "3/3", "--out", out]).status == 2)
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--grid", "run.duration=", "--out", out]).status == 2)
@@ -78,7 +79,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     /// A sweep under a broken protocol finds a failing seed; shrinking it keeps the invariant
     /// with fewer faults and less simulated time, and the small file fails on its own.
     @Test func aFailureFoundBySweepingShrinksAndStillFails() throws {
-        let folder = try CLI.temporaryDirectory().path
+        let folder = try ScratchFolder.make().path
         // Slow blocks, so the failure comes 15 s in, after orders have arrived.
         let slow = ["--set", "consensus.block_interval=15 s", "--set", "participants[0].order_rate=0.5 /s"]
         let sweep = try CLI.run(["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...3",
@@ -119,7 +120,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     }
 
     @Test func aSeedThatDoesNotFailIsBadInput() throws {
-        let out = try CLI.temporaryDirectory().appendingPathComponent("never.yaml").path
+        let out = try ScratchFolder.make().appendingPathComponent("never.yaml").path
         let result = try CLI.run(["shrink", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
         #expect(result.status == 2)
         #expect(result.stderr.contains("breaks no invariant"))
@@ -129,7 +130,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
 
 @Suite struct TraceCommandTests {
     @Test func aTraceReplaysToTheSameDigestAndTwoRunsTraceAlike() throws {
-        let folder = try CLI.temporaryDirectory().path
+        let folder = try ScratchFolder.make().path
         for name in ["a", "b"] {
             let result = try CLI.run(["run", "Scenarios/crash-restart.yaml", "--seed", "3", "--out", folder + "/\(name)",
                                       "--trace", folder + "/\(name).trace", "--quiet"])
@@ -160,7 +161,7 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     }
 
     @Test func filtersKeepOnlyTheChosenNodesKindsAndHeights() throws {
-        let folder = try CLI.temporaryDirectory().path
+        let folder = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", folder, "--quiet", "--trace", folder + "/t",
                                   "--trace-node", "1", "--trace-kind", "commit,vote", "--trace-heights", "5...9"])
         #expect(result.status == 0, "\(result.stderr)")
