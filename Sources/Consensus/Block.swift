@@ -49,15 +49,6 @@ public final class Block: Sendable {
                                 parameterChanges: parameterChanges).hash
     }
 
-    /// Whether the Merkle root over the transaction ids is `transactionRoot`. In process it always
-    /// is: the only initializer computes the root from these immutable transactions, so a receiving
-    /// node's check is answered without hashing them a second time (as a signature is verified once
-    /// per process); every node is still charged that hashing in simulated time
-    /// (`WorkMeter.merkleLeaves`). A driver that decodes blocks from the wire would compute it here.
-    ///
-    /// Complexity: O(1).
-    public var transactionsMatchRoot: Bool { true }
-
     /// The same block with a different proof-of-work nonce.
     public func stamped(_ nonce: UInt64) -> Block {
         Block(height: height, round: round, parentHash: parentHash, proposer: proposer, timestamp: timestamp,
