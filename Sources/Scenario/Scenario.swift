@@ -30,6 +30,9 @@ public struct Scenario: Sendable {
     public var targets: [TargetSpec]
     /// A cost profile path, resolved against the scenario file's folder; `nil` for the built-in one.
     public var costProfilePath: String?
+
+    /// Participants over every class. Complexity: O(classes).
+    public var participantCount: Int { participants.reduce(0) { $0 + $1.count } }
 }
 
 public struct RunSettings: Sendable {
@@ -531,7 +534,7 @@ extension Scenario {
         if swarm.enabled, swarm.shards.upperBound > 1 {
             if !governance.proposals.isEmpty {
                 diagnostics.append(ScenarioDiagnostic(location: swarmNode["shards"].location, field: "swarm.shards",
-                                                      message: "governance proposals are not supported with sharding yet (each shard would govern itself)"))
+                                                      message: Scenario.governanceWithShardsUnsupported))
             }
             if swarm.committee.lowerBound < 1 {
                 diagnostics.append(ScenarioDiagnostic(location: swarmNode["committee"].location, field: "swarm.committee",
@@ -548,6 +551,10 @@ extension Scenario {
 }
 
 extension Scenario {
+    /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
+    static let governanceWithShardsUnsupported =
+        "governance proposals are not supported with sharding yet (each shard would govern itself)"
+
     /// The `sharding` section's `fields`, checked against the validators, market areas and
     /// governance they have to work with; `nil` when it lists no shards.
     static func sharding(_ node: ScenarioNode, fields: ShardingSettings, validators: ValidatorSettings,
@@ -573,7 +580,7 @@ extension Scenario {
             problem(node, "sharding needs regional market areas (`market.areas: regional`): a national book cannot be split between shards")
         }
         if !governance.proposals.isEmpty {
-            problem(node, "governance proposals are not supported with sharding yet (each shard would govern itself)")
+            problem(node, Scenario.governanceWithShardsUnsupported)
         }
         if fields.autoscaler.minShards > fields.autoscaler.maxShards || shards.count > fields.autoscaler.maxShards {
             problem(node["autoscaler"]["max_shards"], "`max_shards` \(fields.autoscaler.maxShards) is below `min_shards` or the \(shards.count) shards at the start")

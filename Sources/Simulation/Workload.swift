@@ -191,7 +191,7 @@ final class Workload {
         invalid = RandomStream(masterSeed: seed, name: "workload/invalid")
         crossShard = RandomStream(masterSeed: seed, name: "workload/cross-shard")
         crossShardBids = RandomStream(masterSeed: seed, name: "workload/cross-shard-bids")
-        let keyPairs = KeyPair.drawing(classes.reduce(0) { $0 + $1.count },
+        let keyPairs = KeyPair.drawing(scenario.participantCount,
                                        from: RandomStream(masterSeed: seed, name: "keys/participants"))
         let latencies = scenario.network.latencies
         let presentRegions = Region.allCases.filter { validatorRegions.contains($0) }

@@ -60,6 +60,7 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(scenario.market.clearingRule == "pay-as-ask")
         #expect(scenario.market.slot == .minutes(15))
         #expect(scenario.targets.isEmpty)
+        #expect(scenario.participantCount == 5)
     }
 
     @Test func badYAMLNamesTheLine() {
@@ -252,6 +253,56 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(throws: QuantityError.self) { try QuantityKind.duration.parse("10").get() }
         #expect(throws: QuantityError.self) { try QuantityKind.energy.parse("10 ms").get() }
         #expect(throws: QuantityError.self) { try QuantityKind.percent.parse("ten %").get() }
+    }
+
+    @Test func participantCountAddsEveryClass() throws {
+        let text = minimalScenario + "\n  - { class: residential, count: 7, region: north, tx_rate: 1 /s }\n"
+        #expect(try ScenarioLoader.parse(text, path: scenarioPath("tiny.yaml")).participantCount == 12)
+    }
+
+    /// Every rule of the `sharding` section, each named with its field: regions in no shard or
+    /// in two, committees larger than the validators, a national market, governance proposals
+    /// and a `max_shards` below the shards at the start.
+    @Test func shardingProblemsAreNamedWithTheirFields() {
+        let sharded = minimalScenario.replacingOccurrences(of: "count: 3", with: "count: 4") + """
+
+        market:
+          areas: regional
+        sharding:
+          shards: [[bangkok], [north, south]]
+          committee: 2
+        """
+        let regionless = diagnostics(of: sharded)
+        #expect(regionless.map(\.field) == ["sharding.shards", "sharding.shards"])
+        #expect(regionless.map(\.message) == ["northeast is in no shard (every region needs exactly one)",
+                                              "east is in no shard (every region needs exactly one)"])
+
+        let complete = sharded.replacingOccurrences(of: "[north, south]]", with: "[north, south, northeast, east, bangkok]]")
+        let twice = diagnostics(of: complete)
+        #expect(twice.map(\.message) == ["bangkok is in 2 shards (every region needs exactly one)"])
+
+        let valid = sharded.replacingOccurrences(of: "[north, south]]", with: "[north, south, northeast, east]]")
+        #expect((try? ScenarioLoader.parse(valid, path: scenarioPath("test.yaml"))) != nil)
+
+        let crowded = diagnostics(of: valid, overrides: ["sharding.committee=3"])
+        #expect(crowded.map(\.field) == ["sharding.committee"])
+        #expect(crowded.first?.message.contains("need 6, but `validators.count` is 4") == true)
+
+        let national = diagnostics(of: valid, overrides: ["market.areas=national"])
+        #expect(national.map(\.field) == ["sharding"])
+        #expect(national.first?.message.contains("regional market areas") == true)
+
+        let governed = diagnostics(of: valid + """
+
+        governance:
+          proposals:
+            - { at: 5 s, parameter: max_block_txs, value: 400, proposer: 0 }
+        """)
+        #expect(governed.map(\.field) == ["sharding"])
+        #expect(governed.first?.message.contains("governance proposals are not supported with sharding yet") == true)
+
+        let capped = diagnostics(of: valid, overrides: ["sharding.autoscaler.max_shards=1"])
+        #expect(capped.map(\.field) == ["sharding.autoscaler.max_shards"])
     }
 
     @Test func suggestions() {
