@@ -508,6 +508,7 @@ extension Scenario {
             diagnostics.append(ScenarioDiagnostic(location: loadNode.location, field: "load.trace",
                                                   message: "the trace controller needs a `trace` file"))
         }
+        Scenario.scaleRates(of: &participants, to: loadNode["tps"], controller: load.controller, diagnostics: &diagnostics)
         if zip(load.schedule, load.schedule.dropFirst()).contains(where: { $0.at > $1.at }) {
             diagnostics.append(ScenarioDiagnostic(location: loadNode["schedule"].location, field: "load.schedule",
                                                   message: "schedule points must be in time order"))
@@ -551,6 +552,30 @@ extension Scenario {
 }
 
 extension Scenario {
+    /// Scales every class's order and transfer rates by one factor so that together they offer
+    /// `tps` (`load.tps`) orders and transfers a second; nothing when the field is absent.
+    static func scaleRates(of participants: inout [ParticipantClass], to tps: ScenarioNode,
+                           controller: LoadSettings.Controller, diagnostics: inout [ScenarioDiagnostic]) {
+        guard !tps.isAbsent else { return }
+        let offered = participants.reduce(0.0) { $0 + Double($1.count) * ($1.orderRatePerSecond + $1.transferRatePerSecond) }
+        let problem: String?
+        switch controller {
+        case .closedLoop, .trace:
+            problem = "`tps` sets the rates of the poisson and fixed controllers; the \(controller.rawValue) controller does not use them"
+        case .poisson, .fixed:
+            problem = offered > 0 ? nil : "`tps` scales the participants' `order_rate` and `tx_rate`, but every one of them is 0"
+        }
+        if let problem {
+            diagnostics.append(ScenarioDiagnostic(location: tps.location, field: tps.path, message: problem))
+            return
+        }
+        let factor = tps.number / offered
+        for index in participants.indices {
+            participants[index].orderRatePerSecond *= factor
+            participants[index].transferRatePerSecond *= factor
+        }
+    }
+
     /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
     static let governanceWithShardsUnsupported =
         "governance proposals are not supported with sharding yet (each shard would govern itself)"

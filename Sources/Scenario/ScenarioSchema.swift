@@ -216,6 +216,8 @@ public enum ScenarioSchema {
               "steps and ramps of the load over time (factor 1 before the first point)"),
         Field("daily_profiles", .boolean, .defaultValue("true"),
               "consumers follow their class's daily curve: residential evening peak near 21:00, commercial office hours, industrial weekday daytime"),
+        Field("tps", .number(0.001...10_000_000), .optional,
+              "orders and transfers a second the participants offer together before the schedule and the daily profiles: every class's `order_rate` and `tx_rate` is scaled by one factor to add up to it (poisson and fixed controllers)"),
         Field("outstanding", .integer(1...10_000_000), .defaultValue("100"),
               "closed-loop: transactions kept in flight"),
         Field("trace", .string, .optional,

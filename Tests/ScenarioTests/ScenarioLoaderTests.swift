@@ -260,6 +260,33 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(try ScenarioLoader.parse(text, path: scenarioPath("tiny.yaml")).participantCount == 12)
     }
 
+    @Test func loadTPSScalesEveryRateByOneFactor() throws {
+        let text = minimalScenario + """
+
+          - { class: industrial, count: 10, region: north, order_rate: 2 /s, tx_rate: 0.5 /s }
+        load:
+          tps: 100
+        """
+        let scenario = try ScenarioLoader.parse(text, path: scenarioPath("tiny.yaml"))
+        // Offered before: 5 × 1 + 10 × (2 + 0.5) = 30 a second; the factor is 100 / 30.
+        let classes = scenario.participants
+        #expect(abs(classes[0].transferRatePerSecond - 10.0 / 3) < 1e-9)
+        #expect(abs(classes[1].orderRatePerSecond - 20.0 / 3) < 1e-9)
+        #expect(abs(classes[1].transferRatePerSecond - 5.0 / 3) < 1e-9)
+        let offered = classes.reduce(0.0) { $0 + Double($1.count) * ($1.orderRatePerSecond + $1.transferRatePerSecond) }
+        #expect(abs(offered - 100) < 1e-9)
+
+        let overridden = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"), overrides: ["load.tps=3000"])
+        #expect(overridden.participants[0].transferRatePerSecond == 600)
+
+        let closedLoop = diagnostics(of: minimalScenario, overrides: ["load.tps=10", "load.controller=closed-loop"])
+        #expect(closedLoop.map(\.field) == ["load.tps"])
+        #expect(closedLoop.first?.message.contains("the closed-loop controller does not use them") == true)
+        let idle = diagnostics(of: minimalScenario.replacingOccurrences(of: "tx_rate: 1 /s", with: "tx_rate: 0 /s"),
+                               overrides: ["load.tps=10"])
+        #expect(idle.first?.message.contains("every one of them is 0") == true)
+    }
+
     /// Every rule of the `sharding` section, each named with its field: regions in no shard or
     /// in two, committees larger than the validators, a national market, governance proposals
     /// and a `max_shards` below the shards at the start.
