@@ -27,18 +27,20 @@ public struct CapacityCheck: Codable, Sendable {
         // Each shard finalizes at most max_block_txs per block interval; the autoscaler can add
         // shards up to max_shards, one region each at most, while standby validators last.
         let sharding = scenario.sharding
-        shards = sharding.map { settings in
-            settings.autoscaler.enabled
-                ? max(settings.shards.count, min(settings.autoscaler.maxShards, Region.allCases.count,
-                                                 scenario.validators.count / settings.committee))
-                : settings.shards.count
-        } ?? 1
+        let reach = sharding.map { Self.autoscalerReach($0, validators: scenario.validators.count) }
+        shards = reach?.shards ?? 1
         maxBlockTxs = scenario.consensus.maxBlockTransactions
         blockIntervalSeconds = scenario.consensus.blockInterval.seconds
         tpsMax = Double(shards * maxBlockTxs) / blockIntervalSeconds
         let perShard = "\(Self.grouped(maxBlockTxs)) tx/block ÷ \(Self.decimal(blockIntervalSeconds)) s"
-        tpsArithmetic = shards == 1 ? "1 shard × \(perShard) = \(Self.decimal(tpsMax)) tx/s"
-            : "\(shards) shards (the most the autoscaler can reach; \(sharding!.shards.count) at the start) × \(perShard) each = \(Self.decimal(tpsMax)) tx/s"
+        if let sharding, let reach, sharding.autoscaler.enabled {
+            let why = reach.shards > sharding.shards.count
+                ? "the most the autoscaler can reach: \(reach.limit); \(sharding.shards.count) at the start"
+                : "the autoscaler can add none: \(reach.limit)"
+            tpsArithmetic = "\(shards) shards (\(why)) × \(perShard) each = \(Self.decimal(tpsMax)) tx/s"
+        } else {
+            tpsArithmetic = "\(shards) shard\(shards == 1 ? "" : "s") × \(perShard)\(shards == 1 ? "" : " each") = \(Self.decimal(tpsMax)) tx/s"
+        }
 
         let latencies = scenario.network.latencies
         let validatorRegions = (0..<scenario.validators.count).map(scenario.validators.region(ofValidator:))
@@ -57,6 +59,22 @@ public struct CapacityCheck: Codable, Sendable {
         let roundMs = 3 * (Double(quorumNanos) / 1e6 + checksMs)
         finalityMinMs = admissionMinMs + roundMs
         finalityArithmetic = "admission \(Self.decimal(admissionMinMs)) ms + 3 phases × (quorum reached in \(Self.decimal(Double(quorumNanos) / 1e6)) ms + \(quorumVotes) signature checks on \(scenario.validators.cores) cores \(Self.decimal(checksMs)) ms) = \(Self.decimal(finalityMinMs)) ms"
+    }
+
+    /// The most shards `sharding` can run at once, and the limit that sets it: the shards at the
+    /// start without the autoscaler; with it, the least of `max_shards`, one region a shard, and
+    /// the committees the validators can seat (never fewer than at the start).
+    static func autoscalerReach(_ sharding: ShardingSettings, validators: Int) -> (shards: Int, limit: String) {
+        let start = sharding.shards.count
+        guard sharding.autoscaler.enabled else { return (start, "autoscaler off") }
+        let seated = validators / sharding.committee
+        let limits = [
+            (sharding.autoscaler.maxShards, "`max_shards` \(sharding.autoscaler.maxShards)"),
+            (Region.allCases.count, "one region a shard, \(Region.allCases.count) regions"),
+            (seated, "\(validators) validators seat \(seated) committees of \(sharding.committee)"),
+        ]
+        let binding = limits.min { $0.0 < $1.0 }!
+        return (max(start, binding.0), binding.1)
     }
 
     /// The bound on `metric` (`tps` or a latency statistic, in the target's display unit), if

@@ -274,8 +274,11 @@ public struct Report: Codable, Sendable {
     }
 
     public struct Consensus: Codable, Sendable {
+        /// The highest height reached (on any shard's chain when the run is sharded).
         public var height: UInt64
+        /// Blocks over every chain.
         public var blocks: Int
+        /// Mean time from a block to the next on the same chain.
         public var blockTimeMsMean: Double
         /// Mean and largest consensus round in which blocks were decided (0: first proposer succeeded).
         public var roundsMean: Double
@@ -403,12 +406,12 @@ public struct Report: Codable, Sendable {
         series = Report.series(result, bucketSeconds: bucketSeconds ?? Report.defaultBucketSeconds(result.endTime.seconds))
 
         let blocks = result.blocks
-        let intervals = zip(blocks.dropFirst(), blocks).map { ($0.committedAt - $1.committedAt).milliseconds }
+        let intervals = Report.blockIntervalsMillis(blocks)
         let busy = result.nodeBusyNanos.reduce(0, +)
         let coreCapacity = Double(result.nodeBusyNanos.count * scenario.validators.cores) * Double(result.endTime.nanoseconds)
         let consensusStatistics = result.consensus
         consensus = Consensus(
-            height: blocks.last?.height ?? 0, blocks: blocks.count,
+            height: blocks.map(\.height).max() ?? 0, blocks: blocks.count,
             blockTimeMsMean: intervals.isEmpty ? 0 : intervals.reduce(0, +) / Double(intervals.count),
             roundsMean: blocks.isEmpty ? 0 : Double(blocks.reduce(0) { $0 + Int($1.round) }) / Double(blocks.count),
             roundsMax: blocks.map(\.round).max() ?? 0,
@@ -457,6 +460,18 @@ public struct Report: Codable, Sendable {
         seedDashboard = []
         targets = scenario.targets.map(verdict)
         seedDashboard = SeedDashboard.rows(self)
+    }
+
+    /// The time from each block to the next on the same chain, in milliseconds. `blocks` come
+    /// chain by chain; a shard's chain restarts at height 1 after a split or a merge, so only a
+    /// block and its child on one shard make an interval.
+    ///
+    /// Complexity: O(blocks).
+    static func blockIntervalsMillis(_ blocks: [CommittedBlock]) -> [Double] {
+        zip(blocks, blocks.dropFirst()).compactMap { parent, child in
+            child.shard == parent.shard && child.height == parent.height + 1
+                ? (child.committedAt - parent.committedAt).milliseconds : nil
+        }
     }
 
     static func defaultBucketSeconds(_ simulatedSeconds: Double) -> Double {

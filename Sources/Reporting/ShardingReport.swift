@@ -174,8 +174,13 @@ extension Report {
     static func autoscalerLines(_ report: Report) -> [String] {
         let shards = report.shards
         guard let autoscaler = report.autoscaler else { return [] }
+        var heldBack: [String] = []
+        if autoscaler.splitsWithoutValidators > 0 {
+            heldBack.append("The autoscaler held back \(autoscaler.splitsWithoutValidators) split\(autoscaler.splitsWithoutValidators == 1 ? "" : "s") (one a monitor window) "
+                + "for want of validators: fewer than a committee were up, honest and serving no shard (add validators or make `sharding.committee` smaller).")
+        }
         guard !autoscaler.events.isEmpty else {
-            return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."]
+            return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."] + heldBack
         }
         return autoscaler.events.map { event in
             "\(MarkdownReport.format(event.timeSeconds)) s — **\(event.action)** of shards \(event.shards.map(String.init).joined(separator: " and ")) "
@@ -186,7 +191,7 @@ extension Report {
                 + "in the \(MarkdownReport.format(event.windowSeconds)) s before; \(MarkdownReport.format(event.tpsAfter)) tx/s and "
                 + "\(Self.milliseconds(event.finalityP99AfterMs)) in the \(MarkdownReport.format(event.windowSeconds)) s starting "
                 + "\(MarkdownReport.format(event.windowSeconds)) s after."
-        }
+        } + heldBack
     }
 
     private static func milliseconds(_ value: Double?) -> String {

@@ -109,6 +109,51 @@ import Testing
         #expect(decoded.transactions.submitted == report.transactions.submitted)
     }
 
+    /// Two shards that fill their blocks, with an autoscaler that has no validators to spare:
+    /// the block time is each chain's own, the capacity names the limit that binds, and the
+    /// report says how often a split was held back.
+    @Test func aShardedReportMeasuresEachChainAndSaysWhereItSaturates() throws {
+        let text = """
+        name: sharded-report-test
+        run:
+          duration: 40 s
+          warmup: 5 s
+        validators:
+          count: 8
+        consensus:
+          block_interval: 1 s
+          max_block_txs: 20
+        market:
+          areas: regional
+        load:
+          daily_profiles: false
+          tps: 120
+        sharding:
+          shards: [[bangkok, east], [north, northeast, south]]
+          committee: 4
+          autoscaler: { interval: 5 s, sustain: 2 }
+        participants:
+          - { class: residential, count: 300, region: bangkok, tx_rate: 1 /s, coins: 8 }
+          - { class: residential, count: 100, region: north, tx_rate: 1 /s, coins: 8 }
+
+        """
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/sharded-report-test.yaml").path)
+        #expect(scenario.participants.map(\.transferRatePerSecond) == [0.3, 0.3], "`load.tps` sets the rates")
+        let result = Simulator(scenario: scenario, seed: 1, costProfile: .reference).run()
+        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
+                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
+        let report = Report(result: result, harness: harness)
+        #expect(Set(result.blocks.map(\.shard)) == [1, 2])
+        #expect(abs(report.consensus.blockTimeMsMean - 1_000) < 50, "each chain makes a block a second")
+        #expect(report.consensus.height == result.blocks.map(\.height).max())
+        #expect(report.capacity.tpsArithmetic == "2 shards (the autoscaler can add none: 8 validators seat 2 committees of 4) × 20 tx/block ÷ 1.00 s each = 40.0 tx/s")
+        let heldBack = try #require(report.autoscaler?.splitsWithoutValidators)
+        #expect(heldBack > 0, "Bangkok offers 90 tx/s against its shard's 20")
+        #expect(MarkdownReport.render(report).contains("The autoscaler held back \(heldBack) splits"))
+    }
+
     @Test func markdownShowsTheVerdicts() throws {
         let report = try report(targets: ["tps >= 100000"])
         let markdown = MarkdownReport.render(report)
