@@ -27,12 +27,16 @@ public struct AutoscalerPolicy: Hashable, Sendable {
     public var maxShards: Int
     /// Merges stop at this many shards.
     public var minShards: Int
+    /// A split must take at least this share of a hot shard's offered load off it (see
+    /// ``Autoscaler/balancedSplit(of:load:)``).
+    public var minimumSplitRelief: BasisPoints
 
     public init(cpuHigh: BasisPoints = BasisPoints(8_000), memoryHighBytes: Int64 = 2_500_000_000,
                 finalityTargetNanos: Int64 = 3_000_000_000, offeredShareHigh: BasisPoints = BasisPoints(6_000),
                 cpuLow: BasisPoints = BasisPoints(2_000), minimumOfferedPerSecond: Double = 10,
                 capacityPerSecond: Double? = nil, sustainWindows: Int = 3,
-                cooldownNanos: Int64 = 60_000_000_000, maxShards: Int = 8, minShards: Int = 1) {
+                cooldownNanos: Int64 = 60_000_000_000, maxShards: Int = 8, minShards: Int = 1,
+                minimumSplitRelief: BasisPoints = BasisPoints(1_000)) {
         precondition(cpuLow < cpuHigh, "the merge threshold lies below the split threshold (hysteresis)")
         precondition(sustainWindows >= 1 && maxShards >= 1 && minShards >= 1 && minShards <= maxShards)
         self.cpuHigh = cpuHigh
@@ -46,6 +50,7 @@ public struct AutoscalerPolicy: Hashable, Sendable {
         self.cooldownNanos = cooldownNanos
         self.maxShards = maxShards
         self.minShards = minShards
+        self.minimumSplitRelief = minimumSplitRelief
     }
 }
 
@@ -88,16 +93,19 @@ public struct Autoscaler: Sendable {
         if let lastChange, now - lastChange < SimDuration(nanoseconds: policy.cooldownNanos) { return nil }
         let windows = policy.sustainWindows
         if map.count < policy.maxShards {
-            let hot = loads.filter { (hotWindows[$0.shard] ?? 0) >= windows && map.regions(of: $0.shard).count > 1 }
-            if let hottest = hot.max(by: { ($0.offeredTransactions, $1.shard) < ($1.offeredTransactions, $0.shard) }),
-               canSplit(hottest.shard) {
-                let regions = map.regions(of: hottest.shard)
-                let busiest = regions.max {
-                    (hottest.offeredByRegion[$0.index], $1) < (hottest.offeredByRegion[$1.index], $0)
-                }!
-                let share = totalOffered == 0 ? 0 : hottest.offeredByRegion[busiest.index] * 100 / max(1, hottest.offeredTransactions)
-                return change(.split(hottest.shard, moving: [busiest], reason:
-                    "\(hotReasons[hottest.shard]!) for \(windows) windows; \(busiest) brings \(share) % of its load"), at: now)
+            let hot = loads.compactMap { load -> (load: ShardLoad, moving: [Region])? in
+                guard (hotWindows[load.shard] ?? 0) >= windows,
+                      let moving = balancedSplit(of: map.regions(of: load.shard), load: load) else { return nil }
+                return (load, moving)
+            }
+            if let hottest = hot.max(by: { ($0.load.offeredTransactions, $1.load.shard) < ($1.load.offeredTransactions, $0.load.shard) }),
+               canSplit(hottest.load.shard) {
+                let load = hottest.load
+                let moved = hottest.moving.reduce(0) { $0 + load.offeredByRegion[$1.index] }
+                let share = moved * 100 / max(1, load.offeredTransactions)
+                let names = hottest.moving.map(\.rawValue).joined(separator: " and ")
+                return change(.split(load.shard, moving: hottest.moving, reason:
+                    "\(hotReasons[load.shard]!) for \(windows) windows; \(names) \(hottest.moving.count == 1 ? "brings" : "bring") \(share) % of its load"), at: now)
             }
         }
         if map.count > policy.minShards {
@@ -112,6 +120,36 @@ public struct Autoscaler: Sendable {
             }
         }
         return nil
+    }
+
+    /// The regions a split of `load`'s shard (serving `regions`) moves to the new shard: the
+    /// busiest region and whichever others leave the two shards' offered load most even (then
+    /// the fewest regions, then the first in map order). `nil` when no split relieves the shard
+    /// of at least `minimumSplitRelief` of its load — a single region, or one bringing nearly
+    /// all of it: the new shard would take the load and the old one stand idle. A shard offered
+    /// nothing in the window (hot by CPU or memory) moves its busiest region alone.
+    ///
+    /// Complexity: O(2^r · r) for r regions in the shard (at most 5).
+    public func balancedSplit(of regions: [Region], load: ShardLoad) -> [Region]? {
+        guard regions.count > 1 else { return nil }
+        let offered = { (region: Region) in load.offeredByRegion[region.index] }
+        let busiest = regions.max { (offered($0), $1) < (offered($1), $0) }!
+        let total = regions.reduce(0) { $0 + offered($1) }
+        guard total > 0 else { return [busiest] }
+        let others = regions.filter { $0 != busiest }
+        var best: (moving: [Region], heavierSide: Int)?
+        for mask in 0..<(1 << others.count) - 1 {
+            let moving = [busiest] + others.indices.filter { mask & (1 << $0) != 0 }.map { others[$0] }
+            let moved = moving.reduce(0) { $0 + offered($1) }
+            let heavierSide = max(moved, total - moved)
+            if best.map({ (heavierSide, moving.count) < ($0.heavierSide, $0.moving.count) }) ?? true {
+                best = (moving, heavierSide)
+            }
+        }
+        guard let best, Int64(total - best.heavierSide) * 10_000 >= Int64(policy.minimumSplitRelief.rawValue) * Int64(total) else {
+            return nil
+        }
+        return best.moving
     }
 
     private mutating func change(_ decision: ScalingDecision, at now: SimTime) -> ScalingDecision {

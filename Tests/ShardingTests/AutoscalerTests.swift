@@ -33,6 +33,37 @@ import Testing
         #expect(reason.contains("finality p99 4.00 s ≥ 3.00 s"))
     }
 
+    /// A split moves the busiest region and whichever others make the two shards most even.
+    @Test func aSplitMovesTheRegionsThatEvenTheLoadOut() {
+        let scaler = Autoscaler(policy: AutoscalerPolicy())
+        let regions: [Region] = [.bangkok, .north, .northeast, .east]
+        let quarters = load(1, at: 5, offered: [.bangkok: 30, .north: 30, .northeast: 20, .east: 20])
+        #expect(scaler.balancedSplit(of: regions, load: quarters) == [.bangkok, .northeast], "50/50, not 30/70")
+        let leading = load(1, at: 5, offered: [.bangkok: 10, .north: 60, .northeast: 20, .east: 10])
+        #expect(scaler.balancedSplit(of: regions, load: leading) == [.north], "a region above half moves alone")
+        let idle = load(1, at: 5, offered: [:])
+        #expect(scaler.balancedSplit(of: regions, load: idle) == [.bangkok], "hot by CPU with nothing offered")
+        #expect(scaler.balancedSplit(of: [.east], load: quarters) == nil, "one region cannot split")
+    }
+
+    /// A shard whose load comes almost all from one region gains nothing by a split (the new shard
+    /// would take the load, the old one stand idle): the autoscaler splits the next hot shard.
+    @Test func aShardLoadedByOneRegionIsNotSplitButTheNextHotOneIs() {
+        var scaler = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
+        let nearlyAllNorth = load(2, at: 5, offered: [.north: 950, .northeast: 30, .south: 20], cpu: 9_000)
+        #expect(scaler.balancedSplit(of: map.regions(of: ShardID(2)), load: nearlyAllNorth) == nil)
+        let loads = [load(1, at: 5, offered: [.bangkok: 400, .east: 300], cpu: 9_000), nearlyAllNorth]
+        guard case .split(let shard, let regions, let reason) = scaler.decide(loads, map: map, at: .zero + .seconds(5), canSplit: { _ in true }) else {
+            Issue.record("expected a split of shard 1")
+            return
+        }
+        #expect(shard == ShardID(1) && regions == [.bangkok])
+        #expect(reason.hasSuffix("bangkok brings 57 % of its load"))
+        var alone = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
+        #expect(alone.decide([load(1, at: 5, offered: [.bangkok: 10, .east: 10]), nearlyAllNorth], map: map,
+                             at: .zero + .seconds(5)) { _ in true } == nil)
+    }
+
     @Test func aDipResetsTheCountAndTheCooldownHoldsTheNextChange() {
         // The share rule is set out of reach: here CPU alone makes a shard hot.
         var scaler = Autoscaler(policy: AutoscalerPolicy(offeredShareHigh: BasisPoints(9_000), sustainWindows: 2,

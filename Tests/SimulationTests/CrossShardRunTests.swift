@@ -246,14 +246,19 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
     }
 
     @Test func anOverloadedShardSplitsAndMergesWithoutStrandingASettlementOrACoin() throws {
-        // Blocks of 60 and a 4× surge in the North: the North splits off at 45 s and the quiet
-        // shards merge at 105 s, with locks, credits and settlements in flight throughout.
+        // Blocks of 100, the North's households spread over the North and the Northeast, and a
+        // 10× surge in the North: the North (89 % of its shard's load) splits off at 50 s and the
+        // quiet shards merge at 110 s, with locks, credits and settlements in flight throughout.
+        // (The share rule is set out of reach, so the capacity rule splits and quiet shards are cold.)
         let result = try runTrades([
-            "run.duration=180 s", "validators.count=16", "consensus.max_block_txs=60",
-            "load.schedule=[{ at: 30 s, factor: 4, ramp: 5 s, regions: [north] }]", "sharding.autoscaler.enabled=true",
+            "run.duration=180 s", "validators.count=16", "consensus.max_block_txs=100",
+            "load.schedule=[{ at: 30 s, factor: 10, ramp: 5 s, regions: [north] }]", "sharding.autoscaler.enabled=true",
+            "participants[1]={ class: residential, count: 200, regions: [north, northeast], tx_rate: 0.1 /s, coins: 8 }",
+            "sharding.autoscaler.tps_share=100 %",
         ])
         #expect(result.violations.isEmpty, "\(result.violations)")
         #expect(result.sharding.events.map(\.action) == [.split, .merge], "\(result.sharding.events)")
+        #expect(result.sharding.events.first?.regions == [.north])
         let transfers = result.sharding.crossShard
         #expect(transfers.sentHome > 0 && transfers.delivered > 1_000, "\(transfers)")
         #expect(everyLockAccountedFor(result))
