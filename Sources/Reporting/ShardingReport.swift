@@ -45,6 +45,24 @@ extension Report {
         public var events: [AutoscalerEventRow]
         /// Splits that were due but found no standby validators for a committee.
         public var splitsWithoutValidators: Int
+        /// Splits that were due but could not relieve the shard, its load coming from one region
+        /// (0 in reports written before the count existed).
+        public var splitsWithoutRelief: Int
+
+        init(enabled: Bool, events: [AutoscalerEventRow], splitsWithoutValidators: Int, splitsWithoutRelief: Int) {
+            self.enabled = enabled
+            self.events = events
+            self.splitsWithoutValidators = splitsWithoutValidators
+            self.splitsWithoutRelief = splitsWithoutRelief
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            enabled = try container.decode(Bool.self, forKey: .enabled)
+            events = try container.decode([AutoscalerEventRow].self, forKey: .events)
+            splitsWithoutValidators = try container.decode(Int.self, forKey: .splitsWithoutValidators)
+            splitsWithoutRelief = try container.decodeIfPresent(Int.self, forKey: .splitsWithoutRelief) ?? 0
+        }
     }
 
     /// Cross-shard transfers: how every lock ended (`locked` = delivered + refunded +
@@ -166,7 +184,8 @@ extension Report {
                 finalityP99BeforeMs: before.p99, finalityP99AfterMs: after.p99, windowSeconds: span.seconds)
         }
         return Autoscaler(enabled: settings.autoscaler.enabled, events: events,
-                          splitsWithoutValidators: sharding.splitsWithoutValidators)
+                          splitsWithoutValidators: sharding.splitsWithoutValidators,
+                          splitsWithoutRelief: sharding.splitsWithoutRelief)
     }
 
     /// The autoscaler's changes as sentences, for report.md and report.html; empty for a run
@@ -178,6 +197,10 @@ extension Report {
         if autoscaler.splitsWithoutValidators > 0 {
             heldBack.append("The autoscaler held back \(autoscaler.splitsWithoutValidators) split\(autoscaler.splitsWithoutValidators == 1 ? "" : "s") (one a monitor window) "
                 + "for want of validators: fewer than a committee were up, honest and serving no shard (add validators or make `sharding.committee` smaller).")
+        }
+        if autoscaler.splitsWithoutRelief > 0 {
+            heldBack.append("\(autoscaler.splitsWithoutRelief) time\(autoscaler.splitsWithoutRelief == 1 ? "" : "s") (one a shard and monitor window) a shard was due a split "
+                + "that could not relieve it: 90 % or more of its load came from one region, and a region is never split between shards.")
         }
         guard !autoscaler.events.isEmpty else {
             return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."] + heldBack

@@ -70,6 +70,10 @@ public struct Autoscaler: Sendable {
     private var hotWindows: [ShardID: Int] = [:]
     private var coldWindows: [ShardID: Int] = [:]
     private var lastChange: SimTime?
+    /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown, below
+    /// `maxShards`) that no split could relieve: its load came from one region (see
+    /// ``balancedSplit(of:load:)``). One count per shard and window.
+    public private(set) var splitsWithoutRelief = 0
 
     public init(policy: AutoscalerPolicy) {
         self.policy = policy
@@ -93,11 +97,11 @@ public struct Autoscaler: Sendable {
         if let lastChange, now - lastChange < SimDuration(nanoseconds: policy.cooldownNanos) { return nil }
         let windows = policy.sustainWindows
         if map.count < policy.maxShards {
-            let hot = loads.compactMap { load -> (load: ShardLoad, moving: [Region])? in
-                guard (hotWindows[load.shard] ?? 0) >= windows,
-                      let moving = balancedSplit(of: map.regions(of: load.shard), load: load) else { return nil }
-                return (load, moving)
+            let due = loads.filter { (hotWindows[$0.shard] ?? 0) >= windows }
+            let hot = due.compactMap { load -> (load: ShardLoad, moving: [Region])? in
+                balancedSplit(of: map.regions(of: load.shard), load: load).map { (load, $0) }
             }
+            splitsWithoutRelief += due.count - hot.count
             if let hottest = hot.max(by: { ($0.load.offeredTransactions, $1.load.shard) < ($1.load.offeredTransactions, $0.load.shard) }),
                canSplit(hottest.load.shard) {
                 let load = hottest.load

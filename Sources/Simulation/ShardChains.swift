@@ -110,6 +110,8 @@ public struct ShardingStatistics: Sendable {
     public var loads: [ShardLoad] = []
     /// Committees that could not be formed when a split was due (no standby validators).
     public var splitsWithoutValidators = 0
+    /// Splits due that no split could relieve: the shard's load came from one region.
+    public var splitsWithoutRelief = 0
     public var crossShard = CrossShardStatistics()
 
     public init() {}

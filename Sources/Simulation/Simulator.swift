@@ -1050,6 +1050,7 @@ public final class Simulator {
             return false
         }
         sharding.splitsWithoutValidators += refused
+        sharding.splitsWithoutRelief = autoscaler?.splitsWithoutRelief ?? 0
         guard let decision else { return }
         switch decision {
         case .split(let shard, let regions, let reason): split(shard, moving: regions, reason: reason)

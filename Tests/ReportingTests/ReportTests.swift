@@ -152,7 +152,20 @@ import Testing
         #expect(report.capacity.tpsArithmetic == "2 shards (the autoscaler can add none: 8 validators seat 2 committees of 4) × 20 tx/block ÷ 1.00 s each = 40.0 tx/s")
         let heldBack = try #require(report.autoscaler?.splitsWithoutValidators)
         #expect(heldBack > 0, "Bangkok and the East offer 90 tx/s against their shard's 20")
-        #expect(MarkdownReport.render(report).contains("The autoscaler held back \(heldBack) splits"))
+        let markdown = MarkdownReport.render(report)
+        #expect(markdown.contains("The autoscaler held back \(heldBack) splits"))
+        // The North's shard is hot too, but all its load is the North's: no split relieves it.
+        let unrelieved = try #require(report.autoscaler?.splitsWithoutRelief)
+        #expect(unrelieved > 0)
+        #expect(markdown.contains("\(unrelieved) times (one a shard and monitor window) a shard was due a split that could not relieve it"))
+        // A report written before the count existed reads as 0.
+        var object = try #require(JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        var autoscaler = try #require(object["autoscaler"] as? [String: Any])
+        autoscaler.removeValue(forKey: "splits_without_relief")
+        object["autoscaler"] = autoscaler
+        let older = try Report.decode(JSONSerialization.data(withJSONObject: object))
+        #expect(older.autoscaler?.splitsWithoutRelief == 0)
+        #expect(older.autoscaler?.splitsWithoutValidators == heldBack)
     }
 
     @Test func markdownShowsTheVerdicts() throws {

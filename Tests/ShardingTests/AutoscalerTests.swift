@@ -59,9 +59,13 @@ import Testing
         }
         #expect(shard == ShardID(1) && regions == [.bangkok])
         #expect(reason.hasSuffix("bangkok brings 57 % of its load"))
+        #expect(scaler.splitsWithoutRelief == 1, "shard 2 was due a split that could not relieve it")
         var alone = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
-        #expect(alone.decide([load(1, at: 5, offered: [.bangkok: 10, .east: 10]), nearlyAllNorth], map: map,
-                             at: .zero + .seconds(5)) { _ in true } == nil)
+        for window in Int64(1)...3 {
+            #expect(alone.decide([load(1, at: 5 * window, offered: [.bangkok: 10, .east: 10]), nearlyAllNorth], map: map,
+                                 at: .zero + .seconds(5 * window)) { _ in true } == nil)
+        }
+        #expect(alone.splitsWithoutRelief == 3, "one count a window")
     }
 
     @Test func aDipResetsTheCountAndTheCooldownHoldsTheNextChange() {
