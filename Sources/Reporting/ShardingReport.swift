@@ -56,6 +56,7 @@ extension Report {
             self.splitsWithoutRelief = splitsWithoutRelief
         }
 
+        /// Reads reports written before splits without relief were counted as having none.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             enabled = try container.decode(Bool.self, forKey: .enabled)
