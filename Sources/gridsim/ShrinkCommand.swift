@@ -119,7 +119,7 @@ struct ShrinkTrial {
         let scenario = try scenario(document)
         let result = Simulator(scenario: scenario, seed: seed, costProfile: profile, mutation: mutation).run()
         let faults = Shrinker.faultLists.reduce(0) { $0 + (document["faults"]?[$1]?.sequence?.count ?? 0) }
-                return "\(String(format: "%.0f", scenario.run.duration.seconds)) s simulated, \(faults) faults, \(scenario.validators.count) validators, \(scenario.participantCount) participants, \(result.transactions.count) transactions"
+        return "\(String(format: "%.0f", scenario.run.duration.seconds)) s simulated, \(faults) faults, \(scenario.validators.count) validators, \(scenario.participantCount) participants, \(result.transactions.count) transactions"
     }
 }
 
