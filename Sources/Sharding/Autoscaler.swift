@@ -70,6 +70,9 @@ public struct Autoscaler: Sendable {
     private var hotWindows: [ShardID: Int] = [:]
     private var coldWindows: [ShardID: Int] = [:]
     private var lastChange: SimTime?
+    /// Windows in which a split was chosen but `canSplit` refused it (no validators for the new
+    /// shard's committee).
+    public private(set) var splitsWithoutValidators = 0
     /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown, below
     /// `maxShards`) that no split could relieve: its load came from one region (see
     /// ``balancedSplit(of:load:)``). One count per shard and window.
@@ -98,18 +101,20 @@ public struct Autoscaler: Sendable {
         let windows = policy.sustainWindows
         if map.count < policy.maxShards {
             let due = loads.filter { (hotWindows[$0.shard] ?? 0) >= windows }
-            let hot = due.compactMap { load -> (load: ShardLoad, moving: [Region])? in
+            let splittable = due.compactMap { load -> (load: ShardLoad, moving: [Region])? in
                 balancedSplit(of: map.regions(of: load.shard), load: load).map { (load, $0) }
             }
-            splitsWithoutRelief += due.count - hot.count
-            if let hottest = hot.max(by: { ($0.load.offeredTransactions, $1.load.shard) < ($1.load.offeredTransactions, $0.load.shard) }),
-               canSplit(hottest.load.shard) {
-                let load = hottest.load
-                let moved = hottest.moving.reduce(0) { $0 + load.offeredByRegion[$1.index] }
-                let share = moved * 100 / max(1, load.offeredTransactions)
-                let names = hottest.moving.map(\.rawValue).joined(separator: " and ")
-                return change(.split(load.shard, moving: hottest.moving, reason:
-                    "\(hotReasons[load.shard]!) for \(windows) windows; \(names) \(hottest.moving.count == 1 ? "brings" : "bring") \(share) % of its load"), at: now)
+            splitsWithoutRelief += due.count - splittable.count
+            if let hottest = splittable.max(by: { ($0.load.offeredTransactions, $1.load.shard) < ($1.load.offeredTransactions, $0.load.shard) }) {
+                if canSplit(hottest.load.shard) {
+                    let load = hottest.load
+                    let moved = hottest.moving.reduce(0) { $0 + load.offeredByRegion[$1.index] }
+                    let share = moved * 100 / max(1, load.offeredTransactions)
+                    let names = hottest.moving.map(\.rawValue).joined(separator: " and ")
+                    return change(.split(load.shard, moving: hottest.moving, reason:
+                        "\(hotReasons[load.shard]!) for \(windows) windows; \(names) \(hottest.moving.count == 1 ? "brings" : "bring") \(share) % of its load"), at: now)
+                }
+                splitsWithoutValidators += 1
             }
         }
         if map.count > policy.minShards {

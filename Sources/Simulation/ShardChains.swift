@@ -108,9 +108,11 @@ public struct ShardingStatistics: Sendable {
     public var events: [ShardingEvent] = []
     /// Every monitor window of every shard, in time order.
     public var loads: [ShardLoad] = []
-    /// Committees that could not be formed when a split was due (no standby validators).
+    /// Committees that could not be formed when a split was due (no standby validators); the
+    /// autoscaler's count at the end of the run.
     public var splitsWithoutValidators = 0
-    /// Splits due that no split could relieve: the shard's load came from one region.
+    /// Splits due that no split could relieve, the shard's load coming from one region; the
+    /// autoscaler's count at the end of the run.
     public var splitsWithoutRelief = 0
     public var crossShard = CrossShardStatistics()
 

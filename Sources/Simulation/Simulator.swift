@@ -502,6 +502,8 @@ public final class Simulator {
         for chain in chains where chain.isCurrent {
             sharding.shards[chain.shard.rawValue - 1].regions = shardMap.regions(of: chain.shard)
         }
+        sharding.splitsWithoutValidators = autoscaler?.splitsWithoutValidators ?? 0
+        sharding.splitsWithoutRelief = autoscaler?.splitsWithoutRelief ?? 0
         return RunResult(
             scenario: scenario, seed: seed, digest: RunDigest.compute(blocks: blocks, transactions: tracker),
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,
@@ -1043,14 +1045,7 @@ public final class Simulator {
         }
         let standby = standbyValidators().count
         let seats = scenario.sharding!.committee
-        var refused = 0
-        let decision = autoscaler?.decide(loads, map: shardMap, at: now) { _ in
-            if standby >= seats { return true }
-            refused += 1
-            return false
-        }
-        sharding.splitsWithoutValidators += refused
-        sharding.splitsWithoutRelief = autoscaler?.splitsWithoutRelief ?? 0
+        let decision = autoscaler?.decide(loads, map: shardMap, at: now) { _ in standby >= seats }
         guard let decision else { return }
         switch decision {
         case .split(let shard, let regions, let reason): split(shard, moving: regions, reason: reason)

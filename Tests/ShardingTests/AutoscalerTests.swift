@@ -91,6 +91,7 @@ import Testing
         var scaler = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
         let loads = [load(1, at: 5, offered: [.bangkok: 100, .east: 100], cpu: 9_500), load(2, at: 5, offered: [.north: 10])]
         #expect(scaler.decide(loads, map: map, at: .zero + .seconds(5)) { _ in false } == nil)
+        #expect(scaler.splitsWithoutValidators == 1)
         var capped = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1, maxShards: 2))
         #expect(capped.decide(loads, map: map, at: .zero + .seconds(5)) { _ in true } == nil)
     }
