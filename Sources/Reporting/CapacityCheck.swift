@@ -27,13 +27,15 @@ public struct CapacityCheck: Codable, Sendable {
         // Each shard finalizes at most max_block_txs per block interval; the autoscaler can add
         // shards up to max_shards, one region each at most, while standby validators last.
         let sharding = scenario.sharding
-        let reach = sharding.map { Self.autoscalerReach($0, validators: scenario.validators.count) }
-        shards = reach?.shards ?? 1
+        let reach = sharding.flatMap {
+            $0.autoscaler.enabled ? Self.autoscalerReach($0, validators: scenario.validators.count) : nil
+        }
+        shards = reach?.shards ?? sharding?.shards.count ?? 1
         maxBlockTxs = scenario.consensus.maxBlockTransactions
         blockIntervalSeconds = scenario.consensus.blockInterval.seconds
         tpsMax = Double(shards * maxBlockTxs) / blockIntervalSeconds
         let perShard = "\(Self.grouped(maxBlockTxs)) tx/block ÷ \(Self.decimal(blockIntervalSeconds)) s"
-        if let sharding, let reach, sharding.autoscaler.enabled {
+        if let sharding, let reach {
             let why = reach.shards > sharding.shards.count
                 ? "the most the autoscaler can reach: \(reach.limit); \(sharding.shards.count) at the start"
                 : "the autoscaler can add none: \(reach.limit)"
@@ -61,12 +63,11 @@ public struct CapacityCheck: Codable, Sendable {
         finalityArithmetic = "admission \(Self.decimal(admissionMinMs)) ms + 3 phases × (quorum reached in \(Self.decimal(Double(quorumNanos) / 1e6)) ms + \(quorumVotes) signature checks on \(scenario.validators.cores) cores \(Self.decimal(checksMs)) ms) = \(Self.decimal(finalityMinMs)) ms"
     }
 
-    /// The most shards `sharding` can run at once, and the limit that sets it: the shards at the
-    /// start without the autoscaler; with it, the least of `max_shards`, one region a shard, and
-    /// the committees the validators can seat (never fewer than at the start).
+    /// The most shards `sharding`'s autoscaler can run at once, and the limit that sets it: the
+    /// least of `max_shards`, one region a shard, and the committees the validators can seat
+    /// (never fewer than at the start).
     static func autoscalerReach(_ sharding: ShardingSettings, validators: Int) -> (shards: Int, limit: String) {
         let start = sharding.shards.count
-        guard sharding.autoscaler.enabled else { return (start, "autoscaler off") }
         let seated = validators / sharding.committee
         let limits = [
             (sharding.autoscaler.maxShards, "`max_shards` \(sharding.autoscaler.maxShards)"),
