@@ -48,21 +48,28 @@ extension Report {
         /// Splits that were due but could not relieve the shard, its load coming from one region
         /// (0 in reports written before the count existed).
         public var splitsWithoutRelief: Int
+        /// Splits that were due while the run already had `max_shards` shards (0 in reports
+        /// written before the count existed).
+        public var splitsAtMaxShards: Int
 
-        init(enabled: Bool, events: [AutoscalerEventRow], splitsWithoutValidators: Int, splitsWithoutRelief: Int) {
+        init(enabled: Bool, events: [AutoscalerEventRow], splitsWithoutValidators: Int, splitsWithoutRelief: Int,
+             splitsAtMaxShards: Int) {
             self.enabled = enabled
             self.events = events
             self.splitsWithoutValidators = splitsWithoutValidators
             self.splitsWithoutRelief = splitsWithoutRelief
+            self.splitsAtMaxShards = splitsAtMaxShards
         }
 
-        /// Reads reports written before splits without relief were counted as having none.
+        /// Reads reports written before splits without relief or at `max_shards` were counted
+        /// as having none.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             enabled = try container.decode(Bool.self, forKey: .enabled)
             events = try container.decode([AutoscalerEventRow].self, forKey: .events)
             splitsWithoutValidators = try container.decode(Int.self, forKey: .splitsWithoutValidators)
             splitsWithoutRelief = try container.decodeIfPresent(Int.self, forKey: .splitsWithoutRelief) ?? 0
+            splitsAtMaxShards = try container.decodeIfPresent(Int.self, forKey: .splitsAtMaxShards) ?? 0
         }
     }
 
@@ -186,7 +193,7 @@ extension Report {
         }
         return Autoscaler(enabled: settings.autoscaler.enabled, events: events,
                           splitsWithoutValidators: sharding.splitsWithoutValidators,
-                          splitsWithoutRelief: sharding.splitsWithoutRelief)
+                          splitsWithoutRelief: sharding.splitsWithoutRelief, splitsAtMaxShards: sharding.splitsAtMaxShards)
     }
 
     /// The autoscaler's changes as sentences, for report.md and report.html; empty for a run
@@ -202,6 +209,10 @@ extension Report {
         if autoscaler.splitsWithoutRelief > 0 {
             heldBack.append("\(autoscaler.splitsWithoutRelief) time\(autoscaler.splitsWithoutRelief == 1 ? "" : "s") (one a shard and monitor window) a shard was due a split "
                 + "that could not relieve it: 90 % or more of its load came from one region, and a region is never split between shards.")
+        }
+        if autoscaler.splitsAtMaxShards > 0 {
+            heldBack.append("\(autoscaler.splitsAtMaxShards) time\(autoscaler.splitsAtMaxShards == 1 ? "" : "s") (one a shard and monitor window) a shard was due a split "
+                + "while the run already had `sharding.autoscaler.max_shards` shards.")
         }
         guard !autoscaler.events.isEmpty else {
             return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."] + heldBack

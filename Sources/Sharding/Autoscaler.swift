@@ -77,6 +77,9 @@ public struct Autoscaler: Sendable {
     /// `maxShards`) that no split could relieve: its load came from one region (see
     /// ``balancedSplit(of:load:)``). One count per shard and window.
     public private(set) var splitsWithoutRelief = 0
+    /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown) while the
+    /// map already held `maxShards`. One count per shard and window.
+    public private(set) var splitsAtMaxShards = 0
 
     public init(policy: AutoscalerPolicy) {
         self.policy = policy
@@ -99,8 +102,10 @@ public struct Autoscaler: Sendable {
         }
         if let lastChange, now - lastChange < SimDuration(nanoseconds: policy.cooldownNanos) { return nil }
         let windows = policy.sustainWindows
-        if map.count < policy.maxShards {
-            let due = loads.filter { (hotWindows[$0.shard] ?? 0) >= windows }
+        let due = loads.filter { (hotWindows[$0.shard] ?? 0) >= windows }
+        if map.count >= policy.maxShards {
+            splitsAtMaxShards += due.count
+        } else {
             let splittable = due.compactMap { load -> (load: ShardLoad, moving: [Region])? in
                 balancedSplit(of: map.regions(of: load.shard), load: load).map { (load, $0) }
             }

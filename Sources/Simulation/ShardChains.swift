@@ -114,6 +114,8 @@ public struct ShardingStatistics: Sendable {
     /// Splits due that no split could relieve, the shard's load coming from one region; the
     /// autoscaler's count at the end of the run.
     public var splitsWithoutRelief = 0
+    /// Splits due while the map held `max_shards`; the autoscaler's count at the end of the run.
+    public var splitsAtMaxShards = 0
     public var crossShard = CrossShardStatistics()
 
     public init() {}

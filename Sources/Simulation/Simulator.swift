@@ -504,6 +504,7 @@ public final class Simulator {
         }
         sharding.splitsWithoutValidators = autoscaler?.splitsWithoutValidators ?? 0
         sharding.splitsWithoutRelief = autoscaler?.splitsWithoutRelief ?? 0
+        sharding.splitsAtMaxShards = autoscaler?.splitsAtMaxShards ?? 0
         return RunResult(
             scenario: scenario, seed: seed, digest: RunDigest.compute(blocks: blocks, transactions: tracker),
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,

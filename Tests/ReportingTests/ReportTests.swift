@@ -109,35 +109,38 @@ import Testing
         #expect(decoded.transactions.submitted == report.transactions.submitted)
     }
 
+    /// Two shards that fill their blocks, with 8 validators for committees of 4.
+    private static let saturatedShards = """
+    name: sharded-report-test
+    run:
+      duration: 40 s
+      warmup: 5 s
+    validators:
+      count: 8
+    consensus:
+      block_interval: 1 s
+      max_block_txs: 20
+    market:
+      areas: regional
+    load:
+      daily_profiles: false
+      tps: 120
+    sharding:
+      shards: [[bangkok, east], [north, northeast, south]]
+      committee: 4
+      autoscaler: { interval: 5 s, sustain: 2 }
+    participants:
+      - { class: residential, count: 200, region: bangkok, tx_rate: 1 /s, coins: 8 }
+      - { class: residential, count: 100, region: east, tx_rate: 1 /s, coins: 8 }
+      - { class: residential, count: 100, region: north, tx_rate: 1 /s, coins: 8 }
+
+    """
+
     /// Two shards that fill their blocks, with an autoscaler that has no validators to spare:
     /// the block time is each chain's own, the capacity names the limit that binds, and the
     /// report says how often a split was held back.
     @Test func aShardedReportMeasuresEachChainAndSaysWhereItSaturates() throws {
-        let text = """
-        name: sharded-report-test
-        run:
-          duration: 40 s
-          warmup: 5 s
-        validators:
-          count: 8
-        consensus:
-          block_interval: 1 s
-          max_block_txs: 20
-        market:
-          areas: regional
-        load:
-          daily_profiles: false
-          tps: 120
-        sharding:
-          shards: [[bangkok, east], [north, northeast, south]]
-          committee: 4
-          autoscaler: { interval: 5 s, sustain: 2 }
-        participants:
-          - { class: residential, count: 200, region: bangkok, tx_rate: 1 /s, coins: 8 }
-          - { class: residential, count: 100, region: east, tx_rate: 1 /s, coins: 8 }
-          - { class: residential, count: 100, region: north, tx_rate: 1 /s, coins: 8 }
-
-        """
+        let text = Self.saturatedShards
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/sharded-report-test.yaml").path)
@@ -162,10 +165,34 @@ import Testing
         var object = try #require(JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
         var autoscaler = try #require(object["autoscaler"] as? [String: Any])
         autoscaler.removeValue(forKey: "splits_without_relief")
+        autoscaler.removeValue(forKey: "splits_at_max_shards")
         object["autoscaler"] = autoscaler
         let older = try Report.decode(JSONSerialization.data(withJSONObject: object))
         #expect(older.autoscaler?.splitsWithoutRelief == 0)
         #expect(older.autoscaler?.splitsWithoutValidators == heldBack)
+        #expect(older.autoscaler?.splitsAtMaxShards == 0)
+    }
+
+    /// The same shards with validators to spare but `max_shards: 2`: the splits due are held
+    /// back by the cap, and the report counts them as such.
+    @Test func splitsDueAtMaxShardsAreCountedAndSaid() throws {
+        let text = Self.saturatedShards.replacingOccurrences(of: "count: 8\n", with: "count: 16\n")
+            .replacingOccurrences(of: "sustain: 2 }", with: "sustain: 2, max_shards: 2 }")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/capped-shards-test.yaml").path)
+        #expect(scenario.sharding?.autoscaler.maxShards == 2)
+        let result = Simulator(scenario: scenario, seed: 1, costProfile: .reference).run()
+        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
+                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
+        let report = Report(result: result, harness: harness)
+        #expect(Set(result.blocks.map(\.shard)) == [1, 2], "no third shard")
+        let capped = try #require(report.autoscaler?.splitsAtMaxShards)
+        #expect(capped > 0, "both shards are offered more than their 20 tx/s")
+        #expect(report.autoscaler?.splitsWithoutValidators == 0, "16 validators seat four committees")
+        #expect(report.capacity.tpsArithmetic.contains("max_shards"))
+        #expect(MarkdownReport.render(report).contains("\(capped) times (one a shard and monitor window) a shard was due a split "
+            + "while the run already had `sharding.autoscaler.max_shards` shards."))
     }
 
     @Test func markdownShowsTheVerdicts() throws {

@@ -94,6 +94,9 @@ import Testing
         #expect(scaler.splitsWithoutValidators == 1)
         var capped = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1, maxShards: 2))
         #expect(capped.decide(loads, map: map, at: .zero + .seconds(5)) { _ in true } == nil)
+        #expect(capped.decide(loads, map: map, at: .zero + .seconds(10)) { _ in true } == nil)
+        #expect(capped.splitsAtMaxShards == 2, "shard 1 was due a split in both windows")
+        #expect(capped.splitsWithoutValidators == 0 && scaler.splitsAtMaxShards == 0)
     }
 
     @Test func mergesTheTwoQuietestShardsUnderLowLoad() {
