@@ -143,11 +143,30 @@ public struct ValidatorRegistry: Hashable, Sendable {
     /// draw, the same on every node, by score = 40 % stake (relative to the largest) + 35 %
     /// reputation + 15 % geographic diversity (how rare the validator's region is among the last
     /// ten proposers) + 10 % randomness from the previous block's hash — all in basis points.
+    ///
+    /// The draw is without replacement within a height: the rounds of a height run in cycles of
+    /// as many rounds as validators with stake, and a validator drawn earlier in the cycle is
+    /// left out of the later draws. So no validator proposes two rounds of a cycle, and a faulty
+    /// one cannot hold a height through a streak of lucky draws (independent draws gave one
+    /// equivocator of four rounds 3 to 7 of a height). Round 0 is the plain weighted draw.
+    ///
+    /// Complexity: O((`round` mod m + 1) · n) hashes, for n validators of which m have stake.
     public func proposer(height: UInt64, round: UInt32, previousHash: Digest32) -> NodeID {
+        let staked = UInt32(validators.members.filter { $0.stake > 0 }.count)
+        precondition(staked > 0, "a validator set with stake")
+        var drawn: [NodeID] = []
+        for earlier in (round - round % staked)...round {
+            drawn.append(weightedDraw(height: height, round: earlier, previousHash: previousHash, excluding: drawn))
+        }
+        return drawn[drawn.count - 1]
+    }
+
+    /// The weighted draw of one round among the validators with stake not in `excluded`.
+    private func weightedDraw(height: UInt64, round: UInt32, previousHash: Digest32, excluding excluded: [NodeID]) -> NodeID {
         let maxStake = validators.members.map(\.stake).max()!
         var scores: [Int64] = []
         for member in validators.members {
-            guard member.stake > 0 else {
+            guard member.stake > 0, !excluded.contains(member.id) else {
                 scores.append(0)
                 continue
             }

@@ -81,6 +81,21 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         #expect(lastCommit > scenario.faults.end + .seconds(30), "last block at \(lastCommit), faults ended \(scenario.faults.end)")
     }
 
+    /// Swarm seed 2408 broke liveness while each round drew its proposer afresh: the equivocating
+    /// validator of a four-validator shard was drawn for rounds 3 to 7 of one height. Drawn
+    /// without replacement it proposes one round of each four, and every height is decided
+    /// within its committee's first cycle of rounds.
+    @Test func aFaultyProposerCannotHoldAHeightThroughARunOfDraws() throws {
+        let (scenario, _) = SwarmDraw.apply(to: try loadScenario("swarm.yaml"), seed: 2408)
+        #expect(scenario.sharding?.committee == 4)
+        #expect(scenario.faults.byzantine.contains { $0.behaviour == "equivocation" })
+        let result = Simulator(scenario: scenario, seed: 2408, costProfile: .reference).run()
+        #expect(result.violations.isEmpty, "\(result.violations.map(\.detail))")
+        let rounds = result.blocks.map(\.round)
+        #expect(rounds.contains { $0 > 0 }, "the equivocator costs rounds")
+        #expect(rounds.allSatisfy { $0 < 4 }, "largest round \(rounds.max() ?? 0)")
+    }
+
     /// Sharded swarm seeds whose autoscaler splits and merges while validators crash (27, 50) or
     /// a partition and an equivocator strike (5): every checker holds, including conservation
     /// across each reshard and across shards, every lock ends delivered, refunded or visibly in
