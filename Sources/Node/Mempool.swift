@@ -5,11 +5,13 @@ import Ledger
 /// Transactions waiting for a block, in arrival order, with the outputs they spend.
 ///
 /// Transactions leave lazily: ``remove(_:)`` forgets the id, and ``take(_:)`` skips entries
-/// whose id is gone. Complexity: O(1) amortised per operation, O(inputs) to insert or remove.
+/// whose id is gone. Complexity: O(1) amortised to insert or remove (O(inputs) more), O(n) to take.
 public struct Mempool {
     private var queue: Deque<Transaction> = []
     private var waiting: [TransactionID: Transaction] = [:]
     private var spentBy: [OutPoint: TransactionID] = [:]
+    /// Waiting relayed steps of cross-shard transfers (credits and settlements).
+    private var relayedStepCount = 0
 
     public init() {}
 
@@ -27,19 +29,35 @@ public struct Mempool {
         guard waiting[transaction.id] == nil else { return false }
         waiting[transaction.id] = transaction
         for input in transaction.inputs { spentBy[input] = transaction.id }
+        if transaction.isRelayedStep { relayedStepCount += 1 }
         queue.append(transaction)
         return true
     }
 
-    /// Up to `limit` waiting transactions, oldest first, left in the pool until removed.
+    /// Up to `limit` waiting transactions in arrival order, left in the pool until removed.
+    /// When more than `limit` wait, the relayed steps of cross-shard transfers are taken first
+    /// and the oldest of the rest fill the block, as a shard takes incoming receipts before new
+    /// transactions: a credit or a settlement stuck behind a backlog would turn a transfer
+    /// already paid for into a refund at its deadline, or hold the locked amounts.
     public mutating func take(_ limit: Int) -> [Transaction] {
         while let first = queue.first, waiting[first.id] == nil {
             queue.removeFirst()
         }
+        var relayedLeft = min(limit, relayedStepCount)
+        var othersLeft = limit - relayedLeft
         var taken: [Transaction] = []
         taken.reserveCapacity(min(limit, waiting.count))
-        for transaction in queue where taken.count < limit {
-            if waiting[transaction.id] != nil { taken.append(transaction) }
+        for transaction in queue {
+            guard relayedLeft + othersLeft > 0 else { break }
+            guard waiting[transaction.id] != nil else { continue }
+            if transaction.isRelayedStep {
+                guard relayedLeft > 0 else { continue }
+                relayedLeft -= 1
+            } else {
+                guard othersLeft > 0 else { continue }
+                othersLeft -= 1
+            }
+            taken.append(transaction)
         }
         return taken
     }
@@ -48,5 +66,6 @@ public struct Mempool {
     public mutating func remove(_ id: TransactionID) {
         guard let transaction = waiting.removeValue(forKey: id) else { return }
         for input in transaction.inputs where spentBy[input] == id { spentBy[input] = nil }
+        if transaction.isRelayedStep { relayedStepCount -= 1 }
     }
 }

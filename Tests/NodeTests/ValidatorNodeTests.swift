@@ -47,6 +47,39 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         #expect(pool.take(2).map(\.id) == [items[1], items[3]].map(\.id))
         #expect(pool.count == 3)
     }
+
+    /// Cross-shard credits relaying each of `locks`, with evidence from one block holding them all.
+    private func credits(relaying locks: [Transaction]) -> [Transaction] {
+        let relayer = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests/relayer"))
+        let block = Block(height: 1, round: 0, parentHash: Block.genesisHash, proposer: NodeID(0), timestamp: .zero,
+                          transactions: locks, lastCommit: [], evidence: [])
+        let tree = MerkleTree(leaves: locks.map(\.id))
+        return locks.indices.map {
+            let evidence = InclusionEvidence(commitment: CommitCertificate(chain: 1, header: block.header, precommits: []),
+                                             path: tree.proof(forLeafAt: $0))
+            return Transaction(signedBy: relayer, region: .north, kind: .creditTransfer(lock: locks[$0], evidence),
+                               validUntil: .zero + .hours(1), nonce: UInt64($0), scheme: .modelled)
+        }
+    }
+
+    /// A block holds everything waiting, in arrival order; a backlog larger than a block gives
+    /// way to the relayed steps of cross-shard transfers, which would otherwise miss their deadline.
+    @Test func relayedStepsGoFirstOnlyWhenMoreWaitThanABlockHolds() {
+        var pool = Mempool()
+        let items = transactions(6)
+        let relayed = credits(relaying: Array(items.prefix(2)))
+        #expect(relayed.allSatisfy(\.isRelayedStep) && !items.contains(where: \.isRelayedStep))
+        let arrivals = [items[0], items[1], relayed[0], items[2], items[3], relayed[1], items[4]]
+        for item in arrivals { pool.insert(item) }
+        #expect(pool.take(7).map(\.id) == arrivals.map(\.id), "room for all: arrival order")
+        #expect(pool.take(4).map(\.id) == [items[0], items[1], relayed[0], relayed[1]].map(\.id),
+                "both credits, then the oldest others, still in arrival order")
+        #expect(pool.take(1).map(\.id) == [relayed[0].id])
+        pool.remove(relayed[0].id)
+        #expect(pool.take(2).map(\.id) == [items[0], relayed[1]].map(\.id), "a removed credit no longer counts")
+        pool.remove(relayed[1].id)
+        #expect(pool.take(2).map(\.id) == [items[0], items[1]].map(\.id))
+    }
 }
 
 @Suite struct ValidatorNodeTests {

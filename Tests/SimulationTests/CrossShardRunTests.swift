@@ -61,6 +61,21 @@ private func quorumCrash(of committee: [Int], at: Int, restart: Int) -> String {
         #expect(try run().digest == result.digest)
     }
 
+    /// Blocks of 20 against 120 offered a second: a backlog of hundreds waits in every mempool.
+    /// Credits and settlements go ahead of it, so transfers still complete before their deadline
+    /// (first in, first out, most credits queued past it and settlements went unanswered).
+    @Test func relayedStepsGoAheadOfABacklogAndTransfersStillComplete() throws {
+        let result = try run(["consensus.max_block_txs=20", "load.tps=120"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(result.sharding.shards.allSatisfy { $0.mempoolPeak > 200 }, "\(result.sharding.shards.map(\.mempoolPeak))")
+        let transfers = result.sharding.crossShard
+        #expect(transfers.locked > 100, "\(transfers)")
+        #expect(everyLockAccountedFor(result))
+        #expect(transfers.delivered > transfers.locked * 8 / 10, "\(transfers)")
+        #expect(transfers.awaitingCredit + transfers.awaitingSettlement < transfers.locked / 10, "\(transfers)")
+        #expect(transfers.resends < transfers.locked / 10, "\(transfers)")
+    }
+
     @Test func aPartitionBetweenTheShardsDelaysTransfersAndLateOnesAreRefunded() throws {
         let committees = try run(["run.duration=10 s"]).sharding.shards.map(\.committee)
         let result = try run(["faults.partitions=[{start: 20 s, heal: 45 s, groups: \(committees)}]"])
