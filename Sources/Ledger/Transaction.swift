@@ -165,6 +165,10 @@ public final class Transaction: Sendable {
     public let encodedSize: Int
     /// The inputs the transaction spends (held apart from `kind`: every node reads them often).
     public let inputs: [OutPoint]
+    /// The earliest time from which no block can include this transaction, whatever the state:
+    /// past `validUntil`, a lock's deadline, or an order's expiry or delivery end (held apart
+    /// from `kind` for a mempool's recheck after each commit).
+    public let lapseTime: SimTime
     /// The signature check's answer once known (see `SignatureVerifier.verify(_:of:by:remembering:)`).
     private let signatureAnswer = Atomic<UInt8>(0)
 
@@ -215,6 +219,21 @@ public final class Transaction: Sendable {
              .lockTransfer(let inputs, _, _): self.inputs = inputs
         case .mint, .cancelOrder, .settleTrade, .vote, .creditTransfer, .settleLock: self.inputs = []
         }
+        lapseTime = Self.lapseTime(of: kind, validUntil: validUntil)
+    }
+
+    private static func lapseTime(of kind: TransactionKind, validUntil: SimTime) -> SimTime {
+        var time = validUntil == .distantFuture ? validUntil : validUntil + SimDuration(nanoseconds: 1)
+        let order: OrderTerms?
+        switch kind {
+        case .placeOrder(let terms, _, _): order = terms
+        case .lockTransfer(_, _, let terms):
+            time = min(time, terms.deadline)
+            order = terms.order
+        default: order = nil
+        }
+        if let order { time = min(time, order.expiresAt, order.deliveryEnd) }
+        return time
     }
 
     /// The same content with one bit of the signature flipped.

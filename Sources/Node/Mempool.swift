@@ -12,6 +12,8 @@ public struct Mempool {
     private var spentBy: [OutPoint: TransactionID] = [:]
     /// Waiting relayed steps of cross-shard transfers (credits and settlements).
     private var relayedStepCount = 0
+    /// No waiting transaction lapses before this (a bound: removals leave it where it is).
+    private var earliestLapse = SimTime.distantFuture
 
     public init() {}
 
@@ -30,8 +32,24 @@ public struct Mempool {
         waiting[transaction.id] = transaction
         for input in transaction.inputs { spentBy[input] = transaction.id }
         if transaction.isRelayedStep { relayedStepCount += 1 }
+        earliestLapse = min(earliestLapse, transaction.lapseTime)
         queue.append(transaction)
         return true
+    }
+
+    /// The waiting transactions whose ``Transaction/lapseTime`` is at or before `time`, in
+    /// arrival order: none of them can enter a block from `time` on. They stay until removed.
+    ///
+    /// Complexity: O(1) while nothing can have lapsed, else O(n) for n queued.
+    public mutating func lapsed(by time: SimTime) -> [Transaction] {
+        guard earliestLapse <= time else { return [] }
+        var due: [Transaction] = []
+        earliestLapse = .distantFuture
+        for transaction in queue where waiting[transaction.id] === transaction {
+            if transaction.lapseTime <= time { due.append(transaction) }
+            earliestLapse = min(earliestLapse, transaction.lapseTime)
+        }
+        return due
     }
 
     /// Up to `limit` waiting transactions in arrival order, left in the pool until removed.

@@ -400,6 +400,8 @@ public final class ValidatorNode {
                 finalize(block, votes: votes, validators: validators, work: &work, effects: &effects)
             }
         }
+        for (transaction, reason) in pendingRejections { effects.append(.rejected(transaction, reason)) }
+        pendingRejections.removeAll()
         for evidence in consensus.pendingEvidence where !reportedEvidence.contains(evidence.digest) {
             reportedEvidence.insert(evidence.digest)
             effects.append(.evidence(evidence))
@@ -430,6 +432,20 @@ public final class ValidatorNode {
             effects.append(.committed(block, votes: votes, validators: validators, receipt: receipt, failure: nil))
         case .failure(let failure):
             effects.append(.committed(block, votes: votes, validators: validators, receipt: nil, failure: failure))
+        }
+        evictLapsed(by: block.timestamp, work: &work)
+    }
+
+    /// Drops the waiting transactions that no block after one at `time` can include (expired,
+    /// or a lock or an order past its deadline), each a rejection with its reason: the recheck a
+    /// node runs on its mempool after a commit. Without it every replica keeps such a transaction
+    /// until it proposes, and each proposer in turn spends a slot of its block leaving it out.
+    /// Complexity: O(k log n) for the k lapsed of n waiting, and a check of each.
+    private func evictLapsed(by time: SimTime, work: inout WorkMeter) {
+        for transaction in mempool.lapsed(by: time) where mempool.contains(transaction.id) {
+            guard let reason = check(transaction, at: time, work: &work), reason.isLapse else { continue }
+            mempool.remove(transaction.id)
+            pendingRejections.append((transaction.id, reason))
         }
     }
 

@@ -48,6 +48,37 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         #expect(pool.count == 3)
     }
 
+    /// A transaction lapses after its replay window, a lock at its deadline, an order at its
+    /// expiry or delivery end, whichever comes first; the pool hands out those lapsed by a time.
+    @Test func lapsedTransactionsComeOutInLapseOrder() {
+        let alice = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests/lapse"))
+        let coin = { (index: UInt8) in OutPoint(transaction: Blake2b.hash([index]), index: 0) }
+        let change = [TxOutput(owner: alice.publicKey, asset: .payment, amount: 1)]
+        let transfer = Transaction(signedBy: alice, region: .east, kind: .transfer(inputs: [coin(1)], outputs: change),
+                                   fee: MicroTokens(1_000), validUntil: .zero + .seconds(30), nonce: 1, scheme: .modelled)
+        let lock = Transaction(signedBy: alice, region: .east,
+                               kind: .lockTransfer(inputs: [coin(2)], change: change,
+                                                   LockTerms(destination: .north, deadline: .zero + .seconds(20), outputs: change)),
+                               fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: 2, scheme: .modelled)
+        let order = OrderTerms(side: .buy, price: MicroTokensPerKWh(4_000_000), quantity: EnergyWh(1_000),
+                               location: GridLocation(region: .east, zone: 0), deliveryStart: .zero + .seconds(5),
+                               deliveryEnd: .zero + .seconds(10), expiresAt: .zero + .seconds(40), source: .conventional)
+        let bid = Transaction(signedBy: alice, region: .east, kind: .placeOrder(order, inputs: [coin(3)], change: change),
+                              fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: 3, scheme: .modelled)
+        #expect(transfer.lapseTime.nanoseconds == 30_000_000_001, "the first instant past its replay window")
+        #expect(lock.lapseTime == .zero + .seconds(20))
+        #expect(bid.lapseTime == .zero + .seconds(10))
+        var pool = Mempool()
+        for item in [transfer, lock, bid] + transactions(3) { pool.insert(item) }
+        #expect(pool.lapsed(by: .zero + .seconds(9)).isEmpty)
+        #expect(pool.lapsed(by: .zero + .seconds(10)).map(\.id) == [bid.id])
+        #expect(pool.lapsed(by: .zero + .seconds(20)).map(\.id) == [lock.id, bid.id], "in arrival order")
+        pool.remove(transfer.id)
+        #expect(pool.lapsed(by: .zero + .hours(2)).map(\.id) == [lock.id, bid.id] + transactions(3).map(\.id),
+                "a removed one is not handed out")
+        #expect(pool.count == 5, "lapsed ones stay until removed")
+    }
+
     /// Cross-shard credits relaying each of `locks`, with evidence from one block holding them all.
     private func credits(relaying locks: [Transaction]) -> [Transaction] {
         let relayer = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests/relayer"))
