@@ -440,7 +440,7 @@ public final class ValidatorNode {
     /// or a lock or an order past its deadline), each a rejection with its reason: the recheck a
     /// node runs on its mempool after a commit. Without it every replica keeps such a transaction
     /// until it proposes, and each proposer in turn spends a slot of its block leaving it out.
-    /// Complexity: O(k log n) for the k lapsed of n waiting, and a check of each.
+    /// Complexity: O(1) while nothing can have lapsed, else O(n) for n waiting and a check of each lapsed one.
     private func evictLapsed(by time: SimTime, work: inout WorkMeter) {
         for transaction in mempool.lapsed(by: time) where mempool.contains(transaction.id) {
             guard let reason = check(transaction, at: time, work: &work), reason.isLapse else { continue }
