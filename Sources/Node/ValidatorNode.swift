@@ -243,10 +243,18 @@ public final class ValidatorNode {
     private func evictLapsedSpenders(of transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> Bool {
         for input in transaction.inputs {
             guard let spender = mempool.spender(of: input) else { continue }
-            guard let reason = check(spender, at: now, work: &work), reason.isLapse else { return false }
-            mempool.remove(spender.id)
-            pendingRejections.append((spender.id, reason))
+            guard evictIfLapsed(spender, at: now, work: &work) else { return false }
         }
+        return true
+    }
+
+    /// Removes waiting `transaction` as a rejection with its reason if its time to enter a block
+    /// has run out at `now` (expired, or a lock or order past its deadline); `false` if it has not.
+    @discardableResult
+    private func evictIfLapsed(_ transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> Bool {
+        guard let reason = check(transaction, at: now, work: &work), reason.isLapse else { return false }
+        mempool.remove(transaction.id)
+        pendingRejections.append((transaction.id, reason))
         return true
     }
 
@@ -322,7 +330,13 @@ public final class ValidatorNode {
             && zip(receipt.applied, block.transactions).allSatisfy { $0 === $1 }
     }
 
+    /// Rejections made while assembling, admitting or committing, not yet reported.
     private var pendingRejections: [(TransactionID, RejectionReason)] = []
+
+    private func reportRejections(effects: inout [NodeEffect]) {
+        for (transaction, reason) in pendingRejections { effects.append(.rejected(transaction, reason)) }
+        pendingRejections.removeAll()
+    }
 
     private func isAcceptable(_ block: Block, _ work: inout WorkMeter) -> Bool {
         for transaction in block.transactions {
@@ -377,8 +391,7 @@ public final class ValidatorNode {
     // MARK: Consensus actions
 
     private func drainActions(at now: SimTime, work: inout WorkMeter, effects: inout [NodeEffect]) {
-        for (transaction, reason) in pendingRejections { effects.append(.rejected(transaction, reason)) }
-        pendingRejections.removeAll()
+        reportRejections(effects: &effects)
         let pending = actions
         actions.removeAll(keepingCapacity: true)
         for action in pending {
@@ -400,8 +413,7 @@ public final class ValidatorNode {
                 finalize(block, votes: votes, validators: validators, work: &work, effects: &effects)
             }
         }
-        for (transaction, reason) in pendingRejections { effects.append(.rejected(transaction, reason)) }
-        pendingRejections.removeAll()
+        reportRejections(effects: &effects)
         for evidence in consensus.pendingEvidence where !reportedEvidence.contains(evidence.digest) {
             reportedEvidence.insert(evidence.digest)
             effects.append(.evidence(evidence))
@@ -443,9 +455,7 @@ public final class ValidatorNode {
     /// Complexity: O(1) while nothing can have lapsed, else O(n) for n waiting and a check of each lapsed one.
     private func evictLapsed(by time: SimTime, work: inout WorkMeter) {
         for transaction in mempool.lapsed(by: time) where mempool.contains(transaction.id) {
-            guard let reason = check(transaction, at: time, work: &work), reason.isLapse else { continue }
-            mempool.remove(transaction.id)
-            pendingRejections.append((transaction.id, reason))
+            evictIfLapsed(transaction, at: time, work: &work)
         }
     }
 
