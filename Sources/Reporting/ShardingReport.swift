@@ -52,13 +52,12 @@ extension Report {
         /// written before the count existed).
         public var splitsAtMaxShards: Int
 
-        init(enabled: Bool, events: [AutoscalerEventRow], splitsWithoutValidators: Int, splitsWithoutRelief: Int,
-             splitsAtMaxShards: Int) {
+        init(enabled: Bool, events: [AutoscalerEventRow], heldBack: HeldBackSplits) {
             self.enabled = enabled
             self.events = events
-            self.splitsWithoutValidators = splitsWithoutValidators
-            self.splitsWithoutRelief = splitsWithoutRelief
-            self.splitsAtMaxShards = splitsAtMaxShards
+            splitsWithoutValidators = heldBack.withoutValidators
+            splitsWithoutRelief = heldBack.withoutRelief
+            splitsAtMaxShards = heldBack.atMaxShards
         }
 
         /// Reads reports written before splits without relief or at `max_shards` were counted
@@ -191,9 +190,7 @@ extension Report {
                 validatorsReassigned: event.validatorsReassigned, tpsBefore: before.tps, tpsAfter: after.tps,
                 finalityP99BeforeMs: before.p99, finalityP99AfterMs: after.p99, windowSeconds: span.seconds)
         }
-        return Autoscaler(enabled: settings.autoscaler.enabled, events: events,
-                          splitsWithoutValidators: sharding.splitsWithoutValidators,
-                          splitsWithoutRelief: sharding.splitsWithoutRelief, splitsAtMaxShards: sharding.splitsAtMaxShards)
+        return Autoscaler(enabled: settings.autoscaler.enabled, events: events, heldBack: sharding.heldBackSplits)
     }
 
     /// The autoscaler's changes as sentences, for report.md and report.html; empty for a run

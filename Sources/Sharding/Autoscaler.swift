@@ -54,6 +54,22 @@ public struct AutoscalerPolicy: Hashable, Sendable {
     }
 }
 
+/// Splits the autoscaler found due and did not make, by what held each back.
+public struct HeldBackSplits: Hashable, Sendable {
+    /// Windows in which a split was chosen but `canSplit` refused it (no validators for the new
+    /// shard's committee).
+    public var withoutValidators = 0
+    /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown, below
+    /// `maxShards`) that no split could relieve: its load came from one region (see
+    /// ``Autoscaler/balancedSplit(of:load:)``). One count per shard and window.
+    public var withoutRelief = 0
+    /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown) while the
+    /// map already held `maxShards`. One count per shard and window.
+    public var atMaxShards = 0
+
+    public init() {}
+}
+
 /// What the autoscaler decided, with the reason the report shows.
 public enum ScalingDecision: Hashable, Sendable {
     /// Move `regions` of `shard` to a new shard.
@@ -70,16 +86,8 @@ public struct Autoscaler: Sendable {
     private var hotWindows: [ShardID: Int] = [:]
     private var coldWindows: [ShardID: Int] = [:]
     private var lastChange: SimTime?
-    /// Windows in which a split was chosen but `canSplit` refused it (no validators for the new
-    /// shard's committee).
-    public private(set) var splitsWithoutValidators = 0
-    /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown, below
-    /// `maxShards`) that no split could relieve: its load came from one region (see
-    /// ``balancedSplit(of:load:)``). One count per shard and window.
-    public private(set) var splitsWithoutRelief = 0
-    /// Windows in which a shard was due a split (hot for `sustainWindows`, no cooldown) while the
-    /// map already held `maxShards`. One count per shard and window.
-    public private(set) var splitsAtMaxShards = 0
+    /// The splits due so far that were not made.
+    public private(set) var heldBack = HeldBackSplits()
 
     public init(policy: AutoscalerPolicy) {
         self.policy = policy
@@ -104,12 +112,12 @@ public struct Autoscaler: Sendable {
         let windows = policy.sustainWindows
         let due = loads.filter { (hotWindows[$0.shard] ?? 0) >= windows }
         if map.count >= policy.maxShards {
-            splitsAtMaxShards += due.count
+            heldBack.atMaxShards += due.count
         } else {
             let splittable = due.compactMap { load -> (load: ShardLoad, moving: [Region])? in
                 balancedSplit(of: map.regions(of: load.shard), load: load).map { (load, $0) }
             }
-            splitsWithoutRelief += due.count - splittable.count
+            heldBack.withoutRelief += due.count - splittable.count
             if let hottest = splittable.max(by: { ($0.load.offeredTransactions, $1.load.shard) < ($1.load.offeredTransactions, $0.load.shard) }) {
                 if canSplit(hottest.load.shard) {
                     let load = hottest.load
@@ -119,7 +127,7 @@ public struct Autoscaler: Sendable {
                     return change(.split(load.shard, moving: hottest.moving, reason:
                         "\(hotReasons[load.shard]!) for \(windows) windows; \(names) \(hottest.moving.count == 1 ? "brings" : "bring") \(share) % of its load"), at: now)
                 }
-                splitsWithoutValidators += 1
+                heldBack.withoutValidators += 1
             }
         }
         if map.count > policy.minShards {

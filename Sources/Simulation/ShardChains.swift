@@ -108,14 +108,9 @@ public struct ShardingStatistics: Sendable {
     public var events: [ShardingEvent] = []
     /// Every monitor window of every shard, in time order.
     public var loads: [ShardLoad] = []
-    /// Committees that could not be formed when a split was due (no standby validators); the
-    /// autoscaler's count at the end of the run.
-    public var splitsWithoutValidators = 0
-    /// Splits due that no split could relieve, the shard's load coming from one region; the
-    /// autoscaler's count at the end of the run.
-    public var splitsWithoutRelief = 0
-    /// Splits due while the map held `max_shards`; the autoscaler's count at the end of the run.
-    public var splitsAtMaxShards = 0
+    /// Splits due and not made (no standby validators for a committee, no split relieving the
+    /// shard, `max_shards` reached); the autoscaler's counts at the end of the run.
+    public var heldBackSplits = HeldBackSplits()
     public var crossShard = CrossShardStatistics()
 
     public init() {}

@@ -502,9 +502,7 @@ public final class Simulator {
         for chain in chains where chain.isCurrent {
             sharding.shards[chain.shard.rawValue - 1].regions = shardMap.regions(of: chain.shard)
         }
-        sharding.splitsWithoutValidators = autoscaler?.splitsWithoutValidators ?? 0
-        sharding.splitsWithoutRelief = autoscaler?.splitsWithoutRelief ?? 0
-        sharding.splitsAtMaxShards = autoscaler?.splitsAtMaxShards ?? 0
+        sharding.heldBackSplits = autoscaler?.heldBack ?? HeldBackSplits()
         return RunResult(
             scenario: scenario, seed: seed, digest: RunDigest.compute(blocks: blocks, transactions: tracker),
             stopReason: stopReason, endTime: loop.now, events: loop.processedEvents, transactions: tracker,

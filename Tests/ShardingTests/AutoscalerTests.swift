@@ -59,13 +59,13 @@ import Testing
         }
         #expect(shard == ShardID(1) && regions == [.bangkok])
         #expect(reason.hasSuffix("bangkok brings 57 % of its load"))
-        #expect(scaler.splitsWithoutRelief == 1, "shard 2 was due a split that could not relieve it")
+        #expect(scaler.heldBack.withoutRelief == 1, "shard 2 was due a split that could not relieve it")
         var alone = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
         for window in Int64(1)...3 {
             #expect(alone.decide([load(1, at: 5 * window, offered: [.bangkok: 10, .east: 10]), nearlyAllNorth], map: map,
                                  at: .zero + .seconds(5 * window)) { _ in true } == nil)
         }
-        #expect(alone.splitsWithoutRelief == 3, "one count a window")
+        #expect(alone.heldBack.withoutRelief == 3, "one count a window")
     }
 
     @Test func aDipResetsTheCountAndTheCooldownHoldsTheNextChange() {
@@ -91,12 +91,12 @@ import Testing
         var scaler = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1))
         let loads = [load(1, at: 5, offered: [.bangkok: 100, .east: 100], cpu: 9_500), load(2, at: 5, offered: [.north: 10])]
         #expect(scaler.decide(loads, map: map, at: .zero + .seconds(5)) { _ in false } == nil)
-        #expect(scaler.splitsWithoutValidators == 1)
+        #expect(scaler.heldBack.withoutValidators == 1)
         var capped = Autoscaler(policy: AutoscalerPolicy(sustainWindows: 1, maxShards: 2))
         #expect(capped.decide(loads, map: map, at: .zero + .seconds(5)) { _ in true } == nil)
         #expect(capped.decide(loads, map: map, at: .zero + .seconds(10)) { _ in true } == nil)
-        #expect(capped.splitsAtMaxShards == 2, "shard 1 was due a split in both windows")
-        #expect(capped.splitsWithoutValidators == 0 && scaler.splitsAtMaxShards == 0)
+        #expect(capped.heldBack.atMaxShards == 2, "shard 1 was due a split in both windows")
+        #expect(capped.heldBack.withoutValidators == 0 && scaler.heldBack.atMaxShards == 0)
     }
 
     @Test func mergesTheTwoQuietestShardsUnderLowLoad() {
