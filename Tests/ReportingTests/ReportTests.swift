@@ -24,6 +24,18 @@ import Testing
 }
 
 @Suite struct ReportTests {
+    /// Runs scenario `text` (read as if it were `Scenarios/<name>`, so its grid data resolves)
+    /// with `seed`, and reports on it.
+    private func run(_ text: String, as name: String, seed: UInt64) throws -> (Scenario, RunResult, Report) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/\(name)").path)
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
+        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
+                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
+        return (scenario, result, Report(result: result, harness: harness))
+    }
+
     private func report(targets: [String]) throws -> Report {
         var text = """
         name: report-test
@@ -48,13 +60,7 @@ import Testing
 
         """
         for target in targets { text += "  - \(target)\n" }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/report-test.yaml").path)
-        let result = Simulator(scenario: scenario, seed: 3, costProfile: .reference).run()
-        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
-                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
-        return Report(result: result, harness: harness)
+        return try run(text, as: "report-test.yaml", seed: 3).2
     }
 
     @Test func countsAddUp() throws {
@@ -140,15 +146,8 @@ import Testing
     /// the block time is each chain's own, the capacity names the limit that binds, and the
     /// report says how often a split was held back.
     @Test func aShardedReportMeasuresEachChainAndSaysWhereItSaturates() throws {
-        let text = Self.saturatedShards
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/sharded-report-test.yaml").path)
+        let (scenario, result, report) = try run(Self.saturatedShards, as: "sharded-report-test.yaml", seed: 1)
         #expect(scenario.participants.map(\.transferRatePerSecond) == [0.3, 0.3, 0.3], "`load.tps` sets the rates")
-        let result = Simulator(scenario: scenario, seed: 1, costProfile: .reference).run()
-        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
-                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
-        let report = Report(result: result, harness: harness)
         #expect(Set(result.blocks.map(\.shard)) == [1, 2])
         #expect(abs(report.consensus.blockTimeMsMean - 1_000) < 50, "each chain makes a block a second")
         #expect(report.consensus.height == result.blocks.map(\.height).max())
@@ -178,14 +177,8 @@ import Testing
     @Test func splitsDueAtMaxShardsAreCountedAndSaid() throws {
         let text = Self.saturatedShards.replacingOccurrences(of: "count: 8\n", with: "count: 16\n")
             .replacingOccurrences(of: "sustain: 2 }", with: "sustain: 2, max_shards: 2 }")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/capped-shards-test.yaml").path)
+        let (scenario, result, report) = try run(text, as: "capped-shards-test.yaml", seed: 1)
         #expect(scenario.sharding?.autoscaler.maxShards == 2)
-        let result = Simulator(scenario: scenario, seed: 1, costProfile: .reference).run()
-        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
-                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
-        let report = Report(result: result, harness: harness)
         #expect(Set(result.blocks.map(\.shard)) == [1, 2], "no third shard")
         let capped = try #require(report.autoscaler?.splitsAtMaxShards)
         #expect(capped > 0, "both shards are offered more than their 20 tx/s")
