@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "Reporting",
             dependencies: [
-                "GridCore", "Market", "Grid", "Sharding", "Simulation", "Scenario",
+                "GridCore", "Ledger", "Market", "Grid", "Sharding", "Simulation", "Scenario",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSettings

@@ -142,6 +142,9 @@ public enum TransactionKind: Sendable {
         case .settleLock: "settle_lock"
         }
     }
+
+    /// The ``name``s of the relayed steps of a cross-shard transfer (credits and settlements).
+    public static let relayedStepNames = ["credit_transfer", "settle_lock"]
 }
 
 /// A signed transaction. Immutable and shared by reference between the in-process nodes, like

@@ -57,6 +57,9 @@ public enum HTMLReport {
             html += " · rejected: " + transactions.rejectedByReason.sorted { $0.key < $1.key }
                 .map { "\(escape($0.key)) \($0.value)" }.joined(separator: ", ")
         }
+        if transactions.relayedStepsRejected > 0 {
+            html += " (\(transactions.relayedStepsRejected) of them relayed cross-shard steps, each sent again until final)"
+        }
         return html + "</p>"
     }
 

@@ -70,6 +70,10 @@ public enum MarkdownReport {
             lines.append("Rejected by reason: " + transactions.rejectedByReason.sorted { $0.key < $1.key }
                 .map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
+        if transactions.relayedStepsRejected > 0 {
+            lines.append("")
+            lines.append("\(transactions.relayedStepsRejected) of the rejections are relayed steps of cross-shard transfers (`credit_transfer`, `settle_lock`) refused where they arrived, for instance by a replica that had not yet finalized the lock they name (`unknown_lock`). The relayer sends a refused step again as a new transaction until it is final, so these are not lost transfers: how every transfer ended is in the \"Cross-shard transfers\" line below.")
+        }
         lines.append("")
         lines.append("Throughput: **\(format(report.throughput.tps)) tx/s** finalized (\(report.throughput.finalizedAfterWarmup) transactions over \(format(report.throughput.measuredSeconds)) s after warm-up).")
         lines.append("")

@@ -1,6 +1,7 @@
 import Foundation
 import Grid
 import GridCore
+import Ledger
 import Scenario
 import Simulation
 
@@ -108,6 +109,13 @@ public struct Report: Codable, Sendable {
         /// because the participant had no confirmed funds left.
         public var offered: Int
         public var unfunded: Int
+
+        /// Rejected relayed steps of cross-shard transfers (credits and settlements). A relayer
+        /// sends a refused step again as a new transaction until it is final, so none of these
+        /// is a lost transfer.
+        public var relayedStepsRejected: Int {
+            TransactionKind.relayedStepNames.reduce(0) { $0 + (byKind[$1]?.rejected ?? 0) }
+        }
     }
 
     public struct Market: Codable, Sendable {

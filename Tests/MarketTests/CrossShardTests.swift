@@ -130,6 +130,19 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         return (acknowledgement, try #require(source.commitBlock([settle]).receipt))
     }
 
+    /// Reports count rejected relayed steps by kind name: the names must be exactly the
+    /// credit's and the settlement's.
+    @Test mutating func theRelayedStepNamesAreTheCreditsAndTheSettlements() {
+        let lockTransaction = lock(amount: 1_000)
+        let lockEvidence = evidence([lockTransaction], 0, at: source.now, chain: 1)
+        let credit = relayed(.creditTransfer(lock: lockTransaction, lockEvidence), into: .north, by: destination, nonce: 1)
+        let acknowledgement = evidence([credit], 0, at: destination.now, chain: 2)
+        let settle = relayed(.settleLock(credit: credit, acknowledgement), into: .bangkok, by: source, nonce: 2)
+        #expect(TransactionKind.relayedStepNames == [credit.kind.name, settle.kind.name])
+        #expect([lockTransaction, credit, settle].map(\.isRelayedStep) == [false, true, true])
+        #expect(!TransactionKind.relayedStepNames.contains(lockTransaction.kind.name))
+    }
+
     @Test mutating func aCreditInTimeDeliversAndTheSettlementReleasesTheLock() throws {
         trust([])
         let lockTransaction = lock(amount: 250_000)

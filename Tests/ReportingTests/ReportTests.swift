@@ -115,6 +115,46 @@ import Testing
         #expect(decoded.transactions.submitted == report.transactions.submitted)
     }
 
+    /// The report of swarm seed `seed`, drawn as `gridsim run Scenarios/swarm.yaml --seed` draws it.
+    private func swarmReport(seed: UInt64) throws -> Report {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let loaded = try ScenarioLoader.load(path: root.appendingPathComponent("Scenarios/swarm.yaml").path)
+        let (scenario, swarm) = SwarmDraw.apply(to: loaded, seed: seed)
+        let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
+        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
+                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
+        return Report(result: result, harness: harness, swarm: swarm)
+    }
+
+    /// Swarm seed 7 draws two shards, a partition and a crash: one settlement reaches a replica
+    /// that has not finalized its lock. The report counts it apart and says it was sent again,
+    /// and the transfer it belongs to is delivered. Seed 2 has cross-shard transfers and a
+    /// rejection, none of a relayed step: the report says nothing of relays.
+    @Test func aRefusedRelayedStepIsCountedApartAndItsTransferIsNotLost() throws {
+        let report = try swarmReport(seed: 7)
+        let transactions = report.transactions
+        #expect(transactions.relayedStepsRejected == 1)
+        #expect(transactions.rejectedByReason == ["unknown_lock": 1])
+        let settlements = try #require(transactions.byKind["settle_lock"])
+        let credits = try #require(transactions.byKind["credit_transfer"])
+        #expect(settlements.rejected == 1 && settlements.submitted == credits.accepted + 1,
+                "the refused settlement was sent again as a new transaction")
+        let transfers = try #require(report.crossShard)
+        #expect(transfers.refunded == 0)
+        #expect(transfers.delivered + transfers.awaitingSettlement == credits.accepted,
+                "every credited transfer is delivered or still settling")
+        #expect(MarkdownReport.render(report).contains("1 of the rejections are relayed steps of cross-shard transfers"))
+        #expect(HTMLReport.render(report).contains("(1 of them relayed cross-shard steps, each sent again until final)"))
+
+        let withoutRefusedSteps = try swarmReport(seed: 2)
+        #expect(withoutRefusedSteps.transactions.rejected > 0)
+        #expect((withoutRefusedSteps.transactions.byKind["credit_transfer"]?.accepted ?? 0) > 0)
+        #expect(withoutRefusedSteps.transactions.relayedStepsRejected == 0)
+        #expect(!MarkdownReport.render(withoutRefusedSteps).contains("relayed steps of cross-shard transfers"))
+        #expect(!HTMLReport.render(withoutRefusedSteps).contains("relayed cross-shard steps"))
+    }
+
     /// Two shards that fill their blocks, with 8 validators for committees of 4.
     private static let saturatedShards = """
     name: sharded-report-test
