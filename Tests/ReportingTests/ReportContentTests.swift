@@ -7,13 +7,9 @@ import Testing
 
 /// The smoke scenario: a minute of trading across regions, so every latency stage has samples.
 private func tradingRun() throws -> (Report, RunResult) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let scenario = try ScenarioLoader.load(path: root.appendingPathComponent("Scenarios/smoke.yaml").path)
+    let scenario = try ScenarioLoader.load(path: scenarioPath("smoke.yaml"))
     let result = Simulator(scenario: scenario, seed: 2, costProfile: .reference).run()
-    let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
-                                 peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
-    return (Report(result: result, harness: harness, bucketSeconds: 5), result)
+    return (makeReport(result, bucketSeconds: 5), result)
 }
 
 @Suite struct ReportContentTests {

@@ -27,13 +27,9 @@ import Testing
     /// Runs scenario `text` (read as if it were `Scenarios/<name>`, so its grid data resolves)
     /// with `seed`, and reports on it.
     private func run(_ text: String, as name: String, seed: UInt64) throws -> (Scenario, RunResult, Report) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let scenario = try ScenarioLoader.parse(text, path: root.appendingPathComponent("Scenarios/\(name)").path)
+        let scenario = try ScenarioLoader.parse(text, path: scenarioPath(name))
         let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
-        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
-                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
-        return (scenario, result, Report(result: result, harness: harness))
+        return (scenario, result, makeReport(result))
     }
 
     private func report(targets: [String]) throws -> Report {
@@ -117,14 +113,9 @@ import Testing
 
     /// The report of swarm seed `seed`, drawn as `gridsim run Scenarios/swarm.yaml --seed` draws it.
     private func swarmReport(seed: UInt64) throws -> Report {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let loaded = try ScenarioLoader.load(path: root.appendingPathComponent("Scenarios/swarm.yaml").path)
-        let (scenario, swarm) = SwarmDraw.apply(to: loaded, seed: seed)
+        let (scenario, swarm) = SwarmDraw.apply(to: try ScenarioLoader.load(path: scenarioPath("swarm.yaml")), seed: seed)
         let result = Simulator(scenario: scenario, seed: seed, costProfile: .reference).run()
-        let harness = HarnessFigures(events: result.events, wallSeconds: 1, simulatedSeconds: result.endTime.seconds,
-                                     peakRssBytes: 0, signatureChecksComputed: 0, signatureCacheHits: 0)
-        return Report(result: result, harness: harness, swarm: swarm)
+        return makeReport(result, swarm: swarm)
     }
 
     /// Swarm seed 7 draws two shards, a partition and a crash: one settlement reaches a replica
