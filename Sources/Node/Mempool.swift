@@ -39,6 +39,7 @@ public struct Mempool {
 
     /// The waiting transactions whose ``Transaction/lapseTime`` is at or before `time`, in
     /// arrival order: none of them can enter a block from `time` on. They stay until removed.
+    /// One removed and inserted again while its old queue entry remains is listed once per entry.
     ///
     /// Complexity: O(1) while nothing can have lapsed, else O(n) for n queued.
     public mutating func lapsed(by time: SimTime) -> [Transaction] {
