@@ -4,11 +4,20 @@ import Ledger
 
 /// Transactions waiting for a block, in arrival order, with the outputs they spend.
 ///
-/// Transactions leave lazily: ``remove(_:)`` forgets the id, and ``take(_:)`` skips entries
-/// whose id is gone. Complexity: O(1) amortised to insert or remove (O(inputs) more), O(n) to take.
+/// Transactions leave lazily: ``remove(_:)`` forgets the id, and ``take(_:)`` skips queue
+/// entries that no longer match a waiting admission. Each admission is numbered, so a
+/// transaction removed and admitted again is handed out once, from its new place in the queue.
+/// Complexity: O(1) amortised to insert or remove (O(inputs) more), O(n) to take.
 public struct Mempool {
-    private var queue: Deque<Transaction> = []
-    private var waiting: [TransactionID: Transaction] = [:]
+    /// One admission of a transaction, numbered in arrival order.
+    private struct Entry {
+        let admission: UInt64
+        let transaction: Transaction
+    }
+
+    private var queue: Deque<Entry> = []
+    private var waiting: [TransactionID: Entry] = [:]
+    private var admissions: UInt64 = 0
     private var spentBy: [OutPoint: TransactionID] = [:]
     /// Waiting relayed steps of cross-shard transfers (credits and settlements).
     private var relayedStepCount = 0
@@ -23,32 +32,37 @@ public struct Mempool {
     public func contains(_ id: TransactionID) -> Bool { waiting[id] != nil }
 
     /// The waiting transaction that spends `outPoint`, if any.
-    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].flatMap { waiting[$0] } }
+    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].flatMap { waiting[$0]?.transaction } }
+
+    /// Whether `entry` is the admission of its transaction still waiting (not a removed one's).
+    private func isWaiting(_ entry: Entry) -> Bool { waiting[entry.transaction.id]?.admission == entry.admission }
 
     /// Adds a transaction; `false` if it was already waiting.
     @discardableResult
     public mutating func insert(_ transaction: Transaction) -> Bool {
         guard waiting[transaction.id] == nil else { return false }
-        waiting[transaction.id] = transaction
+        admissions += 1
+        let entry = Entry(admission: admissions, transaction: transaction)
+        waiting[transaction.id] = entry
         for input in transaction.inputs { spentBy[input] = transaction.id }
         if transaction.isRelayedStep { relayedStepCount += 1 }
         earliestLapse = min(earliestLapse, transaction.lapseTime)
-        queue.append(transaction)
+        queue.append(entry)
         return true
     }
 
     /// The waiting transactions whose ``Transaction/lapseTime`` is at or before `time`, in
-    /// arrival order: none of them can enter a block from `time` on. They stay until removed.
-    /// One removed and inserted again while its old queue entry remains is listed once per entry.
+    /// arrival order, each once: none of them can enter a block from `time` on. They stay until removed.
     ///
     /// Complexity: O(1) while nothing can have lapsed, else O(n) for n queued.
     public mutating func lapsed(by time: SimTime) -> [Transaction] {
         guard earliestLapse <= time else { return [] }
         var due: [Transaction] = []
         earliestLapse = .distantFuture
-        for transaction in queue where waiting[transaction.id] === transaction {
-            if transaction.lapseTime <= time { due.append(transaction) }
-            earliestLapse = min(earliestLapse, transaction.lapseTime)
+        for entry in queue where isWaiting(entry) {
+            let lapseTime = entry.transaction.lapseTime
+            if lapseTime <= time { due.append(entry.transaction) }
+            earliestLapse = min(earliestLapse, lapseTime)
         }
         return due
     }
@@ -59,16 +73,17 @@ public struct Mempool {
     /// transactions: a credit or a settlement stuck behind a backlog would turn a transfer
     /// already paid for into a refund at its deadline, or hold the locked amounts.
     public mutating func take(_ limit: Int) -> [Transaction] {
-        while let first = queue.first, waiting[first.id] == nil {
+        while let first = queue.first, !isWaiting(first) {
             queue.removeFirst()
         }
         var relayedLeft = min(limit, relayedStepCount)
         var othersLeft = limit - relayedLeft
         var taken: [Transaction] = []
         taken.reserveCapacity(min(limit, waiting.count))
-        for transaction in queue {
+        for entry in queue {
             guard relayedLeft + othersLeft > 0 else { break }
-            guard waiting[transaction.id] != nil else { continue }
+            guard isWaiting(entry) else { continue }
+            let transaction = entry.transaction
             if transaction.isRelayedStep {
                 guard relayedLeft > 0 else { continue }
                 relayedLeft -= 1
@@ -83,7 +98,7 @@ public struct Mempool {
 
     /// Forgets a transaction (committed, or dropped as invalid).
     public mutating func remove(_ id: TransactionID) {
-        guard let transaction = waiting.removeValue(forKey: id) else { return }
+        guard let transaction = waiting.removeValue(forKey: id)?.transaction else { return }
         for input in transaction.inputs where spentBy[input] == id { spentBy[input] = nil }
         if transaction.isRelayedStep { relayedStepCount -= 1 }
     }

@@ -454,9 +454,7 @@ public final class ValidatorNode {
     /// until it proposes, and each proposer in turn spends a slot of its block leaving it out.
     /// Complexity: O(1) while nothing can have lapsed, else O(n) for n waiting and a check of each lapsed one.
     private func evictLapsed(by time: SimTime, work: inout WorkMeter) {
-        // A transaction removed and admitted again has two queue entries, so `lapsed` can hand
-        // it out twice; once evicted it is no longer waiting.
-        for transaction in mempool.lapsed(by: time) where mempool.contains(transaction.id) {
+        for transaction in mempool.lapsed(by: time) {
             evictIfLapsed(transaction, at: time, work: &work)
         }
     }

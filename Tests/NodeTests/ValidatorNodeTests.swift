@@ -48,6 +48,25 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         #expect(pool.count == 3)
     }
 
+    /// A transaction removed (its block failed, say) and admitted again before its old queue
+    /// entry is trimmed is handed out once, from its new place, by both `take` and `lapsed`.
+    @Test func readmittedTransactionIsHandedOutOnceFromItsNewPlace() {
+        var pool = Mempool()
+        let items = transactions(3)
+        for item in items { pool.insert(item) }
+        pool.remove(items[1].id)
+        let readmitted = pool.insert(items[1])
+        #expect(readmitted)
+        let arrivals = [items[0], items[2], items[1]].map(\.id)
+        #expect(pool.take(10).map(\.id) == arrivals)
+        #expect(pool.take(2).map(\.id) == Array(arrivals.prefix(2)), "the stale entry takes no slot")
+        #expect(pool.lapsed(by: .zero + .hours(2)).map(\.id) == arrivals)
+        pool.remove(items[0].id)
+        pool.remove(items[1].id)
+        #expect(pool.take(10).map(\.id) == [items[2].id], "neither entry of a removed one comes back")
+        #expect(pool.count == 1)
+    }
+
     /// A transaction lapses after its replay window, a lock at its deadline, an order at its
     /// expiry or delivery end, whichever comes first; the pool hands out those lapsed by a time.
     @Test func lapsedTransactionsComeOutInLapseOrder() {
