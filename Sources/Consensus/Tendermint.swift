@@ -82,18 +82,38 @@ public enum ConsensusAction: Sendable {
 }
 
 /// What a validator has signed at its current height and its lock: written durably before any
-/// vote leaves, so that a validator restarting after a crash never signs a conflicting vote.
-public struct SigningRecord: Hashable, Sendable {
+/// vote leaves, so that a validator restarting after a crash never signs a conflicting vote, and
+/// one restarting locked can still propose its locked block with the proof, as a Tendermint node
+/// does by replaying its write-ahead log.
+public struct SigningRecord: Sendable {
     public struct Signed: Hashable, Sendable {
         public var kind: VoteKind
         public var round: UInt32
         public var blockHash: Digest32?
     }
 
+    /// The block a validator locked on, the round it locked in, and the prevotes of that round
+    /// for the block (more than 2/3 of stake: its proof of lock).
+    public struct Lock: Sendable {
+        public var round: UInt32
+        public var block: Block
+        public var polka: [Vote]
+    }
+
     public var height: UInt64
     public var signed: [Signed]
-    public var lockedRound: Int32
-    public var lockedHash: Digest32?
+    public var lock: Lock?
+
+    public init(height: UInt64) {
+        self.height = height
+        self.signed = []
+        self.lock = nil
+    }
+
+    /// The round of the lock; −1 when not locked.
+    public var lockedRound: Int32 { lock.map { Int32($0.round) } ?? -1 }
+
+    public var lockedHash: Digest32? { lock?.block.hash }
 }
 
 /// The host's side of consensus: building a proposal's transactions and checking a block.
@@ -224,7 +244,7 @@ public struct Tendermint: Sendable {
         self.registry = ValidatorRegistry(validators: validators, epochLength: parameters.epochLength,
                                           slashShare: parameters.slashShare)
         self.previousValidators = validators
-        self.signing = SigningRecord(height: 1, signed: [], lockedRound: -1, lockedHash: nil)
+        self.signing = SigningRecord(height: 1)
     }
 
     public var validators: ValidatorSet { registry.validators }
@@ -259,11 +279,17 @@ public struct Tendermint: Sendable {
     /// signs nothing here again — no proposal, no vote — until block sync brings it to the record.
     private var isBehindSigningRecord: Bool { signing.height > height }
 
-    /// Takes the lock from the signing record when the record is for the current height.
+    /// Takes the lock from the signing record when the record is for the current height. The
+    /// locked block becomes the valid block again, its polka counted, so that this validator
+    /// proposes it with its proof when its turn comes rather than a block no locked peer accepts.
     private mutating func adoptLock() {
-        guard signing.height == height else { return }
-        lockedRound = signing.lockedRound
-        lockedHash = signing.lockedHash
+        guard signing.height == height, let lock = signing.lock else { return }
+        lockedRound = Int32(lock.round)
+        lockedHash = lock.block.hash
+        guard Int32(lock.round) > validRound else { return }
+        for vote in lock.polka { record(vote) }
+        validBlock = lock.block
+        validRound = Int32(lock.round)
     }
 
     public mutating func timeoutFired(_ timeout: ConsensusTimeout, at now: SimTime, verifier: SignatureVerifier,
@@ -487,8 +513,8 @@ public struct Tendermint: Sendable {
                 if step == .prevote {
                     lockedHash = proposal.block.hash
                     lockedRound = Int32(round)
-                    signing.lockedRound = lockedRound
-                    signing.lockedHash = proposal.block.hash
+                    let polka = prevotes?.inOrder.filter { $0.blockHash == proposal.block.hash } ?? []
+                    signing.lock = SigningRecord.Lock(round: round, block: proposal.block, polka: polka)
                     sign(.precommit, proposal.block.hash, at: now, actions: &actions)
                     step = .precommit
                 }
@@ -543,7 +569,7 @@ public struct Tendermint: Sendable {
         precommitTimeoutScheduled = []
         polkaSeen = []
         if signing.height < height {
-            signing = SigningRecord(height: height, signed: [], lockedRound: -1, lockedHash: nil)
+            signing = SigningRecord(height: height)
         } else {
             adoptLock()
         }

@@ -470,6 +470,52 @@ struct HandDriven {
                 "still locked on X after the restart: no prevote for another block without a proof")
     }
 
+    /// A validator restarting locked proposes its locked block again when its turn comes, with
+    /// the polka from its signing record, and an unlocked peer prevotes for it on that proof.
+    /// Without the block in the record it would offer a fresh block, which every validator
+    /// locked on X refuses, and the round would be lost.
+    @Test func aRestartedLockedProposerProposesItsLockedBlockWithTheProof() throws {
+        var node = HandDriven()
+        let x = node.startWithProposal()
+        for voter in 1...3 { node.receive(node.prevote(x.hash, by: voter, round: 0), at: node.start) }
+        let record = try #require(node.persisted.last)
+        #expect(record.lock?.polka.map(\.voter) == [0, 1, 2].map { NodeID($0) }, "its own prevote and the two that made a quorum")
+        node.engine = Tendermint(me: node.engine.me, keyPair: node.cluster.keys[0], validators: node.engine.validators,
+                                 parameters: Cluster.parameters)
+        node.engine.restore(record)
+        node.actions.removeAll()
+        node.fire(.startHeight, round: 0, at: node.start + .seconds(1))
+        let turn = try #require((1...8).first { node.engine.proposer(round: UInt32($0)) == node.engine.me })
+        for round in 0..<turn {
+            node.fire(.precommit, round: UInt32(round), at: node.start + .seconds(2 + Int64(round)))
+        }
+        let proposal = try #require(node.proposals.last)
+        #expect(proposal.round == UInt32(turn))
+        #expect(proposal.block.hash == x.hash && proposal.validRound == 0)
+        #expect(proposal.polka.count == 3 && proposal.polka.allSatisfy { $0.blockHash == x.hash && $0.round == 0 })
+
+        let peer = 1
+        var engine = node.cluster.engines[peer]
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        let hooks = node.cluster.hooks
+        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: node.start,
+                            verifier: node.cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        for round in 0..<turn {
+            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: UInt32(round)),
+                                at: node.start + .seconds(2 + Int64(round)), verifier: node.cluster.verifier, work: &work,
+                                hooks: hooks, actions: &actions)
+        }
+        actions.removeAll()
+        engine.receive(proposal, at: node.start + .seconds(2 + Int64(turn)), verifier: node.cluster.verifier, work: &work,
+                       hooks: hooks, actions: &actions)
+        let prevotes = actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.kind == .prevote { return vote }
+            return nil
+        }
+        #expect(prevotes.map(\.blockHash) == [x.hash], "the peer prevotes for X on the relayed proof")
+    }
+
     /// A validator whose disk kept its signing record for height 2 but lost block 1 restarts at
     /// height 1. It signed at height 1 before the crash, so it signs nothing there now, and its
     /// height-2 record survives until it has caught up: then it sends its height-2 votes again.
