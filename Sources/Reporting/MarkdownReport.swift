@@ -65,6 +65,10 @@ public enum MarkdownReport {
             lines.append("")
             lines.append("The load offered \(transactions.offered) orders and transfers; \(transactions.unfunded) submitted nothing because the participant had no confirmed funds left (raise `coins` or `balance`).")
         }
+        if transactions.redirected > 0 {
+            lines.append("")
+            lines.append("Clients sent a submission again to the next validator \(transactions.redirected) times because the validator they had sent it to was down (crashed); each transaction is counted once above.")
+        }
         if !transactions.rejectedByReason.isEmpty {
             lines.append("")
             lines.append("Rejected by reason: " + transactions.rejectedByReason.sorted { $0.key < $1.key }

@@ -106,6 +106,9 @@ public struct LoadStatistics: Sendable {
     public var offeredTransfers = 0
     public var unfundedOrders = 0
     public var unfundedTransfers = 0
+    /// Times a client sent a submission again to the next validator because the one it sent
+    /// it to was down (the connection refused, or reset by a crash before the node read it).
+    public var redirectedSubmissions = 0
 }
 
 /// The simulator: builds the validators, the participants and the grid of a scenario, then
@@ -160,6 +163,8 @@ public final class Simulator {
         var transaction: Transaction
         var agent: Int
         var chain: Int
+        /// Times its client found the validator it sent it to down and tried the next.
+        var redirects = 0
     }
 
     public let scenario: Scenario
@@ -579,6 +584,9 @@ public final class Simulator {
         case .crash(let index):
             guard runtimes[index].up else { return }
             runtimes[index].up = false
+            for case .client(let transaction) in runtimes[index].inbox {
+                redirect(transaction, refusedBy: NodeID(index))
+            }
             runtimes[index].inbox.removeAll()
             storage[index].records.removeLast(storage[index].records.count - storage[index].synced)
             consensusStatistics.crashes += 1
@@ -675,6 +683,10 @@ public final class Simulator {
             loop.schedule(.gridSample, at: now + scenario.grid.sampleInterval)
         case .clientDelivery(let node, let chain, let transaction):
             guard runtimes[node.index].chain == Int(chain) else { return }
+            guard runtimes[node.index].up else {
+                redirect(transaction, refusedBy: node)
+                return
+            }
             deliver(.client(transaction), to: node)
         case .delivery(let to, let from, let chain, let message):
             guard runtimes[to.index].chain == Int(chain), runtimes[from.index].chain == Int(chain) else { return }
@@ -815,6 +827,28 @@ public final class Simulator {
         if sharding.enabled { chains[serial].window.recordOffered(from: transaction.region) }
         let arrival = network.clientArrival(from: participant.location.region, to: entry, sentAt: loop.now)
         loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction), at: arrival)
+    }
+
+    /// A client learns that the validator it sent `transaction` to is down when the connection
+    /// is refused or reset, one trip back later, and sends it to the next member of the same
+    /// chain; once it has tried them all it waits a block interval before the next round of
+    /// tries. Without this a submission that met a crashed validator waited, never admitted,
+    /// until the end of the run, holding its participant's coins. A relayed cross-shard step
+    /// is left to its relayer's retry timer, and a transaction routed elsewhere since is not
+    /// sent again.
+    private func redirect(_ transaction: Transaction, refusedBy node: NodeID) {
+        guard !transaction.isRelayedStep, var waiting = pending[transaction.id],
+              runtimes[node.index].chain == waiting.chain else { return }
+        let members = chains[waiting.chain].members
+        let next = NodeID(members[(members.firstIndex(of: node.index)! + 1) % members.count])
+        waiting.redirects += 1
+        pending[transaction.id] = waiting
+        loadStatistics.redirectedSubmissions += 1
+        let region = workload.agents[waiting.agent].location.region
+        var refusedAt = network.clientArrival(from: region, to: node, sentAt: loop.now)
+        if waiting.redirects % members.count == 0 { refusedAt = refusedAt + scenario.consensus.blockInterval }
+        let arrival = network.clientArrival(from: region, to: next, sentAt: refusedAt)
+        loop.schedule(.clientDelivery(node: next, chain: Int32(waiting.chain), transaction: transaction), at: arrival)
     }
 
     private func sampleGrid(at time: SimTime) {

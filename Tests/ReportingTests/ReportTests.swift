@@ -111,6 +111,24 @@ import Testing
         #expect(decoded.transactions.submitted == report.transactions.submitted)
     }
 
+    /// Submissions that met a crashed validator and went to the next one are counted and
+    /// explained; a report written before they were counted reads as having none.
+    @Test func redirectedSubmissionsAreCountedAndExplained() throws {
+        let scenario = try ScenarioLoader.load(path: scenarioPath("crash-restart.yaml"))
+        let report = makeReport(Simulator(scenario: scenario, seed: 1, costProfile: .reference).run())
+        #expect(report.transactions.redirected == 4)
+        #expect(MarkdownReport.render(report).contains("Clients sent a submission again to the next validator 4 times"))
+        let data = try report.json()
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var transactions = try #require(object["transactions"] as? [String: Any])
+        #expect(transactions["redirected"] as? Int == 4)
+        transactions["redirected"] = nil
+        object["transactions"] = transactions
+        let older = try Report.decode(JSONSerialization.data(withJSONObject: object))
+        #expect(older.transactions.redirected == 0 && older.transactions.submitted == report.transactions.submitted)
+        #expect(!MarkdownReport.render(older).contains("sent a submission again"))
+    }
+
     /// The report of swarm seed `seed`, drawn as `gridsim run Scenarios/swarm.yaml --seed` draws it.
     private func swarmReport(seed: UInt64) throws -> Report {
         let (scenario, swarm) = SwarmDraw.apply(to: try ScenarioLoader.load(path: scenarioPath("swarm.yaml")), seed: seed)
@@ -118,12 +136,12 @@ import Testing
         return makeReport(result, swarm: swarm)
     }
 
-    /// Swarm seed 7 draws two shards, a partition and a crash: one settlement reaches a replica
-    /// that has not finalized its lock. The report counts it apart and says it was sent again,
+    /// Swarm seed 29 draws three shards and two crashes: one settlement reaches a replica that
+    /// has not finalized its lock. The report counts it apart and says it was sent again,
     /// and the transfer it belongs to is delivered. Seed 2 has cross-shard transfers and a
     /// rejection, none of a relayed step: the report says nothing of relays.
     @Test func aRefusedRelayedStepIsCountedApartAndItsTransferIsNotLost() throws {
-        let report = try swarmReport(seed: 7)
+        let report = try swarmReport(seed: 29)
         let transactions = report.transactions
         #expect(transactions.relayedStepsRejected == 1)
         #expect(transactions.rejectedByReason == ["unknown_lock": 1])

@@ -40,6 +40,25 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         #expect(result.blocks.contains { $0.round > 0 }, "a crashed proposer costs a round")
     }
 
+    /// Validator 0 is down from 40 s to 42 s, when the grid operators send their 40 s meter
+    /// readings and a participant an order to it. Each client finds it down and sends the
+    /// transaction to the next validator, so nothing submitted well before the end is left
+    /// waiting unadmitted (before, those four stayed pending to the end).
+    @Test func submissionsToACrashedValidatorGoToTheNextOne() throws {
+        let result = try run("crash-restart.yaml", seed: 1)
+        #expect(result.load.redirectedSubmissions == 4)
+        let tracker = result.transactions
+        let lastSecond = result.endTime.nanoseconds - SimDuration.seconds(1).nanoseconds
+        let neverAdmitted = tracker.submittedNanos.indices.filter {
+            tracker.submittedNanos[$0] < lastSecond && tracker.time(of: .admission, at: $0) == nil
+        }
+        #expect(neverAdmitted.isEmpty, "submitted at \(neverAdmitted.map { tracker.submittedNanos[$0] })")
+        let aroundCrash = tracker.submittedNanos.indices.filter {
+            (40_000_000_000..<42_000_000_000).contains(tracker.submittedNanos[$0])
+        }
+        #expect(aroundCrash.count >= 4 && aroundCrash.allSatisfy { tracker.outcome(at: $0) == .accepted })
+    }
+
     @Test func partitionsDropMessagesAndHalt() throws {
         let result = try run("consensus-partition.yaml", seed: 1)
         #expect(result.consensus.messagesDropped > 0)
