@@ -113,33 +113,6 @@ public struct Report: Codable, Sendable {
         /// sent it to was down; each is still one transaction in the counts above.
         public var redirected: Int
 
-        public init(submitted: Int, accepted: Int, rejected: Int, pending: Int, rejectedByReason: [String: Int],
-                    byKind: [String: Counts], offered: Int, unfunded: Int, redirected: Int) {
-            self.submitted = submitted
-            self.accepted = accepted
-            self.rejected = rejected
-            self.pending = pending
-            self.rejectedByReason = rejectedByReason
-            self.byKind = byKind
-            self.offered = offered
-            self.unfunded = unfunded
-            self.redirected = redirected
-        }
-
-        /// Reads reports written before redirected submissions were counted as having none.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            submitted = try container.decode(Int.self, forKey: .submitted)
-            accepted = try container.decode(Int.self, forKey: .accepted)
-            rejected = try container.decode(Int.self, forKey: .rejected)
-            pending = try container.decode(Int.self, forKey: .pending)
-            rejectedByReason = try container.decode([String: Int].self, forKey: .rejectedByReason)
-            byKind = try container.decode([String: Counts].self, forKey: .byKind)
-            offered = try container.decode(Int.self, forKey: .offered)
-            unfunded = try container.decode(Int.self, forKey: .unfunded)
-            redirected = try container.decodeIfPresent(Int.self, forKey: .redirected) ?? 0
-        }
-
         /// Rejected relayed steps of cross-shard transfers (credits and settlements). A relayer
         /// sends a refused step again as a new transaction until it is final, so none of these
         /// is a lost transfer.
@@ -646,5 +619,22 @@ public struct Report: Codable, Sendable {
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try decoder.decode(Report.self, from: data)
+    }
+}
+
+extension Report.Transactions {
+    /// Reads reports written before redirected submissions were counted as having none. (Here,
+    /// not in the type, so the memberwise initializer stays.)
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        submitted = try container.decode(Int.self, forKey: .submitted)
+        accepted = try container.decode(Int.self, forKey: .accepted)
+        rejected = try container.decode(Int.self, forKey: .rejected)
+        pending = try container.decode(Int.self, forKey: .pending)
+        rejectedByReason = try container.decode([String: Int].self, forKey: .rejectedByReason)
+        byKind = try container.decode([String: Report.Counts].self, forKey: .byKind)
+        offered = try container.decode(Int.self, forKey: .offered)
+        unfunded = try container.decode(Int.self, forKey: .unfunded)
+        redirected = try container.decodeIfPresent(Int.self, forKey: .redirected) ?? 0
     }
 }
