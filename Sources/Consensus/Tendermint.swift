@@ -216,10 +216,11 @@ public struct Tendermint: Sendable {
     public private(set) var lastCommittedHash = Block.genesisHash
     private var lastBlockTimestamp = SimTime.zero
     private var lastCommit: [Vote] = []
-    /// The block this validator is locked on at this height (with `lockedRound`), also across a
-    /// restart: taken back from the signing record.
-    private var lockedHash: Digest32?
-    private var lockedRound: Int32 = -1
+    /// The block this validator is locked on at this height and the round it locked in (−1: not
+    /// locked), read from the signing record, so the lock holds across a restart; none while the
+    /// record is of a later height.
+    private var lockedHash: Digest32? { isBehindSigningRecord ? nil : signing.lockedHash }
+    private var lockedRound: Int32 { isBehindSigningRecord ? -1 : signing.lockedRound }
     private var validBlock: Block?
     private var validRound: Int32 = -1
     private var proposals: [UInt32: Proposal] = [:]
@@ -279,14 +280,11 @@ public struct Tendermint: Sendable {
     /// signs nothing here again — no proposal, no vote — until block sync brings it to the record.
     private var isBehindSigningRecord: Bool { signing.height > height }
 
-    /// Takes the lock from the signing record when the record is for the current height. The
-    /// locked block becomes the valid block again, its polka counted, so that this validator
+    /// Takes the locked block back from the signing record when the record is for the current
+    /// height: it becomes the valid block again, its polka counted, so that this validator
     /// proposes it with its proof when its turn comes rather than a block no locked peer accepts.
     private mutating func adoptLock() {
-        guard signing.height == height, let lock = signing.lock else { return }
-        lockedRound = Int32(lock.round)
-        lockedHash = lock.block.hash
-        guard Int32(lock.round) > validRound else { return }
+        guard signing.height == height, let lock = signing.lock, Int32(lock.round) > validRound else { return }
         for vote in lock.polka { record(vote) }
         validBlock = lock.block
         validRound = Int32(lock.round)
@@ -511,10 +509,12 @@ public struct Tendermint: Sendable {
                isValid(proposal.block, verifier: verifier, work: &work, hooks: hooks) {
                 polkaSeen.insert(round)
                 if step == .prevote {
-                    lockedHash = proposal.block.hash
-                    lockedRound = Int32(round)
-                    let polka = prevotes?.inOrder.filter { $0.blockHash == proposal.block.hash } ?? []
-                    signing.lock = SigningRecord.Lock(round: round, block: proposal.block, polka: polka)
+                    // Behind its record a validator signs nothing here, so it locks on nothing
+                    // either: the record's lock is of the later height and must stand.
+                    if !isBehindSigningRecord {
+                        let polka = prevotes?.inOrder.filter { $0.blockHash == proposal.block.hash } ?? []
+                        signing.lock = SigningRecord.Lock(round: round, block: proposal.block, polka: polka)
+                    }
                     sign(.precommit, proposal.block.hash, at: now, actions: &actions)
                     step = .precommit
                 }
@@ -557,8 +557,6 @@ public struct Tendermint: Sendable {
         height += 1
         round = 0
         step = .newHeight
-        lockedHash = nil
-        lockedRound = -1
         validBlock = nil
         validRound = -1
         proposals = [:]

@@ -556,6 +556,52 @@ struct HandDriven {
         #expect(resent.map(\.blockHash) == [original.blockHash], "the same height-2 prevote again, not a nil one")
     }
 
+    /// A validator restarted behind its signing record (locked at height 2) walks height 1 again
+    /// without signing, so a polka it sees there locks nothing: the height-2 lock stands, and
+    /// once caught up the validator proposes height 2's locked block, not height 1's.
+    @Test func aPolkaSeenBehindTheSigningRecordLeavesItsLockStanding() throws {
+        var cluster = Cluster(validators: 4)
+        cluster.start()
+        cluster.run(until: .zero + .milliseconds(2_500))
+        let record = try #require(cluster.persisted[0])
+        let locked = try #require(record.lock?.block)
+        #expect(record.height == 2 && locked.height == 2)
+        let block1 = try #require(cluster.commits[1].first)
+        let votes1 = cluster.signedVotes.flatMap { $0 }.filter { $0.height == 1 && $0.round == 0 }
+        let commit1 = votes1.filter { $0.kind == .precommit && $0.blockHash == block1.hash }
+        var restarted = Tendermint(me: NodeID(0), keyPair: cluster.keys[0], validators: cluster.engines[0].validators,
+                                   parameters: Cluster.parameters)
+        restarted.restore(record)
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        let (verifier, hooks) = (cluster.verifier, cluster.hooks)
+        let at = SimTime.zero + .seconds(3)
+        restarted.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: at, verifier: verifier,
+                               work: &work, hooks: hooks, actions: &actions)
+        let proposal1 = Proposal(block: block1, round: 0, validRound: -1, proposer: block1.proposer,
+                                 keyPair: cluster.keys[block1.proposer.index], scheme: .modelled)
+        restarted.receive(proposal1, at: at, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        for vote in votes1 where vote.kind == .prevote && vote.voter != NodeID(0) {
+            restarted.receive(vote, at: at, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        }
+        #expect(restarted.step == .precommit, "it saw height 1's polka")
+        #expect(restarted.fastForward(block1, commit: commit1, at: at, verifier: verifier, work: &work, hooks: hooks,
+                                      actions: &actions))
+        let turn = try #require((1...8).first { restarted.proposer(round: UInt32($0)) == NodeID(0) })
+        restarted.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 2, round: 0), at: at + .seconds(1),
+                               verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        for round in 0..<turn {
+            restarted.timeoutFired(ConsensusTimeout(kind: .precommit, height: 2, round: UInt32(round)),
+                                   at: at + .seconds(2 + Int64(round)), verifier: verifier, work: &work, hooks: hooks,
+                                   actions: &actions)
+        }
+        let proposal = try #require(actions.compactMap { action -> Proposal? in
+            if case .broadcastProposal(let proposal) = action { proposal } else { nil }
+        }.last)
+        #expect(proposal.height == 2 && proposal.round == UInt32(turn))
+        #expect(proposal.block.hash == locked.hash && proposal.validRound == Int32(record.lockedRound))
+    }
+
     @Test func aRestartedValidatorNeverSignsAConflictingVote() {
         var cluster = Cluster(validators: 4)
         cluster.start()
