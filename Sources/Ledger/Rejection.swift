@@ -47,6 +47,11 @@ public enum RejectionReason: String, Error, Sendable, CaseIterable, Comparable {
     case lockResolved = "lock_resolved"
     /// A settlement for a lock this shard does not hold.
     case unknownLock = "unknown_lock"
+    // Capacity.
+    /// The validator's mempool held its limit (`consensus.mempool_limit`) of waiting
+    /// transactions: refused at admission, as Tendermint's CheckTx refuses with "mempool is
+    /// full", and not sent again by its client.
+    case mempoolFull = "mempool_full"
 
     /// Whether a transaction that passed admission can be refused for this reason only because
     /// its time ran out (its replay window, or its lock's or order's deadline): it can never

@@ -2,7 +2,8 @@ import DequeModule
 import GridCore
 import Ledger
 
-/// Transactions waiting for a block, in arrival order, with the outputs they spend.
+/// Transactions waiting for a block, in arrival order, with the outputs they spend, up to an
+/// optional limit.
 ///
 /// Transactions leave lazily: ``remove(_:)`` forgets the id, and ``take(_:)`` skips queue
 /// entries that no longer match a waiting admission. Each admission is numbered, so a
@@ -23,11 +24,31 @@ public struct Mempool {
     private var relayedStepCount = 0
     /// No waiting transaction lapses before this (a bound: removals leave it where it is).
     private var earliestLapse = SimTime.distantFuture
+    /// Most transactions waiting before ``hasRoom(for:)`` refuses new ones; `nil`: no limit.
+    public let limit: Int?
 
-    public init() {}
+    /// A mempool that holds at most `limit` transactions (`nil`: no limit), but for those that
+    /// finish work a finalized block began (see ``hasRoom(for:)``).
+    public init(limit: Int? = nil) {
+        precondition(limit.map { $0 > 0 } ?? true, "a mempool limit must be positive")
+        self.limit = limit
+    }
 
     /// Transactions waiting.
     public var count: Int { waiting.count }
+
+    /// Whether `transaction` may enter: while fewer than ``limit`` wait, or always when it
+    /// finishes work a finalized block began — a relayed step of a cross-shard transfer (a lock
+    /// is held until its credit and settlement land) or a trade's settlement (the escrow of a
+    /// matched trade is held until it lands). Refusing those would strand amounts already
+    /// committed, so a full pool takes them beyond its limit, as ``take(_:)`` puts relayed
+    /// steps first.
+    public func hasRoom(for transaction: Transaction) -> Bool {
+        guard let limit, waiting.count >= limit else { return true }
+        if transaction.isRelayedStep { return true }
+        if case .settleTrade = transaction.kind { return true }
+        return false
+    }
 
     public func contains(_ id: TransactionID) -> Bool { waiting[id] != nil }
 

@@ -57,6 +57,10 @@ public enum NodeTimer: Hashable, Sendable {
 public enum NodeInput: Sendable {
     /// A transaction submitted by a client to this node.
     case client(Transaction)
+    /// A waiting transaction that a reshard moved to this node's chain from one it ended:
+    /// admitted as a client's, but even into a full mempool, since its client was already told
+    /// it was waiting and a reshard drops nothing.
+    case handover(Transaction)
     /// A message from another node.
     case message(from: NodeID, NodeMessage)
     /// A timer the node set has fired.

@@ -19,15 +19,20 @@ public struct NodeConfiguration: Sendable {
     public var syncRetry: SimDuration
     /// `nil` for an honest validator.
     public var behaviour: ByzantineBehaviour?
+    /// Most transactions the mempool holds before admission refuses new ones with
+    /// `mempool_full` (see ``Mempool/hasRoom(for:)``); `nil`: no limit.
+    public var mempoolLimit: Int?
 
     public init(consensus: ConsensusParameters, storageSyncEvery: UInt64 = 10, syncBatch: Int = 50,
-                syncRetry: SimDuration = .seconds(1), behaviour: ByzantineBehaviour? = nil) {
+                syncRetry: SimDuration = .seconds(1), behaviour: ByzantineBehaviour? = nil, mempoolLimit: Int? = nil) {
         precondition(storageSyncEvery > 0 && syncBatch > 0)
+        precondition(mempoolLimit.map { $0 > 0 } ?? true)
         self.consensus = consensus
         self.storageSyncEvery = storageSyncEvery
         self.syncBatch = syncBatch
         self.syncRetry = syncRetry
         self.behaviour = behaviour
+        self.mempoolLimit = mempoolLimit
     }
 }
 
@@ -54,7 +59,7 @@ public final class ValidatorNode {
     /// What the Byzantine validators of a run know together (nil for honest ones).
     private let collusion: Collusion?
     private var consensus: Tendermint
-    private var mempool = Mempool()
+    private var mempool: Mempool
     public private(set) var state: ChainState
     /// A block applied to `state` and not yet committed.
     private struct Speculation {
@@ -131,6 +136,7 @@ public final class ValidatorNode {
         self.configuration = configuration
         self.verifier = verifier
         self.state = genesis
+        self.mempool = Mempool(limit: configuration.mempoolLimit)
         self.peers = validators.members.map(\.id).filter { $0 != id }
         self.validatorKeys = validators.members.map(\.publicKey)
         self.consensus = Tendermint(me: id, keyPair: keyPair, validators: validators, parameters: configuration.consensus)
@@ -161,8 +167,9 @@ public final class ValidatorNode {
     public func handle(_ input: NodeInput, now: SimTime, work: inout WorkMeter, effects: inout [NodeEffect]) {
         work.messages += 1
         switch input {
-        case .client(let transaction):
-            if let reason = admit(transaction, at: now, work: &work) {
+        case .client(let transaction), .handover(let transaction):
+            let handover = if case .handover = input { true } else { false }
+            if let reason = admit(transaction, at: now, work: &work, beyondLimit: handover) {
                 effects.append(.rejected(transaction.id, reason))
             } else {
                 effects.append(.admitted(transaction.id))
@@ -221,10 +228,13 @@ public final class ValidatorNode {
 
     // MARK: Transactions and blocks
 
-    /// Why `transaction` cannot enter the mempool, or `nil` when it entered.
-    private func admit(_ transaction: Transaction, at now: SimTime, work: inout WorkMeter) -> RejectionReason? {
+    /// Why `transaction` cannot enter the mempool, or `nil` when it entered; a full mempool
+    /// refuses it before any check, as it costs nothing, unless `beyondLimit`.
+    private func admit(_ transaction: Transaction, at now: SimTime, work: inout WorkMeter,
+                       beyondLimit: Bool = false) -> RejectionReason? {
         work.hashes += 1
         if mempool.contains(transaction.id) { return .duplicate }
+        if !beyondLimit, !mempool.hasRoom(for: transaction) { return .mempoolFull }
         work.signaturesChecked += 1
         guard transaction.hasValidSignature(verifier) else { return .badSignature }
         guard evictLapsedSpenders(of: transaction, at: now, work: &work) else { return .spentInput }

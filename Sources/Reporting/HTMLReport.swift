@@ -60,6 +60,9 @@ public enum HTMLReport {
         if transactions.relayedStepsRejected > 0 {
             html += " (\(transactions.relayedStepsRejected) of them relayed cross-shard steps, each sent again until final)"
         }
+        if transactions.refusedByFullMempools > 0 {
+            html += " (\(transactions.refusedByFullMempools) refused by full mempools)"
+        }
         return html + "</p>"
     }
 

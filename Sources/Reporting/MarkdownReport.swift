@@ -78,6 +78,10 @@ public enum MarkdownReport {
             lines.append("")
             lines.append("\(transactions.relayedStepsRejected) of the rejections are relayed steps of cross-shard transfers (`credit_transfer`, `settle_lock`) refused where they arrived, for instance by a replica that had not yet finalized the lock they name (`unknown_lock`). The relayer sends a refused step again as a new transaction until it is final, so these are not lost transfers: how every transfer ended is in the \"Cross-shard transfers\" line below.")
         }
+        if transactions.refusedByFullMempools > 0 {
+            lines.append("")
+            lines.append("\(transactions.refusedByFullMempools) submissions were refused because their validator's mempool was full (`mempool_full`, at the scenario's `consensus.mempool_limit`): the chain was offered more than its mempools hold. They are rejections, not losses: each sender got its coins back, and clients do not send a refused transaction again.")
+        }
         lines.append("")
         lines.append("Throughput: **\(format(report.throughput.tps)) tx/s** finalized (\(report.throughput.finalizedAfterWarmup) transactions over \(format(report.throughput.measuredSeconds)) s after warm-up).")
         lines.append("")

@@ -119,6 +119,10 @@ public struct Report: Codable, Sendable {
         public var relayedStepsRejected: Int {
             TransactionKind.relayedStepNames.reduce(0) { $0 + (byKind[$1]?.rejected ?? 0) }
         }
+
+        /// Submissions a full mempool refused (`consensus.mempool_limit`): offered load the
+        /// chain could not hold, not invalid transactions.
+        public var refusedByFullMempools: Int { rejectedByReason[RejectionReason.mempoolFull.rawValue] ?? 0 }
     }
 
     public struct Market: Codable, Sendable {

@@ -218,6 +218,8 @@ public struct SwarmSettings: Sendable {
 public struct ConsensusSettings: Sendable {
     public var blockInterval: SimDuration
     public var maxBlockTransactions: Int
+    /// Most transactions a validator's mempool holds (`nil`: no limit).
+    public var mempoolLimit: Int?
     public var signatureScheme: SignatureScheme
     public var timeoutPropose: SimDuration
     public var timeoutPrevote: SimDuration
@@ -418,6 +420,7 @@ extension Scenario {
         consensus = ConsensusSettings(
             blockInterval: consensusNode["block_interval"].duration,
             maxBlockTransactions: consensusNode["max_block_txs"].int,
+            mempoolLimit: consensusNode["mempool_limit"].isAbsent ? nil : consensusNode["mempool_limit"].int,
             signatureScheme: SignatureScheme(rawValue: consensusNode["signatures"].string)!,
             timeoutPropose: consensusNode["timeout_propose"].duration,
             timeoutPrevote: consensusNode["timeout_prevote"].duration,

@@ -47,6 +47,9 @@ public enum ScenarioSchema {
               "target time between blocks (the seed: 9.8 s)"),
         Field("max_block_txs", .integer(1...1_000_000), .defaultValue("1000"),
               "most transactions in one block (the seed: 1,000)"),
+        Field("mempool_limit", .integer(1...100_000_000), .optional,
+              "most transactions a validator's mempool holds; a full one refuses new ones as `mempool_full` "
+              + "(relayed cross-shard steps, trade settlements and a reshard's handover still enter); absent = no limit"),
         Field("signatures", .choice(["ed25519", "modelled"]), .defaultValue("ed25519"),
               "`ed25519` computes real signatures; `modelled` charges their cost without computing them"),
         Field("timeout_propose", .quantity(.duration, 1e6...1e12), .defaultValue("3 s"),

@@ -22,8 +22,9 @@ public enum Event: Sendable {
     /// The physical grid is sampled.
     case gridSample
     /// A client's transaction reaches its entry validator, a member of chain instance `chain`
-    /// (dropped if the validator has left that chain: a reshard routed the transaction again).
-    case clientDelivery(node: NodeID, chain: Int32, transaction: Transaction)
+    /// (dropped if the validator has left that chain: a reshard routed the transaction again);
+    /// `handover` when a reshard moved it there (see `NodeInput.handover`).
+    case clientDelivery(node: NodeID, chain: Int32, transaction: Transaction, handover: Bool)
     /// A message between members of chain instance `chain` reaches a node (dropped if either
     /// has left that chain).
     case delivery(to: NodeID, from: NodeID, chain: Int32, message: NodeMessage)

@@ -165,6 +165,8 @@ public final class Simulator {
         var chain: Int
         /// Times its client found the validator it sent it to down and tried the next.
         var redirects = 0
+        /// A reshard moved it from the chain it was waiting on: a full mempool still takes it.
+        var handedOver = false
     }
 
     public let scenario: Scenario
@@ -442,7 +444,7 @@ public final class Simulator {
         let behaviour = scenario.faults.byzantine.first { $0.node == validator }
             .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
-                                              behaviour: behaviour)
+                                              behaviour: behaviour, mempoolLimit: consensus.mempoolLimit)
         return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],
                              configuration: configuration, verifier: verifier, execution: execution, genesis: genesis,
                              collusion: collusion)
@@ -584,8 +586,11 @@ public final class Simulator {
         case .crash(let index):
             guard runtimes[index].up else { return }
             runtimes[index].up = false
-            for case .client(let transaction) in runtimes[index].inbox {
-                redirect(transaction, refusedBy: NodeID(index))
+            for input in runtimes[index].inbox {
+                switch input {
+                case .client(let transaction), .handover(let transaction): redirect(transaction, refusedBy: NodeID(index))
+                case .message, .timer: break
+                }
             }
             runtimes[index].inbox.removeAll()
             storage[index].records.removeLast(storage[index].records.count - storage[index].synced)
@@ -681,13 +686,13 @@ public final class Simulator {
         case .gridSample:
             sampleGrid(at: now)
             loop.schedule(.gridSample, at: now + scenario.grid.sampleInterval)
-        case .clientDelivery(let node, let chain, let transaction):
+        case .clientDelivery(let node, let chain, let transaction, let handover):
             guard runtimes[node.index].chain == Int(chain) else { return }
             guard runtimes[node.index].up else {
                 redirect(transaction, refusedBy: node)
                 return
             }
-            deliver(.client(transaction), to: node)
+            deliver(handover ? .handover(transaction) : .client(transaction), to: node)
         case .delivery(let to, let from, let chain, let message):
             guard runtimes[to.index].chain == Int(chain), runtimes[from.index].chain == Int(chain) else { return }
             if let tracer { traceDelivery(message, from: from, to: to, tracer) }
@@ -816,17 +821,19 @@ public final class Simulator {
     /// Sends a waiting transaction to the current chain of `shard` — by default its region's
     /// (its participant's own, or where a cross-shard bid's proceeds are held): to the
     /// participant's entry validator without sharding, else to a committee member chosen by the
-    /// participant.
-    private func route(_ transaction: Transaction, by agent: Int, to shard: ShardID? = nil) {
+    /// participant. `handover` when a reshard moves it from the chain it waited on.
+    private func route(_ transaction: Transaction, by agent: Int, to shard: ShardID? = nil, handover: Bool = false) {
         let participant = workload.agents[agent]
         let shard = shard ?? shardMap.shard(of: transaction.region)
         let serial = currentChain[shard.rawValue - 1]!
-        pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial)
+        pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial,
+                                                     handedOver: handover)
         let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
                                      : participant.entryNode
         if sharding.enabled { chains[serial].window.recordOffered(from: transaction.region) }
         let arrival = network.clientArrival(from: participant.location.region, to: entry, sentAt: loop.now)
-        loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction), at: arrival)
+        loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction, handover: handover),
+                      at: arrival)
     }
 
     /// A client learns that the validator it sent `transaction` to is down when the connection
@@ -848,7 +855,8 @@ public final class Simulator {
         var refusedAt = network.clientArrival(from: region, to: node, sentAt: loop.now)
         if waiting.redirects % members.count == 0 { refusedAt = refusedAt + scenario.consensus.blockInterval }
         let arrival = network.clientArrival(from: region, to: next, sentAt: refusedAt)
-        loop.schedule(.clientDelivery(node: next, chain: Int32(waiting.chain), transaction: transaction), at: arrival)
+        loop.schedule(.clientDelivery(node: next, chain: Int32(waiting.chain), transaction: transaction,
+                                      handover: waiting.handedOver), at: arrival)
     }
 
     private func sampleGrid(at time: SimTime) {
@@ -1215,9 +1223,9 @@ public final class Simulator {
             if let transfer = transfer(relaying: entry.transaction) {
                 relayStep(of: transfer, at: loop.now)
             } else if entry.transaction.lockTerms != nil {
-                route(entry.transaction, by: entry.agent, to: lockShard(entry.transaction))
+                route(entry.transaction, by: entry.agent, to: lockShard(entry.transaction), handover: true)
             } else {
-                route(entry.transaction, by: entry.agent)
+                route(entry.transaction, by: entry.agent, handover: true)
             }
         }
         updateRecipientPools()
@@ -1440,7 +1448,8 @@ public final class Simulator {
             let from = NodeID(senders[turn % senders.count]), entry = NodeID(receivers[turn % receivers.count])
             verifier.prefetch(step.signature, of: step.id, by: step.signer)
             for arrival in network.arrivals(from: from, to: entry, sentAt: time, bytes: step.encodedSize) {
-                loop.schedule(.clientDelivery(node: entry, chain: Int32(target), transaction: step), at: arrival)
+                loop.schedule(.clientDelivery(node: entry, chain: Int32(target), transaction: step, handover: false),
+                              at: arrival)
             }
         }
         loop.schedule(.relayCheck(transfer: Int32(index), attempt: transfer.attempt),

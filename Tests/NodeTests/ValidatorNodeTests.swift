@@ -130,23 +130,49 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         pool.remove(relayed[1].id)
         #expect(pool.take(2).map(\.id) == [items[0], items[1]].map(\.id))
     }
+
+    /// A full pool refuses new transactions but still takes those that finish work a finalized
+    /// block began: relayed cross-shard steps and trade settlements.
+    @Test func aFullPoolStillTakesRelayedStepsAndSettlements() {
+        var pool = Mempool(limit: 2)
+        let items = transactions(3)
+        let relayed = credits(relaying: [items[0]])[0]
+        let operatorKey = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests/operator"))
+        let settlement = Transaction(signedBy: operatorKey, region: .east,
+                                     kind: .settleTrade(trade: Blake2b.hash([7]), delivered: .kWh(5)),
+                                     validUntil: .zero + .hours(1), nonce: 0, scheme: .modelled)
+        #expect(Mempool().hasRoom(for: items[0]) && pool.hasRoom(for: items[0]))
+        pool.insert(items[0])
+        pool.insert(items[1])
+        #expect(!pool.hasRoom(for: items[2]), "two of two: full")
+        #expect(pool.hasRoom(for: relayed) && pool.hasRoom(for: settlement))
+        pool.insert(relayed)
+        pool.insert(settlement)
+        #expect(pool.count == 4 && !pool.hasRoom(for: items[2]))
+        pool.remove(items[0].id)
+        pool.remove(relayed.id)
+        pool.remove(settlement.id)
+        #expect(pool.hasRoom(for: items[2]), "a slot freed")
+    }
 }
 
 @Suite struct ValidatorNodeTests {
     let stream = RandomStream(masterSeed: 4, name: "node-tests")
 
-    /// `count` validators (node 0 first) and a client funded with 100 tokens at genesis.
-    private func makeNodes(_ count: Int = 1, behaviour: ByzantineBehaviour? = nil) -> ([ValidatorNode], KeyPair) {
+    /// `count` validators (node 0 first) and a client funded with `coins` coins of 100 tokens at
+    /// genesis (`OutPoint(genesisOrigin, i)`).
+    private func makeNodes(_ count: Int = 1, behaviour: ByzantineBehaviour? = nil, coins: Int = 1,
+                           mempoolLimit: Int? = nil) -> ([ValidatorNode], KeyPair) {
         let keys = (0..<count).map { _ in KeyPair(drawingFrom: stream) }
         let client = KeyPair(drawingFrom: stream)
         let set = ValidatorSet(keys.enumerated().map {
             Validator(id: NodeID($0.offset), publicKey: $0.element.publicKey, stake: 1, region: .bangkok)
         })
         let genesis = testGenesis(operator: keys[0].publicKey,
-                                  funding: [TxOutput(owner: client.publicKey, asset: .payment,
-                                                     amount: MicroTokens.tokens(100).rawValue)])
+                                  funding: Array(repeating: TxOutput(owner: client.publicKey, asset: .payment,
+                                                                     amount: MicroTokens.tokens(100).rawValue), count: coins))
         let configuration = NodeConfiguration(
-            consensus: ConsensusParameters(blockInterval: .seconds(1)), behaviour: behaviour)
+            consensus: ConsensusParameters(blockInterval: .seconds(1)), behaviour: behaviour, mempoolLimit: mempoolLimit)
         let nodes = keys.indices.map {
             ValidatorNode(id: NodeID($0), validators: set, keyPair: keys[$0], configuration: configuration,
                           verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
@@ -193,6 +219,31 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         }
         #expect(reasons(effects) == ["admitted", "duplicate", "spent_input", "bad_signature", "unknown_input"])
         #expect(node.mempoolCount == 1)
+    }
+
+    /// A full mempool refuses a client's transaction as `mempool_full` before any other check
+    /// (a resend of one waiting is still a duplicate), drops a peer's gossip without passing it
+    /// on, and takes a reshard's handover beyond its limit.
+    @Test func aFullMempoolRefusesClientsAndGossipButTakesAHandover() {
+        let (nodes, client) = makeNodes(2, coins: 5, mempoolLimit: 2)
+        let node = nodes[0]
+        var effects: [NodeEffect] = []
+        var work = WorkMeter()
+        let payments = (0..<5).map { payment(from: client, amount: 5, input: OutPoint(transaction: genesisOrigin, index: UInt32($0))) }
+        for transaction in [payments[0], payments[1], payments[2], payments[0], payments[3].withCorruptedSignature()] {
+            node.handle(.client(transaction), now: .zero, work: &work, effects: &effects)
+        }
+        #expect(reasons(effects) == ["admitted", "admitted", "mempool_full", "duplicate", "mempool_full"])
+        effects.removeAll()
+        node.handle(.message(from: NodeID(1), .transaction(payments[3])), now: .zero, work: &work, effects: &effects)
+        #expect(effects.isEmpty, "a full node neither admits nor passes on a peer's transaction")
+        node.handle(.handover(payments[2]), now: .zero, work: &work, effects: &effects)
+        #expect(reasons(effects) == ["admitted"])
+        #expect(effects.contains { if case .gossip(let transaction, nil) = $0 { transaction === payments[2] } else { false } })
+        #expect(node.mempoolCount == 3)
+        effects.removeAll()
+        node.handle(.handover(payments[4].withCorruptedSignature()), now: .zero, work: &work, effects: &effects)
+        #expect(reasons(effects) == ["bad_signature"], "a handover is checked like any submission")
     }
 
     @Test func aSpendOfCoinsHeldByALapsedTransactionEvictsIt() {

@@ -191,6 +191,21 @@ import Testing
 
     """
 
+    /// The same saturated shards with mempools of 30: the overflow is refused at admission as
+    /// `mempool_full`, the counts still add up, and both reports say what those rejections are.
+    @Test func submissionsRefusedByFullMempoolsAreCountedAndExplained() throws {
+        let text = Self.saturatedShards.replacingOccurrences(of: "max_block_txs: 20", with: "max_block_txs: 20\n  mempool_limit: 30")
+        let (scenario, _, report) = try run(text, as: "sharded-report-test.yaml", seed: 1)
+        #expect(scenario.consensus.mempoolLimit == 30)
+        let transactions = report.transactions
+        let refused = transactions.refusedByFullMempools
+        #expect(refused > 1_000 && transactions.rejectedByReason == ["mempool_full": refused])
+        #expect(transactions.submitted == transactions.accepted + transactions.rejected + transactions.pending)
+        #expect(transactions.pending < 2 * 4 * 30, "at most a full pool on each member of the two committees waits (2,796 without a limit)")
+        #expect(MarkdownReport.render(report).contains("\(refused) submissions were refused because their validator's mempool was full"))
+        #expect(HTMLReport.render(report).contains("(\(refused) refused by full mempools)"))
+    }
+
     /// Two shards that fill their blocks, with an autoscaler that has no validators to spare:
     /// the block time is each chain's own, the capacity names the limit that binds, and the
     /// report says how often a split was held back.
@@ -205,6 +220,8 @@ import Testing
         #expect(heldBack > 0, "Bangkok and the East offer 90 tx/s against their shard's 20")
         let markdown = MarkdownReport.render(report)
         #expect(markdown.contains("The autoscaler held back \(heldBack) splits"))
+        #expect(report.transactions.refusedByFullMempools == 0 && !markdown.contains("mempool was full"),
+                "without a limit nothing is refused for room")
         // The North's shard is hot too, but all its load is the North's: no split relieves it.
         let unrelieved = try #require(report.autoscaler?.splitsWithoutRelief)
         #expect(unrelieved > 0)

@@ -106,6 +106,8 @@ func population(_ scenario: Scenario) -> [String: Int] {
              message: "expected a whole number"),
         Case(appended: "consensus:\n  max_block_txs: 0", field: "consensus.max_block_txs", line: 13,
              message: "out of range"),
+        Case(appended: "consensus:\n  mempool_limit: 0", field: "consensus.mempool_limit", line: 13,
+             message: "out of range"),
         Case(appended: "load:\n  daily_profiles: sometimes", field: "load.daily_profiles", line: 13,
              message: "true or false"),
         Case(appended: "load:\n  controler: fixed", field: "load.controler", line: 13, message: "did you mean 'controller'"),

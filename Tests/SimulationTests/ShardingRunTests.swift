@@ -119,6 +119,30 @@ private func load(_ result: RunResult, from start: Double, to end: Double) -> (t
         #expect(outcomesAddUp(result))
     }
 
+    /// With a mempool limit the surge's overflow is refused at admission as `mempool_full` and
+    /// counted, where without one nothing is refused: no refused transaction was admitted
+    /// anywhere, every transaction still ends once, and the split keeps every invariant.
+    @Test func aMempoolLimitRefusesTheSurgesOverflowAndKeepsEveryInvariant() throws {
+        let limit = 40
+        let result = try runScenario(overrides: ["consensus.mempool_limit=\(limit)"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        #expect(outcomesAddUp(result))
+        #expect(result.sharding.events.map(\.action) == [.split])
+        var refused = 0
+        for index in 0..<result.transactions.count {
+            guard case .rejected(let reason) = result.transactions.outcome(at: index) else { continue }
+            #expect(reason == .mempoolFull)
+            #expect(result.transactions.time(of: .admission, at: index) == nil)
+            refused += 1
+        }
+        #expect(refused > 1_000)
+        // Every committee filled its pools to the limit; only relayed cross-shard steps and
+        // settlements, which a full pool still takes, went past it.
+        for shard in result.sharding.shards {
+            #expect(shard.mempoolPeak >= limit && shard.mempoolPeak < limit + 10, "shard \(shard.shard): \(shard.mempoolPeak)")
+        }
+    }
+
     @Test func theSurgeRunIsDeterministic() throws {
         #expect(try runScenario().digest == runScenario().digest)
     }
