@@ -26,7 +26,6 @@ public struct NodeConfiguration: Sendable {
     public init(consensus: ConsensusParameters, storageSyncEvery: UInt64 = 10, syncBatch: Int = 50,
                 syncRetry: SimDuration = .seconds(1), behaviour: ByzantineBehaviour? = nil, mempoolLimit: Int? = nil) {
         precondition(storageSyncEvery > 0 && syncBatch > 0)
-        precondition(mempoolLimit.map { $0 > 0 } ?? true)
         self.consensus = consensus
         self.storageSyncEvery = storageSyncEvery
         self.syncBatch = syncBatch
