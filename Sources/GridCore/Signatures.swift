@@ -217,6 +217,10 @@ public final class SignatureVerifier {
         ahead?.stop()
     }
 
+    /// Times the helper thread's table of prefetched claims was full and shed the stale ones
+    /// (see `prefetch`); 0 without `verifyingAhead`.
+    public var aheadTableSheds: Int { ahead?.sheds ?? 0 }
+
     /// Whether `signature` is `key`'s signature of `digest`.
     ///
     /// Complexity: amortised O(1) on a hit or a prefetched claim; one real verification otherwise.
@@ -262,9 +266,10 @@ public final class SignatureVerifier {
     }
 
     /// Announces a check that is coming: with `verifyingAhead`, the helper thread starts on it
-    /// unless its answer is cached already. Never changes an answer.
+    /// unless its answer is cached already. Never changes an answer. A claim never checked (its
+    /// transaction refused first) is forgotten when the helper's table of 65,536 fills.
     ///
-    /// Complexity: O(1) amortised.
+    /// Complexity: O(1) amortised: a full table sheds half its claims in O(65,536).
     public func prefetch(_ signature: Signature, of digest: Digest32, by key: PublicKey) {
         guard let ahead else { return }
         let claim = SignatureClaim(key: key, digest: digest, signature: signature)

@@ -29,8 +29,11 @@ struct SignatureClaim: Hashable, Sendable, UniformlyHashable {
 /// The simulation thread needs claims roughly in the order it submitted them, so the helper works
 /// from the newest end: when the simulation thread catches up with a claim the helper has not
 /// reached, it verifies that one itself and the two meet in the middle instead of racing for the
-/// same claim. At most `capacity` claims are held; beyond that `submit` declines and the
-/// simulation thread verifies as it would without a helper.
+/// same claim. At most `capacity` claims are held. A claim nobody asks for — a transaction
+/// refused before its signature was checked, such as one a full mempool turned away — would
+/// stay forever, so a full table sheds: it forgets the answered claims nobody took and the
+/// oldest queued ones until half the capacity is held. A forgotten claim the simulation thread
+/// does ask for later it verifies itself, as it would without a helper.
 final class VerificationAhead: Sendable {
     private enum Progress: Sendable {
         case queued
@@ -42,8 +45,23 @@ final class VerificationAhead: Sendable {
         var claims: [SignatureClaim: Progress] = [:]
         /// Submitted claims, newest last; the helper pops from the end and skips taken ones.
         var stack: [SignatureClaim] = []
-        var finished = 0
+        var sheds = 0
         var stopped = false
+
+        /// Forgets the answered claims nobody took, then the oldest queued ones, until at most
+        /// `limit` are held (a claim being verified stays).
+        ///
+        /// Complexity: O(claims + stack); at most once every `capacity − limit` submissions.
+        mutating func shed(keeping limit: Int) {
+            claims = claims.filter { if case .done = $0.value { false } else { true } }
+            var cut = 0
+            while claims.count > limit, cut < stack.count {
+                if case .queued? = claims[stack[cut]] { claims[stack[cut]] = nil }
+                cut += 1
+            }
+            stack.removeFirst(cut)
+            sheds += 1
+        }
     }
 
     private let shared = Mutex(Shared())
@@ -62,11 +80,7 @@ final class VerificationAhead: Sendable {
     func submit(_ claim: SignatureClaim) -> Bool {
         let accepted = shared.withLock { state -> Bool in
             if state.claims[claim] != nil { return false }
-            if state.claims.count >= capacity {
-                guard state.finished > 0 else { return false }
-                state.claims = state.claims.filter { if case .done = $0.value { false } else { true } }
-                state.finished = 0
-            }
+            if state.claims.count >= capacity { state.shed(keeping: capacity / 2) }
             state.claims[claim] = .queued
             state.stack.append(claim)
             return true
@@ -81,10 +95,12 @@ final class VerificationAhead: Sendable {
         shared.withLock { state -> Bool? in
             guard let progress = state.claims.removeValue(forKey: claim) else { return nil }
             guard case .done(let valid) = progress else { return nil }
-            state.finished -= 1
             return valid
         }
     }
+
+    /// Times a full table shed its stale claims.
+    var sheds: Int { shared.withLock { $0.sheds } }
 
     /// Stops the helper after the claim in hand.
     func stop() {
@@ -125,7 +141,6 @@ final class VerificationAhead: Sendable {
                 // The simulation thread may have taken the claim meanwhile and verified it itself.
                 guard case .running = state.claims[claim] else { return }
                 state.claims[claim] = .done(valid)
-                state.finished += 1
             }
         }
     }
