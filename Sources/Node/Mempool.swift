@@ -72,6 +72,11 @@ public struct Mempool {
         return true
     }
 
+    /// Every waiting transaction, in arrival order.
+    ///
+    /// Complexity: O(n) for n queued.
+    public var waitingInArrivalOrder: [Transaction] { queue.filter(isWaiting).map(\.transaction) }
+
     /// The waiting transactions whose ``Transaction/lapseTime`` is at or before `time`, in
     /// arrival order, each once: none of them can enter a block from `time` on. They stay until removed.
     ///

@@ -93,6 +93,8 @@ public final class ValidatorNode {
     public var round: UInt32 { consensus.round }
     /// Transactions waiting in this node's mempool.
     public var mempoolCount: Int { mempool.count }
+    /// The transactions waiting in this node's mempool, in arrival order: what a crash loses.
+    public var waitingTransactions: [Transaction] { mempool.waitingInArrivalOrder }
 
     /// Transactions in the blocks this node stores.
     public private(set) var storedTransactionCount = 0

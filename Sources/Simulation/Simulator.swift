@@ -163,6 +163,8 @@ public final class Simulator {
         var transaction: Transaction
         var agent: Int
         var chain: Int
+        /// The validator its client last sent it to (the relayer's pick for a relayed step).
+        var entry: Int
         /// Times its client found the validator it sent it to down and tried the next.
         var redirects = 0
         /// A reshard moved it from the chain it was waiting on: a full mempool still takes it.
@@ -586,6 +588,12 @@ public final class Simulator {
         case .crash(let index):
             guard runtimes[index].up else { return }
             runtimes[index].up = false
+            // Clients connected to the validator see the connection reset: each sends again, to
+            // the next member, a transaction it submitted there that is not final yet (peers
+            // that hold it refuse it as a duplicate) or that the validator had not read.
+            for transaction in runtimes[index].node.waitingTransactions where pending[transaction.id]?.entry == index {
+                redirect(transaction, refusedBy: NodeID(index))
+            }
             for input in runtimes[index].inbox {
                 switch input {
                 case .client(let transaction), .handover(let transaction): redirect(transaction, refusedBy: NodeID(index))
@@ -826,10 +834,10 @@ public final class Simulator {
         let participant = workload.agents[agent]
         let shard = shard ?? shardMap.shard(of: transaction.region)
         let serial = currentChain[shard.rawValue - 1]!
-        pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial,
-                                                     handedOver: handover)
         let entry = sharding.enabled ? NodeID(chains[serial].members[agent % chains[serial].members.count])
                                      : participant.entryNode
+        pending[transaction.id] = PendingTransaction(transaction: transaction, agent: agent, chain: serial,
+                                                     entry: entry.index, handedOver: handover)
         if sharding.enabled { chains[serial].window.recordOffered(from: transaction.region) }
         let arrival = network.clientArrival(from: participant.location.region, to: entry, sentAt: loop.now)
         loop.schedule(.clientDelivery(node: entry, chain: Int32(serial), transaction: transaction, handover: handover),
@@ -839,16 +847,18 @@ public final class Simulator {
     /// A client learns that the validator it sent `transaction` to is down when the connection
     /// is refused or reset, one trip back later, and sends it to the next member of the same
     /// chain; once it has tried them all it waits a block interval before the next round of
-    /// tries. Without this a submission that met a crashed validator waited, never admitted,
-    /// until the end of the run, holding its participant's coins. A relayed cross-shard step
-    /// is left to its relayer's retry timer, and a transaction routed elsewhere since is not
-    /// sent again.
+    /// tries. That covers a submission the validator had not read and one it admitted but had
+    /// not seen final when it crashed (peers that hold it already refuse the resend as a
+    /// duplicate). Without this such a transaction waited to the end of the run, holding its
+    /// participant's coins. A relayed cross-shard step is left to its relayer's retry timer, and
+    /// a transaction routed elsewhere since is not sent again.
     private func redirect(_ transaction: Transaction, refusedBy node: NodeID) {
         guard !transaction.isRelayedStep, var waiting = pending[transaction.id],
               runtimes[node.index].chain == waiting.chain else { return }
         let members = chains[waiting.chain].members
         let next = NodeID(members[(members.firstIndex(of: node.index)! + 1) % members.count])
         waiting.redirects += 1
+        waiting.entry = next.index
         pending[transaction.id] = waiting
         loadStatistics.redirectedSubmissions += 1
         let region = workload.agents[waiting.agent].location.region
@@ -1440,12 +1450,13 @@ public final class Simulator {
         let destination = shardMap.shard(of: transfer.terms.destination)
         let (from, to) = transfer.stage == .locked ? (transfer.holder, destination) : (destination, transfer.holder)
         let target = currentChain[to.rawValue - 1]!
-        pending[step.id] = PendingTransaction(transaction: step, agent: transfer.relayer, chain: target)
         let senders = chains[currentChain[from.rawValue - 1]!].members.filter { runtimes[$0].up }
         let receivers = chains[target].members
         let turn = Int(transfer.attempt)
+        let entry = NodeID(receivers[turn % receivers.count])
+        pending[step.id] = PendingTransaction(transaction: step, agent: transfer.relayer, chain: target, entry: entry.index)
         if !senders.isEmpty {
-            let from = NodeID(senders[turn % senders.count]), entry = NodeID(receivers[turn % receivers.count])
+            let from = NodeID(senders[turn % senders.count])
             verifier.prefetch(step.signature, of: step.id, by: step.signer)
             for arrival in network.arrivals(from: from, to: entry, sentAt: time, bytes: step.encodedSize) {
                 loop.schedule(.clientDelivery(node: entry, chain: Int32(target), transaction: step, handover: false),
