@@ -60,6 +60,7 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         let arrivals = [items[0], items[2], items[1]].map(\.id)
         #expect(pool.take(10).map(\.id) == arrivals)
         #expect(pool.take(2).map(\.id) == Array(arrivals.prefix(2)), "the stale entry takes no slot")
+        #expect(pool.waitingInArrivalOrder.map(\.id) == arrivals, "what a crash would lose, each once")
         #expect(pool.lapsed(by: .zero + .hours(2)).map(\.id) == arrivals)
         pool.remove(items[0].id)
         pool.remove(items[1].id)
