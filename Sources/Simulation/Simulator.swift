@@ -107,7 +107,8 @@ public struct LoadStatistics: Sendable {
     public var unfundedOrders = 0
     public var unfundedTransfers = 0
     /// Times a client sent a submission again to the next validator because the one it sent
-    /// it to was down (the connection refused, or reset by a crash before the node read it).
+    /// it to was down (the connection refused, or reset by a crash before the node read it or
+    /// before the transaction was final).
     public var redirectedSubmissions = 0
 }
 
