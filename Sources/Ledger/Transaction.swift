@@ -174,6 +174,8 @@ public final class Transaction: Sendable {
     public let lapseTime: SimTime
     /// The signature check's answer once known (see `SignatureVerifier.verify(_:of:by:remembering:)`).
     private let signatureAnswer = Atomic<UInt8>(0)
+    /// ``evidenceIncludesSubject`` once known: 0 not yet, 1 no, 2 yes.
+    private let inclusionAnswer = Atomic<UInt8>(0)
 
     /// Signs the transaction with `keyPair`, which becomes its signer.
     public convenience init(signedBy keyPair: KeyPair, region: Region, kind: TransactionKind, fee: MicroTokens = .zero,
@@ -248,6 +250,27 @@ public final class Transaction: Sendable {
     /// Whether the signature is the signer's signature of the id.
     public func hasValidSignature(_ verifier: SignatureVerifier) -> Bool {
         verifier.verify(signature, of: id, by: signer, remembering: signatureAnswer)
+    }
+
+    /// For a relayed step (a credit or a settlement): whether its evidence's Merkle path leads
+    /// from the transaction it names to the commitment's transaction root; `nil` for other kinds.
+    /// A function of the transaction alone, so it is remembered, like the signature's answer:
+    /// every node that checks the step reads the same answer (callers still charge the hashes).
+    ///
+    /// Complexity: O(log n) hashes the first time, for a block of n transactions; O(1) after.
+    public var evidenceIncludesSubject: Bool? {
+        let subject: TransactionID
+        let evidence: InclusionEvidence
+        switch kind {
+        case .creditTransfer(let lock, let proof): (subject, evidence) = (lock.id, proof)
+        case .settleLock(let credit, let proof): (subject, evidence) = (credit.id, proof)
+        default: return nil
+        }
+        let known = inclusionAnswer.load(ordering: .relaxed)
+        if known != 0 { return known == 2 }
+        let holds = evidence.includes(subject)
+        inclusionAnswer.store(holds ? 2 : 1, ordering: .relaxed)
+        return holds
     }
 
     /// The canonical encoding, input of the id and the signature.

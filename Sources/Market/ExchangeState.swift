@@ -548,21 +548,24 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             guard let terms = lock.lockTerms else { return .badReceipt }
             guard transaction.region == terms.destination else { return .wrongRegion }
             guard !resolvedInbound.contains(lock.id) else { return .lockResolved }
-            return proves(evidence, lock.id, commitVerifier, verifier: verifier, work: &work) ? nil : .badReceipt
+            return proves(transaction, evidence, commitVerifier, verifier: verifier, work: &work) ? nil : .badReceipt
         case .settleLock(let credit, let evidence):
             guard let commitVerifier else { return .notSharded }
             guard case .creditTransfer(let lock, _) = credit.kind else { return .badReceipt }
             guard outboundLocks[lock.id] != nil else { return .unknownLock }
             guard transaction.region == lock.region else { return .wrongRegion }
-            return proves(evidence, credit.id, commitVerifier, verifier: verifier, work: &work) ? nil : .badReceipt
+            return proves(transaction, evidence, commitVerifier, verifier: verifier, work: &work) ? nil : .badReceipt
         }
     }
 
     /// Whether `evidence` shows transaction `id` in a block its chain finalized.
-    private func proves(_ evidence: InclusionEvidence, _ id: TransactionID, _ commitVerifier: any CommitVerifier,
+    /// Whether a relayed step's `evidence` shows the transaction it names in a finalized block:
+    /// its Merkle path (remembered by the step, charged each time) and the commit certificate.
+    private func proves(_ step: Transaction, _ evidence: InclusionEvidence, _ commitVerifier: any CommitVerifier,
                         verifier: SignatureVerifier, work: inout WorkMeter) -> Bool {
         work.hashes += evidence.path.steps.count + 1
-        return evidence.includes(id) && commitVerifier.verifies(evidence.commitment, verifier: verifier, work: &work)
+        return step.evidenceIncludesSubject == true
+            && commitVerifier.verifies(evidence.commitment, verifier: verifier, work: &work)
     }
 
     private func checkBalance(inputs: [OutPoint], owner: PublicKey, outputs: [TxOutput], required: AssetAmounts,

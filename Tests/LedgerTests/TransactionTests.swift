@@ -72,4 +72,34 @@ import Testing
         #expect(sell.escrow?.asset == .energy)
         #expect(sell.escrow?.amount == 500_000)
     }
+
+    @Test func aRelayedStepRemembersWhetherItsPathLeadsToTheRoot() {
+        let alice = KeyPair(drawingFrom: stream)
+        let bob = KeyPair(drawingFrom: stream)
+        let lock = transfer(alice, to: bob.publicKey, amount: 5)
+        let neighbours = [transfer(alice, to: bob.publicKey, amount: 6), lock, transfer(alice, to: bob.publicKey, amount: 7)]
+        let tree = MerkleTree(leaves: neighbours.map(\.id))
+        func credit(_ path: MerkleProof, nonce: UInt64) -> Transaction {
+            let evidence = InclusionEvidence(commitment: Commitment(transactionRoot: tree.root), path: path)
+            return Transaction(signedBy: bob, region: .east, kind: .creditTransfer(lock: lock, evidence),
+                               validUntil: .zero + .seconds(60), nonce: nonce, scheme: .modelled)
+        }
+        let proven = credit(tree.proof(forLeafAt: 1), nonce: 1)
+        let misdirected = credit(tree.proof(forLeafAt: 0), nonce: 2)
+        for _ in 0..<2 {
+            #expect(proven.evidenceIncludesSubject == true)
+            #expect(misdirected.evidenceIncludesSubject == false, "the path of another transaction proves nothing")
+        }
+        #expect(lock.evidenceIncludesSubject == nil, "a transfer carries no evidence")
+    }
+}
+
+/// A block commitment with only a transaction root that means anything.
+private struct Commitment: BlockCommitment {
+    var chain: UInt64 { 1 }
+    var height: UInt64 { 1 }
+    var timestamp: SimTime { .zero }
+    let transactionRoot: Digest32
+    var digest: Digest32 { transactionRoot }
+    var encodedSize: Int { 0 }
 }
