@@ -93,14 +93,6 @@ extension Transaction {
         return nil
     }
 
-    /// Whether this is a relayed step of a cross-shard transfer: a credit or a settlement.
-    public var isRelayedStep: Bool {
-        switch kind {
-        case .creditTransfer, .settleLock: true
-        default: false
-        }
-    }
-
     /// The lock a cross-shard credit (or the credit a settlement) names, if this is one.
     public var crossShardSubject: Transaction? {
         switch kind {

@@ -172,6 +172,10 @@ public final class Transaction: Sendable {
     /// past `validUntil`, a lock's deadline, or an order's expiry or delivery end (held apart
     /// from `kind` for a mempool's recheck after each commit).
     public let lapseTime: SimTime
+    /// Whether this is a relayed step of a cross-shard transfer: a credit or a settlement. Held
+    /// apart from `kind` because every mempool reads it at each insertion, removal and block,
+    /// and reading `kind` copies its payload (retaining the arrays it holds).
+    public let isRelayedStep: Bool
     /// The signature check's answer once known (see `SignatureVerifier.verify(_:of:by:remembering:)`).
     private let signatureAnswer = Atomic<UInt8>(0)
     /// ``evidenceIncludesSubject`` once known: 0 not yet, 1 no, 2 yes.
@@ -225,6 +229,10 @@ public final class Transaction: Sendable {
         case .mint, .cancelOrder, .settleTrade, .vote, .creditTransfer, .settleLock: self.inputs = []
         }
         lapseTime = Self.lapseTime(of: kind, validUntil: validUntil)
+        switch kind {
+        case .creditTransfer, .settleLock: isRelayedStep = true
+        default: isRelayedStep = false
+        }
     }
 
     private static func lapseTime(of kind: TransactionKind, validUntil: SimTime) -> SimTime {

@@ -91,6 +91,7 @@ import Testing
             #expect(misdirected.evidenceIncludesSubject == false, "the path of another transaction proves nothing")
         }
         #expect(lock.evidenceIncludesSubject == nil, "a transfer carries no evidence")
+        #expect(proven.isRelayedStep && !lock.isRelayedStep)
     }
 }
 
