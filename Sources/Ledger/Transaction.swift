@@ -267,18 +267,16 @@ public final class Transaction: Sendable {
     ///
     /// Complexity: O(log n) hashes the first time, for a block of n transactions; O(1) after.
     public var evidenceIncludesSubject: Bool? {
-        let subject: TransactionID
-        let evidence: InclusionEvidence
         switch kind {
-        case .creditTransfer(let lock, let proof): (subject, evidence) = (lock.id, proof)
-        case .settleLock(let credit, let proof): (subject, evidence) = (credit.id, proof)
-        default: return nil
+        case .creditTransfer(let subject, let evidence), .settleLock(let subject, let evidence):
+            let known = inclusionAnswer.load(ordering: .relaxed)
+            if known != 0 { return known == 2 }
+            let holds = evidence.includes(subject.id)
+            inclusionAnswer.store(holds ? 2 : 1, ordering: .relaxed)
+            return holds
+        default:
+            return nil
         }
-        let known = inclusionAnswer.load(ordering: .relaxed)
-        if known != 0 { return known == 2 }
-        let holds = evidence.includes(subject)
-        inclusionAnswer.store(holds ? 2 : 1, ordering: .relaxed)
-        return holds
     }
 
     /// The canonical encoding, input of the id and the signature.

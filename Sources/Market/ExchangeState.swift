@@ -558,7 +558,6 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         }
     }
 
-    /// Whether `evidence` shows transaction `id` in a block its chain finalized.
     /// Whether a relayed step's `evidence` shows the transaction it names in a finalized block:
     /// its Merkle path (remembered by the step, charged each time) and the commit certificate.
     private func proves(_ step: Transaction, _ evidence: InclusionEvidence, _ commitVerifier: any CommitVerifier,
