@@ -1,3 +1,4 @@
 import ArgumentParser
 
+Allocator.prepare()
 Gridsim.mainWithProjectExitCodes()

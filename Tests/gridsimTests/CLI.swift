@@ -28,16 +28,18 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
     }()
 
-    /// Runs `gridsim arguments…` from the package root.
-    static func run(_ arguments: [String]) throws -> Output {
-        try execute(binary, arguments)
+    /// Runs `gridsim arguments…` from the package root, with `environment` added to this process's.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        try execute(binary, arguments, environment: environment)
     }
 
-    /// Runs `executable arguments…` from the package root and collects its output.
-    static func execute(_ executable: URL, _ arguments: [String]) throws -> Output {
+    /// Runs `executable arguments…` from the package root, with `environment` added to this
+    /// process's, and collects its output.
+    static func execute(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = packageRoot
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -25,6 +25,22 @@ import Testing
         #expect((harness["allocator"] as? String)?.hasPrefix("mimalloc ") == true, "\(harness)")
     }
 
+    @Test func largeOSPagesAreOnByDefaultAndChangeNoOutcome() throws {
+        func allocatorAndDigest(environment: [String: String]) throws -> (allocator: String?, digest: String?) {
+            let out = try ScratchFolder.make().path
+            let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"], environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try CLI.json(out + "/report.json")
+            return ((report["harness"] as? [String: Any])?["allocator"] as? String,
+                    (report["manifest"] as? [String: Any])?["digest"] as? String)
+        }
+        let large = try allocatorAndDigest(environment: [:])
+        let small = try allocatorAndDigest(environment: ["MIMALLOC_LARGE_OS_PAGES": "0"])
+        #expect(large.allocator?.hasSuffix(", large OS pages") == true, "\(large)")
+        #expect(small.allocator?.contains("large") == false, "\(small)")
+        #expect(large.digest != nil && large.digest == small.digest)
+    }
+
     @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {
         let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/shard-trades.yaml", "--set", "run.duration=40 s", "--out", out, "--quiet"])

@@ -1,4 +1,5 @@
 import Benchmark
+import CMimalloc
 import CSodium
 import GridCore
 import HeapModule
@@ -11,6 +12,8 @@ import Simulation
 /// - ed25519 sign and verify through GridCore vs raw libsodium calls;
 /// - BLAKE2b of a 200-byte transaction; Merkle root of 1,000 transactions.
 let benchmarks: @Sendable () -> Void = {
+    // mimalloc on large OS pages, as `gridsim` sets it up (unless MIMALLOC_LARGE_OS_PAGES says otherwise).
+    _ = cmimalloc_prefer_large_os_pages()
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal],
         warmupIterations: 3,
