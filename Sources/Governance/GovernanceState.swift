@@ -231,6 +231,6 @@ public struct GovernanceState: Sendable {
 
     /// Makes everything applied so far permanent.
     public mutating func commit() {
-        journal.removeAll(keepingCapacity: true)
+        journal.removeAll()
     }
 }

@@ -694,7 +694,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
     /// Makes `receipt`'s block permanent.
     public mutating func commit(_ receipt: BlockReceipt) {
         lineage = 0
-        journal.removeAll(keepingCapacity: true)
+        journal.removeAll()
         ledger.commit(pruningReplaysBefore: receipt.context.timestamp)
         for index in books.indices { books[index].commit() }
         governance.commit()

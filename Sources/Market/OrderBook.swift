@@ -267,7 +267,7 @@ public struct OrderBook: Sendable {
 
     /// Forgets the journal: what was applied is permanent.
     public mutating func commit() {
-        journal.removeAll(keepingCapacity: true)
+        journal.removeAll()
     }
 
     // MARK: Internals
