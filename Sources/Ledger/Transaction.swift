@@ -101,8 +101,10 @@ public struct OrderTerms: Hashable, Sendable {
 public enum TransactionKind: Sendable {
     /// Moves outputs: inputs are spent, outputs created; payment inputs also pay the fee.
     case transfer(inputs: [OutPoint], outputs: [TxOutput])
-    /// Creates energy tokens for a producer against a meter attestation.
-    case mint(MeterAttestation)
+    /// Creates energy tokens for a producer against a meter attestation. Boxed: the attestation
+    /// (160 bytes with its signature) would otherwise set the inline size of every kind, and so
+    /// of every transaction.
+    indirect case mint(MeterAttestation)
     /// Puts an order on the book; the inputs fund the escrow, the fee and the change.
     case placeOrder(OrderTerms, inputs: [OutPoint], change: [TxOutput])
     /// Withdraws an order (named by the transaction that placed it); its escrow is released.
