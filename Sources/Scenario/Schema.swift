@@ -47,7 +47,6 @@ public indirect enum FieldType: Sendable {
     }
 }
 
-
 /// Whether a field must be given, may be left out, or has a default.
 public enum Requirement: Sendable {
     case required

@@ -77,8 +77,6 @@ public struct TransactionTracker: Sendable {
         indexByID[id].map { SimTime(nanoseconds: submittedNanos[$0]) }
     }
 
-
-
     /// Records the first rejection of a transaction not finalized; `true` if it was news.
     @discardableResult
     mutating func rejected(_ id: TransactionID, _ reason: RejectionReason) -> Bool {
