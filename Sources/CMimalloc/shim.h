@@ -16,10 +16,10 @@ static inline int cmimalloc_serves_malloc(void) {
 /// Has mimalloc back its memory with 2 MiB pages, unless `MIMALLOC_LARGE_OS_PAGES` sets the
 /// choice: it then asks the kernel for transparent huge pages (`madvise`) on what it maps from
 /// now on. A simulation's heap of gigabytes, read all over, otherwise spends a tenth of a
-/// sharding stress run in TLB misses. Returns whether large pages are on.
-static inline int cmimalloc_prefer_large_os_pages(void) {
+/// sharding stress run in TLB misses. `mi_option_is_enabled(mi_option_large_os_pages)` tells
+/// whether they are on.
+static inline void cmimalloc_prefer_large_os_pages(void) {
     if (getenv("MIMALLOC_LARGE_OS_PAGES") == NULL) mi_option_enable(mi_option_large_os_pages);
-    return mi_option_is_enabled(mi_option_large_os_pages);
 }
 
 #endif

@@ -192,21 +192,18 @@ func loadCostProfile(explicit: String?, scenario: Scenario) throws -> CostProfil
 /// The allocator serving this process: mimalloc, linked ahead of the C library, unless the
 /// system's malloc still answers (a linker that put the C library first).
 enum Allocator {
-    /// Whether mimalloc backs its memory with large OS pages (see `prepare()`).
-    nonisolated(unsafe) private static var largeOSPages = false
-
     /// Sets mimalloc up for a simulation: large OS pages unless `MIMALLOC_LARGE_OS_PAGES` says
     /// otherwise (the 600 s modelled stress run took 55.7 s with them against 62.0 s without;
     /// no outcome depends on addresses, so digests are the same). Called once, first thing in `main`.
     static func prepare() {
-        largeOSPages = cmimalloc_prefer_large_os_pages() != 0
+        cmimalloc_prefer_large_os_pages()
     }
 
     static var description: String {
         let version = mi_version()
         let name = "mimalloc \(version / 100).\(version / 10 % 10).\(version % 10)"
         guard cmimalloc_serves_malloc() != 0 else { return "system malloc (\(name) linked but not serving)" }
-        return largeOSPages ? name + ", large OS pages" : name
+        return mi_option_is_enabled(mi_option_large_os_pages) ? name + ", large OS pages" : name
     }
 }
 

@@ -13,7 +13,7 @@ import Simulation
 /// - BLAKE2b of a 200-byte transaction; Merkle root of 1,000 transactions.
 let benchmarks: @Sendable () -> Void = {
     // mimalloc on large OS pages, as `gridsim` sets it up (unless MIMALLOC_LARGE_OS_PAGES says otherwise).
-    _ = cmimalloc_prefer_large_os_pages()
+    cmimalloc_prefer_large_os_pages()
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal],
         warmupIterations: 3,
