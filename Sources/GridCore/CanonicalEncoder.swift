@@ -31,9 +31,8 @@ public struct CanonicalEncoder {
 
     /// A length-prefixed UTF-8 string.
     public mutating func append(_ value: String) {
-        let utf8 = Array(value.utf8)
-        append(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        append(UInt32(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
     }
 
     private mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
