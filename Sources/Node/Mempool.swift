@@ -5,21 +5,20 @@ import Ledger
 /// Transactions waiting for a block, in arrival order, with the outputs they spend, up to an
 /// optional limit.
 ///
-/// Transactions leave lazily: ``remove(_:)`` forgets the id, and ``take(_:)`` skips queue
-/// entries that no longer match a waiting admission. Each admission is numbered, so a
-/// transaction removed and admitted again is handed out once, from its new place in the queue.
+/// Each admission is numbered in arrival order and sits in the queue at its number's place.
+/// ``remove(_:)`` leaves an empty place behind (dropped once it reaches the front), so a
+/// transaction removed and admitted again is handed out once, from its new place, and
+/// ``take(_:)`` walks the queue without looking anything up.
 /// Complexity: O(1) amortised to insert or remove (O(inputs) more), O(n) to take.
 public struct Mempool {
-    /// One admission of a transaction, numbered in arrival order.
-    private struct Entry {
-        let admission: UInt64
-        let transaction: Transaction
-    }
-
-    private var queue: Deque<Entry> = []
-    private var waiting: [TransactionID: Entry] = [:]
-    private var admissions: UInt64 = 0
-    private var spentBy: [OutPoint: TransactionID] = [:]
+    /// The queue: the admission numbered `frontAdmission + i` at `i`, `nil` once removed.
+    private var queue: Deque<Transaction?> = []
+    /// The admission number of `queue`'s first place.
+    private var frontAdmission: UInt64 = 1
+    /// Each waiting transaction's admission number.
+    private var waiting: [TransactionID: UInt64] = [:]
+    /// The admission number of the waiting transaction spending each output.
+    private var spentBy: [OutPoint: UInt64] = [:]
     /// Waiting relayed steps of cross-shard transfers (credits and settlements).
     private var relayedStepCount = 0
     /// No waiting transaction lapses before this (a bound: removals leave it where it is).
@@ -53,29 +52,30 @@ public struct Mempool {
     public func contains(_ id: TransactionID) -> Bool { waiting[id] != nil }
 
     /// The waiting transaction that spends `outPoint`, if any.
-    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].flatMap { waiting[$0]?.transaction } }
+    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].flatMap(transaction(admitted:)) }
 
-    /// Whether `entry` is the admission of its transaction still waiting (not a removed one's).
-    private func isWaiting(_ entry: Entry) -> Bool { waiting[entry.transaction.id]?.admission == entry.admission }
+    /// The transaction of admission `number`, if it is still waiting.
+    private func transaction(admitted number: UInt64) -> Transaction? {
+        number >= frontAdmission ? queue[Int(number - frontAdmission)] : nil
+    }
 
     /// Adds a transaction; `false` if it was already waiting.
     @discardableResult
     public mutating func insert(_ transaction: Transaction) -> Bool {
         guard waiting[transaction.id] == nil else { return false }
-        admissions += 1
-        let entry = Entry(admission: admissions, transaction: transaction)
-        waiting[transaction.id] = entry
-        for input in transaction.inputs { spentBy[input] = transaction.id }
+        let admission = frontAdmission + UInt64(queue.count)
+        waiting[transaction.id] = admission
+        for input in transaction.inputs { spentBy[input] = admission }
         if transaction.isRelayedStep { relayedStepCount += 1 }
         earliestLapse = min(earliestLapse, transaction.lapseTime)
-        queue.append(entry)
+        queue.append(transaction)
         return true
     }
 
     /// Every waiting transaction, in arrival order.
     ///
     /// Complexity: O(n) for n queued.
-    public var waitingInArrivalOrder: [Transaction] { queue.filter(isWaiting).map(\.transaction) }
+    public var waitingInArrivalOrder: [Transaction] { queue.compactMap(\.self) }
 
     /// The waiting transactions whose ``Transaction/lapseTime`` is at or before `time`, in
     /// arrival order, each once: none of them can enter a block from `time` on. They stay until removed.
@@ -85,9 +85,9 @@ public struct Mempool {
         guard earliestLapse <= time else { return [] }
         var due: [Transaction] = []
         earliestLapse = .distantFuture
-        for entry in queue where isWaiting(entry) {
-            let lapseTime = entry.transaction.lapseTime
-            if lapseTime <= time { due.append(entry.transaction) }
+        for case let transaction? in queue {
+            let lapseTime = transaction.lapseTime
+            if lapseTime <= time { due.append(transaction) }
             earliestLapse = min(earliestLapse, lapseTime)
         }
         return due
@@ -99,17 +99,12 @@ public struct Mempool {
     /// transactions: a credit or a settlement stuck behind a backlog would turn a transfer
     /// already paid for into a refund at its deadline, or hold the locked amounts.
     public mutating func take(_ limit: Int) -> [Transaction] {
-        while let first = queue.first, !isWaiting(first) {
-            queue.removeFirst()
-        }
         var relayedLeft = min(limit, relayedStepCount)
         var othersLeft = limit - relayedLeft
         var taken: [Transaction] = []
         taken.reserveCapacity(min(limit, waiting.count))
-        for entry in queue {
+        for case let transaction? in queue {
             guard relayedLeft + othersLeft > 0 else { break }
-            guard isWaiting(entry) else { continue }
-            let transaction = entry.transaction
             if transaction.isRelayedStep {
                 guard relayedLeft > 0 else { continue }
                 relayedLeft -= 1
@@ -124,8 +119,15 @@ public struct Mempool {
 
     /// Forgets a transaction (committed, or dropped as invalid).
     public mutating func remove(_ id: TransactionID) {
-        guard let transaction = waiting.removeValue(forKey: id)?.transaction else { return }
-        for input in transaction.inputs where spentBy[input] == id { spentBy[input] = nil }
+        guard let admission = waiting.removeValue(forKey: id) else { return }
+        let place = Int(admission - frontAdmission)
+        let transaction = queue[place]!
+        queue[place] = nil
+        for input in transaction.inputs where spentBy[input] == admission { spentBy[input] = nil }
         if transaction.isRelayedStep { relayedStepCount -= 1 }
+        while let first = queue.first, first == nil {
+            queue.removeFirst()
+            frontAdmission += 1
+        }
     }
 }
