@@ -109,7 +109,6 @@ let package = Package(
             dependencies: [
                 "GridCore", "Ledger", "Governance", "Market", "Grid", "Consensus", "Sharding", "Node", "Scenario",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
         ),

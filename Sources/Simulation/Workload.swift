@@ -2,18 +2,19 @@ import Foundation
 import GridCore
 import Ledger
 import Market
-import OrderedCollections
 import Scenario
 import Sharding
 
 /// Outputs a participant owns, as committed blocks confirm them, in the order they arrived (so
-/// that choosing inputs is deterministic), and those its pending transactions spend.
+/// that choosing inputs is deterministic), and those its pending transactions spend. Each
+/// output arrives once; spending the oldest first, a wallet finds a spent output near the front
+/// of its ``ArrivalQueue``.
 struct Wallet {
-    private var outputs: [OrderedDictionary<OutPoint, Int64>] = Asset.allCases.map { _ in [:] }
+    private var outputs: [ArrivalQueue<OutPoint, Int64>] = Asset.allCases.map { _ in ArrivalQueue() }
     private var reserved: Set<OutPoint> = []
 
     mutating func receive(_ outPoint: OutPoint, _ output: TxOutput) {
-        outputs[Int(output.asset.rawValue)][outPoint] = output.amount
+        outputs[Int(output.asset.rawValue)].append(output.amount, forKey: outPoint)
     }
 
     mutating func spent(_ outPoint: OutPoint) {
@@ -28,14 +29,14 @@ struct Wallet {
     /// Takes `other`'s outputs (after this wallet's, in their order) and reservations.
     mutating func absorb(_ other: Wallet) {
         for asset in outputs.indices {
-            for (outPoint, amount) in other.outputs[asset] { outputs[asset][outPoint] = amount }
+            for (outPoint, amount) in other.outputs[asset] { outputs[asset].append(amount, forKey: outPoint) }
         }
         reserved.formUnion(other.reserved)
     }
 
     /// The balance of `asset`, reserved or not.
     func total(_ asset: Asset) -> Int64 {
-        outputs[Int(asset.rawValue)].values.reduce(0, +)
+        outputs[Int(asset.rawValue)].reduce(0) { $0 + $1.value }
     }
 
     /// The unreserved balance of `asset`.
