@@ -85,6 +85,8 @@ public final class ValidatorNode {
     /// Every block this node finalized, in height order.
     public private(set) var chain: [CommittedRecord] = []
     private var actions: [ConsensusAction] = []
+    /// The actions being carried out (see `drainActions`); empty in between.
+    private var drained: [ConsensusAction] = []
     private var syncOutstanding = false
     private var syncAttempt: UInt32 = 0
 
@@ -401,11 +403,13 @@ public final class ValidatorNode {
 
     // MARK: Consensus actions
 
+    /// Carries out the consensus actions taken so far. The actions are swapped into `drained`
+    /// and carried out from there, so that neither buffer is copied or allocated again (most
+    /// inputs, a gossiped transaction, produce none).
     private func drainActions(at now: SimTime, work: inout WorkMeter, effects: inout [NodeEffect]) {
         reportRejections(effects: &effects)
-        let pending = actions
-        actions.removeAll(keepingCapacity: true)
-        for action in pending {
+        swap(&actions, &drained)
+        for action in drained {
             switch action {
             case .broadcastProposal(let proposal):
                 effects.append(.proposed(proposal.block))
@@ -424,6 +428,7 @@ public final class ValidatorNode {
                 finalize(block, votes: votes, validators: validators, work: &work, effects: &effects)
             }
         }
+        drained.removeAll(keepingCapacity: true)
         reportRejections(effects: &effects)
         for evidence in consensus.pendingEvidence where !reportedEvidence.contains(evidence.digest) {
             reportedEvidence.insert(evidence.digest)
