@@ -78,18 +78,18 @@ final class Network {
         sentAt + jittered(latencies[region, nodeRegions[to.index]])
     }
 
-    /// Peers to pass a transaction on to: `fanout` of them drawn without replacement (never the
-    /// peer it came from), or all. Without a fanout the validator a client submitted to sends
-    /// it to every peer itself, so a transaction received from a peer goes no further: relaying
-    /// it would only deliver duplicates.
-    func gossipTargets(from: NodeID, relayedFrom sender: NodeID?, among nodes: [Int]) -> [NodeID] {
-        let reachesAll = settings.gossipFanout == 0 || settings.gossipFanout >= nodes.count - 1
-        if reachesAll, sender != nil { return [] }
-        var peers = nodes.filter { $0 != from.index && $0 != sender?.index }.map(NodeID.init)
-        guard !reachesAll, settings.gossipFanout < peers.count else { return peers }
+    /// Of a validator's `peers`, those to pass a transaction on to: `fanout` of them drawn
+    /// without replacement (never the peer it came from), or all. Without a fanout the validator
+    /// a client submitted to sends it to every peer itself, so a transaction received from a
+    /// peer goes no further: relaying it would only deliver duplicates.
+    func gossipTargets(peers: [NodeID], relayedFrom sender: NodeID?) -> [NodeID] {
+        let reachesAll = settings.gossipFanout == 0 || settings.gossipFanout >= peers.count
+        if reachesAll { return sender == nil ? peers : [] }
+        var candidates = peers.filter { $0 != sender }
+        guard settings.gossipFanout < candidates.count else { return candidates }
         var chosen: [NodeID] = []
         for _ in 0..<settings.gossipFanout {
-            chosen.append(peers.remove(at: gossip.uniformInt(below: peers.count)))
+            chosen.append(candidates.remove(at: gossip.uniformInt(below: candidates.count)))
         }
         return chosen
     }

@@ -24,6 +24,9 @@ struct ChainInstance {
     var busyNanosAtWindowStart: Int64 = 0
     /// Each validator's id on this chain, by its index in the run (−1: not a member).
     private let localIDs: [Int32]
+    /// For each member (by its id on this chain), the other members, in committee order: whom
+    /// it broadcasts to, kept so that no broadcast or gossip builds the list again.
+    private let peersOfMember: [[NodeID]]
 
     init(serial: Int, shard: ShardID, members: [Int], validators: ValidatorSet, genesis: ChainState,
          startedAt: SimTime, validatorCount: Int) {
@@ -36,9 +39,15 @@ struct ChainInstance {
         var localIDs = [Int32](repeating: -1, count: validatorCount)
         for (local, validator) in members.enumerated() { localIDs[validator] = Int32(local) }
         self.localIDs = localIDs
+        peersOfMember = members.map { member in members.filter { $0 != member }.map(NodeID.init) }
     }
 
     var isCurrent: Bool { endedAt == nil }
+
+    /// The other members of member `node` (a validator of the run), in committee order. O(1).
+    func peers(of node: NodeID) -> [NodeID] {
+        peersOfMember[Int(localIDs[node.index])]
+    }
 
     /// `validator`'s id on this chain, if it is a member. O(1): every delivery asks.
     func local(_ validator: Int) -> NodeID? {

@@ -953,12 +953,12 @@ public final class Simulator {
         for effect in effects {
             switch effect {
             case .broadcast(let message):
-                send(message, from: node, to: members.filter { $0 != node.index }.map(NodeID.init), chain: serial, at: time)
+                send(message, from: node, to: chains[serial].peers(of: node), chain: serial, at: time)
             case .send(let targets, let message):
                 send(message, from: node, to: targets.map { NodeID(members[$0.index]) }, chain: serial, at: time)
             case .gossip(let transaction, let sender):
-                let targets = network.gossipTargets(from: node, relayedFrom: sender.map { NodeID(members[$0.index]) },
-                                                    among: members)
+                let targets = network.gossipTargets(peers: chains[serial].peers(of: node),
+                                                    relayedFrom: sender.map { NodeID(members[$0.index]) })
                 if !targets.isEmpty { send(.transaction(transaction), from: node, to: targets, chain: serial, at: time) }
             case .setTimer(let timer, let at):
                 loop.schedule(.timer(node: node, incarnation: runtimes[node.index].incarnation, timer: timer),
