@@ -46,7 +46,8 @@ struct ChainInstance {
 
     /// The other members of member `node` (a validator of the run), in committee order. O(1).
     func peers(of node: NodeID) -> [NodeID] {
-        peersOfMember[Int(localIDs[node.index])]
+        guard let local = local(node.index) else { preconditionFailure("\(node) is not a member of chain \(serial)") }
+        return peersOfMember[local.index]
     }
 
     /// `validator`'s id on this chain, if it is a member. O(1): every delivery asks.
