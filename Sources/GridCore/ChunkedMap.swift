@@ -93,7 +93,7 @@ public struct ChunkedMap<Key: UniformlyHashable, Value> {
         }
         directories[directory][bucket].append((key, value))
         entryCount += 1
-        if count > directories.count * Self.bucketsPerDirectory * Self.entriesPerBucket { grow() }
+        if count > capacity { grow() }
         return nil
     }
 
@@ -125,9 +125,23 @@ public struct ChunkedMap<Key: UniformlyHashable, Value> {
     /// The values, in iteration order.
     public var values: LazyMapSequence<ChunkedMap, Value> { lazy.map(\.value) }
 
+    /// Entries the map holds before it next grows.
+    @inlinable public var capacity: Int { directories.count * Self.bucketsPerDirectory * Self.entriesPerBucket }
+
+    /// Makes room for `minimumCapacity` entries, so that filling the map up to that many does not
+    /// grow it step by step. O(n) when it has to grow; nothing otherwise.
+    public mutating func reserveCapacity(_ minimumCapacity: Int) {
+        if minimumCapacity > capacity { rehash(minimumCapacity: minimumCapacity) }
+    }
+
     @usableFromInline
     mutating func grow() {
-        var larger = ChunkedMap(minimumCapacity: 2 * directories.count * Self.bucketsPerDirectory * Self.entriesPerBucket)
+        rehash(minimumCapacity: 2 * capacity)
+    }
+
+    /// Moves every entry into a map with room for `minimumCapacity`.
+    mutating func rehash(minimumCapacity: Int) {
+        var larger = ChunkedMap(minimumCapacity: minimumCapacity)
         for (key, value) in self {
             let (directory, bucket) = larger.place(of: key)
             larger.directories[directory][bucket].append((key, value))

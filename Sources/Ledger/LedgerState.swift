@@ -131,11 +131,17 @@ public struct LedgerState: Sendable {
         return output
     }
 
+    /// Makes room for `count` unspent outputs, so that a genesis of that many fills the output
+    /// map without growing it step by step. O(outputs) when the map grows.
+    public mutating func reserveOutputs(_ count: Int) {
+        outputs.reserveCapacity(count)
+    }
+
     /// Adds an unspent output.
     public mutating func create(_ output: TxOutput, at outPoint: OutPoint) {
         precondition(output.amount > 0, "outputs are positive")
-        precondition(outputs[outPoint] == nil, "output \(outPoint) already exists")
-        outputs[outPoint] = output
+        let replaced = outputs.updateValue(output, forKey: outPoint)
+        precondition(replaced == nil, "output \(outPoint) already exists")
         unspentTotals[output.asset] += output.amount
         outputCommitment.insert(Self.entryDigest(outPoint, output))
         journal.append(.created(outPoint, output))

@@ -257,6 +257,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         self.grid = grid
         self.governance = governance
         self.books = configuration.areas.map { _ in OrderBook() }
+        ledger.reserveOutputs(genesis.count)
         for (index, output) in genesis.enumerated() {
             ledger.create(output, at: OutPoint(transaction: genesisOrigin, index: UInt32(index)))
             ledger.recordMinted(output.asset, output.amount)

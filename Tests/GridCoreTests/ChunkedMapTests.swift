@@ -46,6 +46,26 @@ import Testing
         #expect(original == copy, "the same entries, whatever order they were added in")
     }
 
+    @Test func reservingRoomKeepsTheEntriesAndSparesTheGrowthLater() {
+        var map = ChunkedMap<UInt64, UInt64>()
+        for index in UInt64(0)..<300 { map[index] = index + 1 }
+        let before = map
+        map.reserveCapacity(10_000)
+        #expect(map == before, "the same entries after the rehash")
+        #expect(map.capacity >= 10_000)
+        let reserved = map.capacity
+        for index in UInt64(300)..<10_000 { map[index] = index + 1 }
+        #expect(map.capacity == reserved, "filling up to the reserved size does not grow the map")
+        map.reserveCapacity(5_000)
+        #expect(map.capacity == reserved, "a smaller reservation changes nothing")
+        #expect(map.count == 10_000 && map[9_999] == 10_000 && map[0] == 1)
+        for index in UInt64(10_000)..<UInt64(reserved) { map[index] = 1 }
+        #expect(map.capacity == reserved, "full to the last place")
+        map[UInt64(reserved)] = 1
+        #expect(map.capacity == 2 * reserved, "one entry more doubles it")
+        #expect(map.count == reserved + 1 && map[0] == 1 && map[UInt64(reserved)] == 1)
+    }
+
     @Test func filtersAndSetsBehaveLikeTheirStandardTwins() {
         var map = ChunkedMap<UInt64, UInt64>(minimumCapacity: 1_000)
         for index in UInt64(0)..<1_000 { map[index] = index * 3 }
