@@ -45,8 +45,8 @@ public struct TransactionTracker: Sendable {
 
     mutating func submitted(_ id: TransactionID, participantClass: Int32, kind: String, region: Region,
                             at time: SimTime) {
-        precondition(indexByID[id] == nil, "transaction submitted twice")
-        indexByID[id] = ids.count
+        let earlier = indexByID.updateValue(ids.count, forKey: id)
+        precondition(earlier == nil, "transaction submitted twice")
         ids.append(id)
         participantClasses.append(participantClass)
         kinds.append(kind)
