@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "gridsimTests",
-            dependencies: ["gridsim", "GridCore", "TestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["gridsim", "CMimalloc", "GridCore", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
     ]

@@ -25,20 +25,38 @@ import Testing
         #expect((harness["allocator"] as? String)?.hasPrefix("mimalloc ") == true, "\(harness)")
     }
 
+    /// The allocator `harness.allocator` names and the digest of a smoke run with `environment`.
+    private func allocatorAndDigest(environment: [String: String]) throws -> (allocator: String?, digest: String?) {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try CLI.json(out + "/report.json")
+        return ((report["harness"] as? [String: Any])?["allocator"] as? String,
+                (report["manifest"] as? [String: Any])?["digest"] as? String)
+    }
+
     @Test func largeOSPagesAreOnByDefaultAndChangeNoOutcome() throws {
-        func allocatorAndDigest(environment: [String: String]) throws -> (allocator: String?, digest: String?) {
-            let out = try ScratchFolder.make().path
-            let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"], environment: environment)
-            #expect(result.status == 0, "\(result.stderr)")
-            let report = try CLI.json(out + "/report.json")
-            return ((report["harness"] as? [String: Any])?["allocator"] as? String,
-                    (report["manifest"] as? [String: Any])?["digest"] as? String)
-        }
         let large = try allocatorAndDigest(environment: [:])
         let small = try allocatorAndDigest(environment: ["MIMALLOC_LARGE_OS_PAGES": "0"])
-        #expect(large.allocator?.hasSuffix(", large OS pages") == true, "\(large)")
+        #expect(large.allocator?.contains(", large OS pages") == true, "\(large)")
         #expect(small.allocator?.contains("large") == false, "\(small)")
         #expect(large.digest != nil && large.digest == small.digest)
+    }
+
+    @Test func prefaultingIsOnByDefaultChangesNoOutcomeAndRejectsABadLead() throws {
+        let byDefault = try allocatorAndDigest(environment: [:])
+        let shorter = try allocatorAndDigest(environment: ["GRIDSIM_PREFAULT_MB": "64"])
+        let off = try allocatorAndDigest(environment: ["GRIDSIM_PREFAULT_MB": "0"])
+        #expect(byDefault.allocator?.hasSuffix(", prefaulted 256 MiB ahead") == true, "\(byDefault)")
+        #expect(shorter.allocator?.hasSuffix(", prefaulted 64 MiB ahead") == true, "\(shorter)")
+        #expect(off.allocator?.contains("prefaulted") == false, "\(off)")
+        #expect(byDefault.digest != nil && byDefault.digest == shorter.digest && byDefault.digest == off.digest)
+
+        let out = try ScratchFolder.make().path
+        let bad = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"], environment: ["GRIDSIM_PREFAULT_MB": "lots"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("GRIDSIM_PREFAULT_MB: expected a whole number of MiB"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/report.json"))
     }
 
     @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {

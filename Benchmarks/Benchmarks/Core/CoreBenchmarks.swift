@@ -12,8 +12,10 @@ import Simulation
 /// - ed25519 sign and verify through GridCore vs raw libsodium calls;
 /// - BLAKE2b of a 200-byte transaction; Merkle root of 1,000 transactions.
 let benchmarks: @Sendable () -> Void = {
-    // mimalloc on large OS pages, as `gridsim` sets it up (unless MIMALLOC_LARGE_OS_PAGES says otherwise).
+    // mimalloc as `gridsim` sets it up by default: on large OS pages (unless
+    // MIMALLOC_LARGE_OS_PAGES says otherwise), with a thread faulting memory in 256 MiB ahead.
     cmimalloc_prefer_large_os_pages()
+    precondition(cmimalloc_start_prefaulting(256 << 20) != 0, "the prefaulting thread did not start")
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal],
         warmupIterations: 3,

@@ -1,0 +1,30 @@
+import CMimalloc
+import Foundation
+import Testing
+
+/// The prefaulting thread of `cmimalloc_start_prefaulting`, in this process: memory mimalloc
+/// hands out from its arena is resident before anyone touches it.
+@Suite struct PrefaultingTests {
+    /// Whether the page holding `address` is resident, asked without touching it.
+    private func isResident(_ address: UnsafeMutableRawPointer) -> Bool {
+        let pageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let page = UnsafeMutableRawPointer(bitPattern: Int(bitPattern: address) & ~(pageBytes - 1))!
+        var vector: UInt8 = 0
+        #expect(mincore(page, pageBytes, &vector) == 0)
+        return vector & 1 == 1
+    }
+
+    @Test func aBlockFromTheArenaIsFaultedInBeforeItIsTouched() async throws {
+        #expect(cmimalloc_start_prefaulting(16 << 20) == 0, "a lead under one 32 MiB segment is refused")
+        #expect(cmimalloc_start_prefaulting(64 << 20) == 1)
+        let blockBytes = 40 << 20
+        let block = try #require(mi_malloc(blockBytes))
+        defer { mi_free(block) }
+        let lastPage = block + blockBytes - 1
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !isResident(lastPage), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(isResident(lastPage), "the block's last page was never faulted in")
+    }
+}
