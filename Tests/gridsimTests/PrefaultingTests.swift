@@ -14,7 +14,18 @@ import Testing
         return vector & 1 == 1
     }
 
-    @Test func aBlockFromTheArenaIsFaultedInBeforeItIsTouched() async throws {
+    /// Whether this host lets a process reserve address space the size of physical memory:
+    /// not under strict overcommit (`vm.overcommit_memory` 2, where `MAP_NORESERVE` is ignored)
+    /// nor under an address-space limit (`ulimit -v`). `gridsim` then runs without the thread.
+    static var reservationIsAllowed: Bool {
+        let overcommit = try? String(contentsOfFile: "/proc/sys/vm/overcommit_memory", encoding: .utf8)
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+        return overcommit?.hasPrefix("2") != true && limit.rlim_cur == rlim_t.max
+    }
+
+    @Test(.enabled(if: reservationIsAllowed, "strict overcommit or an address-space limit refuses the reservation"))
+    func aBlockFromTheArenaIsFaultedInBeforeItIsTouched() async throws {
         #expect(cmimalloc_start_prefaulting(16 << 20) == 0, "a lead under one 32 MiB segment is refused")
         #expect(cmimalloc_start_prefaulting(64 << 20) == 1)
         let blockBytes = 40 << 20

@@ -47,8 +47,10 @@ import Testing
         let byDefault = try allocatorAndDigest(environment: [:])
         let shorter = try allocatorAndDigest(environment: ["GRIDSIM_PREFAULT_MB": "64"])
         let off = try allocatorAndDigest(environment: ["GRIDSIM_PREFAULT_MB": "0"])
-        #expect(byDefault.allocator?.hasSuffix(", prefaulted 256 MiB ahead") == true, "\(byDefault)")
-        #expect(shorter.allocator?.hasSuffix(", prefaulted 64 MiB ahead") == true, "\(shorter)")
+        // Where the host refuses the reservation, the run goes on without the thread and says so.
+        let started = PrefaultingTests.reservationIsAllowed
+        #expect(byDefault.allocator?.hasSuffix(", prefaulted 256 MiB ahead") == started, "\(byDefault)")
+        #expect(shorter.allocator?.hasSuffix(", prefaulted 64 MiB ahead") == started, "\(shorter)")
         #expect(off.allocator?.contains("prefaulted") == false, "\(off)")
         #expect(byDefault.digest != nil && byDefault.digest == shorter.digest && byDefault.digest == off.digest)
 
