@@ -31,6 +31,11 @@ static inline void cmimalloc_prefer_large_os_pages(void) {
 /// mimalloc's segments, and the blocks of its arenas, are 32 MiB.
 static const size_t cmimalloc_segment_bytes = (size_t)32 << 20;
 
+/// How far ahead of mimalloc `gridsim` and the benchmarks have the prefaulting thread work
+/// unless told otherwise: enough for the largest burst of the sharding stress run (a map
+/// doubling).
+static const size_t cmimalloc_default_prefault_lead_bytes = (size_t)256 << 20;
+
 /// An arena that `cmimalloc_start_prefaulting` gave mimalloc and populates ahead of it.
 typedef struct {
     char *start;

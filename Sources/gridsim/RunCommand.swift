@@ -192,10 +192,6 @@ func loadCostProfile(explicit: String?, scenario: Scenario) throws -> CostProfil
 /// The allocator serving this process: mimalloc, linked ahead of the C library, unless the
 /// system's malloc still answers (a linker that put the C library first).
 enum Allocator {
-    /// How far ahead of mimalloc a helper thread faults memory in when `GRIDSIM_PREFAULT_MB`
-    /// does not say: enough for the largest burst of the sharding stress run (a map doubling).
-    static let defaultPrefaultLeadMegabytes = 256
-
     /// The lead of the prefaulting thread in MiB, or `nil` when it is off or did not start.
     nonisolated(unsafe) private(set) static var prefaultLeadMegabytes: Int?
 
@@ -203,18 +199,21 @@ enum Allocator {
     /// - Large OS pages, unless `MIMALLOC_LARGE_OS_PAGES` says otherwise (the 600 s modelled
     ///   stress run took 55.7 s with them against 62.0 s without).
     /// - A thread that faults fresh memory in ahead of the allocator, `GRIDSIM_PREFAULT_MB` ahead
-    ///   (default 256; 0 turns it off), so that the simulation's thread does not wait for the
+    ///   (default 256; 0 turns it off; the thread works a 32 MiB segment at a time, so a lead
+    ///   is at least one), so that the simulation's thread does not wait for the
     ///   kernel to zero its pages (the same run: 51.8 and 54.5 s without, 47.1 and 47.4 s
     ///   with, interleaved, for 0.82 GiB more peak memory).
     ///
     /// No outcome depends on addresses, so digests are the same either way. Exits 2 when
-    /// `GRIDSIM_PREFAULT_MB` is not a whole number.
+    /// `GRIDSIM_PREFAULT_MB` is neither 0 nor a whole number of at least one segment.
     static func prepare() {
         cmimalloc_prefer_large_os_pages()
-        var leadMegabytes = defaultPrefaultLeadMegabytes
+        var leadMegabytes = cmimalloc_default_prefault_lead_bytes >> 20
         if let setting = ProcessInfo.processInfo.environment["GRIDSIM_PREFAULT_MB"] {
-            guard let value = Int(setting), value >= 0, value <= 1 << 20 else {
-                printError("error: GRIDSIM_PREFAULT_MB: expected a whole number of MiB (0 turns prefaulting off), got '\(setting)'")
+            let segmentMegabytes = cmimalloc_segment_bytes >> 20
+            guard let value = Int(setting), value == 0 || (segmentMegabytes...(1 << 20)).contains(value) else {
+                printError("error: GRIDSIM_PREFAULT_MB: expected a whole number of MiB, 0 (prefaulting off) or from "
+                           + "\(segmentMegabytes) (one segment of mimalloc's), got '\(setting)'")
                 exit(ExitStatus.badInput.rawValue)
             }
             leadMegabytes = value

@@ -54,11 +54,15 @@ import Testing
         #expect(off.allocator?.contains("prefaulted") == false, "\(off)")
         #expect(byDefault.digest != nil && byDefault.digest == shorter.digest && byDefault.digest == off.digest)
 
-        let out = try ScratchFolder.make().path
-        let bad = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"], environment: ["GRIDSIM_PREFAULT_MB": "lots"])
-        #expect(bad.status == 2)
-        #expect(bad.stderr.contains("GRIDSIM_PREFAULT_MB: expected a whole number of MiB"), "\(bad.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: out + "/report.json"))
+        // Not a number, and a lead under one 32 MiB segment, which the thread could not keep.
+        for setting in ["lots", "16"] {
+            let out = try ScratchFolder.make().path
+            let bad = try CLI.run(["run", "Scenarios/smoke.yaml", "--out", out, "--quiet"], environment: ["GRIDSIM_PREFAULT_MB": setting])
+            #expect(bad.status == 2, "\(setting)")
+            #expect(bad.stderr.contains("GRIDSIM_PREFAULT_MB: expected a whole number of MiB"), "\(bad.stderr)")
+            #expect(bad.stderr.contains("got '\(setting)'"), "\(bad.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out + "/report.json"))
+        }
     }
 
     @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {

@@ -13,9 +13,9 @@ import Simulation
 /// - BLAKE2b of a 200-byte transaction; Merkle root of 1,000 transactions.
 let benchmarks: @Sendable () -> Void = {
     // mimalloc as `gridsim` sets it up by default: on large OS pages (unless
-    // MIMALLOC_LARGE_OS_PAGES says otherwise), with a thread faulting memory in 256 MiB ahead.
+    // MIMALLOC_LARGE_OS_PAGES says otherwise), with a thread faulting memory in ahead of it.
     cmimalloc_prefer_large_os_pages()
-    precondition(cmimalloc_start_prefaulting(256 << 20) != 0, "the prefaulting thread did not start")
+    precondition(cmimalloc_start_prefaulting(cmimalloc_default_prefault_lead_bytes) != 0, "the prefaulting thread did not start")
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal],
         warmupIterations: 3,
