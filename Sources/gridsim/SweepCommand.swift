@@ -12,7 +12,8 @@ struct SweepCommand: ParsableCommand {
         Writes DIR/runs.jsonl (one line per finished run, appended as runs finish, so an interrupted \
         sweep keeps them; run it again with the same --out to finish the rest) and DIR/summary.md \
         (failures first, each with its reproduce command). A failed run keeps its report under \
-        DIR/runs/. Exits with the worst exit code of its runs (4, 5, 1, 2, then 0).
+        DIR/runs/. Exits with the worst exit code of its runs (4, 5, 1, 2, then 0), or 2 without \
+        running anything when DIR holds runs of another sweep (other seeds, --set, --grid or --mutation).
         """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -65,20 +66,29 @@ struct SweepCommand: ParsableCommand {
 
         let plan = SweepPlan(scenario: scenario, seeds: seedRange, grid: axes)
         let mine = slice.map { plan.runs(slice: $0.index, of: $0.count) } ?? plan.runs
+        let executor = SweepExecutor(executable: Self.ownExecutable, scenario: scenario, overrides: overrides,
+                                     mutation: mutation, folder: out)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let previous = try SweepReport.read(out).filter { $0.scenario == scenario }
+        // A run is done when the folder holds its result: the same place in the sweep and the
+        // same command (seed, overrides, grid point, mutation). A result of any other run means
+        // the folder is another sweep's, whose results rewriting runs.jsonl would lose.
+        let planned = Dictionary(uniqueKeysWithValues: mine.map { ($0.index, executor.repro(for: $0)) })
+        let previous = try SweepReport.read(out)
+        if let foreign = previous.first(where: { planned[$0.index] != $0.repro }) {
+            let count = previous.filter { planned[$0.index] != $0.repro }.count
+            printError("sweep: \(out)/runs.jsonl holds \(count) runs that are not of this sweep, such as `\(foreign.repro)`; "
+                       + "give another --out, or the command that made them to finish that sweep")
+            throw ExitStatus.badInput.exitCode
+        }
         let done = Set(previous.map(\.index))
         let todo = mine.filter { !done.contains($0.index) }
         if !done.isEmpty { printError("sweep: \(done.count) runs already in \(out)/runs.jsonl; running the other \(todo.count)") }
 
-        let executor = SweepExecutor(executable: Self.ownExecutable, scenario: scenario, overrides: overrides,
-                                     mutation: mutation, folder: out)
         let started = DispatchTime.now()
         let results = try executor.run(todo, jobs: jobs)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
-        let planned = Set(mine.map(\.index))
-        let all = SweepReport.ordered(previous + results).filter { planned.contains($0.index) }
+        let all = SweepReport.ordered(previous + results)
         try SweepReport.write(all, to: out)
         if let junit { try ReportWriter.writeAtomically(Data(SweepReport.junit(all).utf8), to: junit) }
         print(SweepReport.summary(all), terminator: "")
@@ -178,12 +188,18 @@ struct SweepExecutor: Sendable {
         let reportPath = (directory as NSString).appendingPathComponent("report.json")
         let report = (try? Data(contentsOf: URL(fileURLWithPath: reportPath)))
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-        let repro = (["gridsim", "run"] + arguments(for: run)).map(shellQuoted).joined(separator: " ")
         if status == 0 {
             try? FileManager.default.removeItem(atPath: directory)
             try? FileManager.default.removeItem(atPath: errors)
         }
-        return SweepResult(scenario: scenario, run: run, exit: status, report: report, wallSeconds: wall, repro: repro)
+        return SweepResult(scenario: scenario, run: run, exit: status, report: report, wallSeconds: wall,
+                           repro: repro(for: run))
+    }
+
+    /// The command that runs `run` on its own, as the summary prints it: what tells one run's
+    /// result from another's.
+    func repro(for run: SweepRun) -> String {
+        (["gridsim", "run"] + arguments(for: run)).map(shellQuoted).joined(separator: " ")
     }
 }
 

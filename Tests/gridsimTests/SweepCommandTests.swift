@@ -67,6 +67,23 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(try runsWithoutWallTime(out).count == 4)
     }
 
+    /// Another sweep's folder: its results are neither counted as this sweep's (seeds 1 and 2
+    /// stood in for 3 and 4, unrun, when runs were matched by their place alone) nor dropped.
+    @Test func aFolderHoldingAnotherSweepsRunsIsRefused() throws {
+        let out = try ScratchFolder.make().path
+        let first = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...2", "--out", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try runsWithoutWallTime(out)
+        for other in [["--seeds", "3...4"], ["--seeds", "1...2", "--set", "run.duration=70 s"],
+                      ["--seeds", "1...2", "--mutation", "quorum-half"]] {
+            let again = try CLI.run(["sweep", "Scenarios/crash-restart.yaml"] + other + ["--out", out])
+            #expect(again.status == 2, "\(other)")
+            #expect(again.stderr.contains("runs.jsonl holds 2 runs that are not of this sweep"), "\(again.stderr)")
+            #expect(again.stderr.contains("`gridsim run Scenarios/crash-restart.yaml --seed 1`"), "\(again.stderr)")
+            #expect(try runsWithoutWallTime(out) == before)
+        }
+    }
+
     @Test func badSeedsOrShardsAreBadInput() throws {
         let out = try ScratchFolder.make().path
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "9...1", "--out", out]).status == 2)
