@@ -232,6 +232,15 @@ struct MergeCommand: ParsableCommand {
             printError("merge: the folders are sweeps of different scenarios: \(scenarios.sorted().joined(separator: ", "))")
             throw ExitStatus.badInput.exitCode
         }
+        // Slices of one sweep hold different places; the same place twice must be the same run.
+        var commands: [Int: String] = [:]
+        for result in results {
+            if let other = commands.updateValue(result.repro, forKey: result.index), other != result.repro {
+                printError("merge: the folders are different sweeps: run \(result.index) is `\(other)` in one and "
+                           + "`\(result.repro)` in another")
+                throw ExitStatus.badInput.exitCode
+            }
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let merged = SweepReport.ordered(results)
         try SweepReport.write(merged, to: out)

@@ -36,6 +36,14 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
                 == String(contentsOfFile: root + "/whole/summary.md", encoding: .utf8))
         let junit = try String(contentsOfFile: root + "/junit.xml", encoding: .utf8)
         #expect(junit.contains("tests=\"12\" failures=\"0\""))
+
+        // A slice of another sweep (other seeds at the same places) does not merge.
+        let other = try CLI.run(arguments.map { $0 == "1...6" ? "7...12" : $0 } + ["--shard", "0/3", "--out", root + "/other"])
+        #expect(other.status == 0, "\(other.stderr)")
+        let mixed = try CLI.run(["merge", slices[0], root + "/other", "--out", root + "/mixed"])
+        #expect(mixed.status == 2)
+        #expect(mixed.stderr.contains("merge: the folders are different sweeps: run 0 is `gridsim run"), "\(mixed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/mixed/runs.jsonl"))
     }
 
     @Test func aSweepWithABrokenProtocolFindsTheFailureAndSaysHowToReproduceIt() throws {
