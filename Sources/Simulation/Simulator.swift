@@ -402,6 +402,22 @@ public final class Simulator {
                                          salt: encoder.blake2b).sorted()
     }
 
+    /// A committee of the scenario's size, chosen by the proposer score from the first of
+    /// `tiers` (validators that are up), and from the next ones in turn for the seats it leaves
+    /// (a reshard's crashed members last: seated, they rejoin when they restart). A smaller
+    /// committee would tolerate fewer faults than the scenario asks, and its Byzantine members
+    /// could hold a third of its stake (the bound a swarm draw keeps holds for full
+    /// committees): with a crashed member left out of a split, an equivocator and one honest
+    /// validator made a quorum of three (swarm seed 11803).
+    private func fullCommittee(for shard: ShardID, tiers: [[Int]]) -> [Int] {
+        let seats = scenario.sharding!.committee
+        var chosen: [Int] = []
+        for tier in tiers where chosen.count < seats {
+            chosen += chooseCommittee(for: shard, from: tier.filter { !chosen.contains($0) }, seats: seats - chosen.count)
+        }
+        return chosen.sorted()
+    }
+
     /// Adds a chain instance for `shard` and makes it the shard's current one.
     @discardableResult
     private func startChain(shard: ShardID, members: [Int], genesis: ChainState, at time: SimTime) -> Int {
@@ -1138,7 +1154,7 @@ public final class Simulator {
             crossShardTransfers[index].holder = new
         }
         let oldMembers = chains[old].members
-        let kept = chooseCommittee(for: shard, from: oldMembers.filter { runtimes[$0].up })
+        let kept = fullCommittee(for: shard, tiers: [oldMembers.filter { runtimes[$0].up }, oldMembers.filter { !runtimes[$0].up }])
         let joining = chooseCommittee(for: new, from: standbyValidators() + oldMembers.filter { !kept.contains($0) && runtimes[$0].up })
         end(old, at: now)
         sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now))
@@ -1166,8 +1182,9 @@ public final class Simulator {
         var joined = survivorState
         joined.absorb(absorbedState, instance: UInt64(chains.count + 1))
         checkReshardConservation(before: [survivorState, absorbedState], after: [joined], at: now)
-        let candidates = (chains[first].members + chains[second].members).filter { runtimes[$0].up }
-        let committee = chooseCommittee(for: survivor, from: candidates)
+        let members = chains[first].members + chains[second].members
+        let candidates = members.filter { runtimes[$0].up }
+        let committee = fullCommittee(for: survivor, tiers: [candidates, standbyValidators(), members.filter { !runtimes[$0].up }])
         end(first, at: now)
         end(second, at: now)
         currentChain[absorbed.rawValue - 1] = nil
@@ -1184,7 +1201,8 @@ public final class Simulator {
             time: now, action: .merge, shards: [survivor, absorbed], regions: regions, reason: reason,
             handoverHeights: [survivorHeight, absorbedHeight], rerouted: rerouted,
             movedOrders: absorbedState.openOrderCount, movedTrades: absorbedState.openTradeCount,
-            validatorsReassigned: candidates.count - committee.count + (committee.filter { chains[second].members.contains($0) }.count)))
+            validatorsReassigned: members.filter { !committee.contains($0) }.count
+                + committee.filter { !chains[first].members.contains($0) }.count))
     }
 
     /// Ends chain instance `serial`: its members drop what they hold (their mempools' contents

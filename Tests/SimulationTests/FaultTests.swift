@@ -135,6 +135,26 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         #expect(rounds.allSatisfy { $0 < 4 }, "largest round \(rounds.max() ?? 0)")
     }
 
+    /// Swarm seed 11803 broke agreement: shard 1 split while one of its four members was down,
+    /// the old shard's next committee was seated from its three members that were up, and its
+    /// equivocating member and one honest validator then held more than 2/3 of that committee's
+    /// stake, so two honest validators finalized different blocks at height 6. The crashed
+    /// member now keeps its seat (it rejoins when it restarts) and every committee is full.
+    @Test func aSplitWhileAMemberIsDownSeatsAFullCommitteeAndKeepsAgreement() throws {
+        let (scenario, _) = SwarmDraw.apply(to: try loadScenario("swarm.yaml"), seed: 11803)
+        let sharding = try #require(scenario.sharding)
+        #expect(sharding.committee == 4)
+        #expect(scenario.faults.byzantine.map(\.behaviour) == ["equivocation"])
+        let crash = try #require(scenario.faults.crashes.first)
+        let result = Simulator(scenario: scenario, seed: 11803, costProfile: .reference).run()
+        #expect(result.violations.isEmpty, "\(result.violations.map(\.detail))")
+        let split = try #require(result.sharding.events.first { $0.action == .split })
+        #expect(split.time > crash.at && split.time < crash.restart!, "the split falls in the crash")
+        let kept = try #require(result.sharding.shards.first { $0.shard == split.shards[0] })
+        #expect(kept.committee.contains(crash.node), "\(kept.committee)")
+        #expect(result.sharding.shards.allSatisfy { $0.committee.count == 4 }, "\(result.sharding.shards.map(\.committee))")
+    }
+
     /// Sharded swarm seeds whose autoscaler splits and merges while validators crash (27, 50) or
     /// a partition and an equivocator strike (5): every checker holds, including conservation
     /// across each reshard and across shards, every lock ends delivered, refunded or visibly in

@@ -112,10 +112,31 @@ private func load(_ result: RunResult, from start: Double, to end: Double) -> (t
         #expect(try runScenario(text: text).digest == result.digest)
     }
 
-    @Test func aCrashedCommitteeMemberDuringTheSplitStaysOutAndTheShardsStayLive() throws {
-        let result = try runScenario(overrides: ["faults.crashes=[{node: 0, at: 70 s, restart: 100 s}]"])
+    /// A member of the East's shard is down when it splits (at 75 s): it keeps its seat on the
+    /// shard's next chain and rejoins when it restarts, rather than leaving a committee of three.
+    @Test func aCrashedCommitteeMemberKeepsItsSeatThroughTheSplitAndTheShardsStayLive() throws {
+        let member = try #require(try runScenario(overrides: ["run.duration=20 s"]).sharding.shards[0].committee.first)
+        let result = try runScenario(overrides: ["faults.crashes=[{node: \(member), at: 70 s, restart: 100 s}]"])
         #expect(result.violations.isEmpty, "\(result.violations)")
-        #expect(result.sharding.events.first?.action == .split)
+        let split = try #require(result.sharding.events.first)
+        #expect(split.action == .split && split.time.seconds < 100)
+        #expect(result.sharding.shards[0].committee.contains(member))
+        #expect(result.sharding.shards.allSatisfy { $0.committee.count == 4 })
+        #expect(outcomesAddUp(result))
+    }
+
+    /// A validator standing by is down when the East's shard is due to split: with three left
+    /// for the new shard's committee of four, the split waits for its restart and the report
+    /// counts the windows it was held back.
+    @Test func aCrashedStandbyValidatorHoldsTheSplitBackUntilItRestarts() throws {
+        let committees = try runScenario(overrides: ["run.duration=20 s"]).sharding.shards.flatMap(\.committee)
+        let standby = try #require((0..<12).first { !committees.contains($0) })
+        let result = try runScenario(overrides: ["faults.crashes=[{node: \(standby), at: 70 s, restart: 100 s}]"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let split = try #require(result.sharding.events.first)
+        #expect(split.action == .split && split.time.seconds >= 100)
+        #expect(result.sharding.heldBackSplits.withoutValidators > 0)
+        #expect(result.sharding.shards.allSatisfy { $0.committee.count == 4 })
         #expect(outcomesAddUp(result))
     }
 
