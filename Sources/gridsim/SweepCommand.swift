@@ -74,9 +74,9 @@ struct SweepCommand: ParsableCommand {
         // the folder is another sweep's, whose results rewriting runs.jsonl would lose.
         let planned = Dictionary(uniqueKeysWithValues: mine.map { ($0.index, executor.repro(for: $0)) })
         let previous = try SweepReport.read(out)
-        if let foreign = previous.first(where: { planned[$0.index] != $0.repro }) {
-            let count = previous.filter { planned[$0.index] != $0.repro }.count
-            printError("sweep: \(out)/runs.jsonl holds \(count) runs that are not of this sweep, such as `\(foreign.repro)`; "
+        let foreign = previous.filter { planned[$0.index] != $0.repro }
+        if let example = foreign.first {
+            printError("sweep: \(out)/runs.jsonl holds \(foreign.count) runs that are not of this sweep, such as `\(example.repro)`; "
                        + "give another --out, or the command that made them to finish that sweep")
             throw ExitStatus.badInput.exitCode
         }
