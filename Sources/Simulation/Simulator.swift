@@ -1154,8 +1154,9 @@ public final class Simulator {
             crossShardTransfers[index].holder = new
         }
         let oldMembers = chains[old].members
-        let kept = fullCommittee(for: shard, tiers: [oldMembers.filter { runtimes[$0].up }, oldMembers.filter { !runtimes[$0].up }])
-        let joining = chooseCommittee(for: new, from: standbyValidators() + oldMembers.filter { !kept.contains($0) && runtimes[$0].up })
+        let upMembers = oldMembers.filter { runtimes[$0].up }
+        let kept = fullCommittee(for: shard, tiers: [upMembers, oldMembers.filter { !runtimes[$0].up }])
+        let joining = chooseCommittee(for: new, from: standbyValidators() + upMembers.filter { !kept.contains($0) })
         end(old, at: now)
         sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now))
         let keptChain = startChain(shard: shard, members: kept, genesis: parts.kept, at: now)
