@@ -39,6 +39,15 @@ struct SweepPlan {
         return runs.filter { $0.index % count == slice }
     }
 
+    /// `path` without `.` components or repeated slashes, so that `./Scenarios/x.yaml` and
+    /// `Scenarios//x.yaml` name the same sweep as `Scenarios/x.yaml` (runs are matched by their
+    /// command).
+    static func plainPath(_ path: String) -> String {
+        let joined = path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+        if path.hasPrefix("/") { return "/" + joined }
+        return joined.isEmpty ? "." : joined
+    }
+
     /// Parses `A...B` (or `A..B`, or a single seed).
     static func parseSeeds(_ text: String) -> ClosedRange<UInt64>? {
         let parts = text.replacingOccurrences(of: "...", with: "..").components(separatedBy: "..")

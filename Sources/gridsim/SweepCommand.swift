@@ -64,6 +64,7 @@ struct SweepCommand: ParsableCommand {
         }
         _ = try loadScenario(scenario, overrides: overrides)
 
+        let scenario = SweepPlan.plainPath(self.scenario)
         let plan = SweepPlan(scenario: scenario, seeds: seedRange, grid: axes)
         let mine = slice.map { plan.runs(slice: $0.index, of: $0.count) } ?? plan.runs
         let executor = SweepExecutor(executable: Self.ownExecutable, scenario: scenario, overrides: overrides,

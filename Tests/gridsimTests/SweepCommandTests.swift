@@ -68,11 +68,15 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         let out = try ScratchFolder.make().path
         let first = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...2", "--out", out])
         #expect(first.status == 0, "\(first.stderr)")
-        let second = try CLI.run(["sweep", "Scenarios/crash-restart.yaml", "--seeds", "1...4", "--out", out])
+        // The same file named another way is the same sweep.
+        let second = try CLI.run(["sweep", "./Scenarios//crash-restart.yaml", "--seeds", "1...4", "--out", out])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stderr.contains("2 runs already in"))
         #expect(second.stdout.contains("2 runs in"), "only the two missing seeds ran")
         #expect(try runsWithoutWallTime(out).count == 4)
+        let scenarios = try String(contentsOfFile: out + "/runs.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.map { $0?["scenario"] as? String }
+        #expect(scenarios == Array(repeating: "Scenarios/crash-restart.yaml", count: 4))
     }
 
     /// Another sweep's folder: its results are neither counted as this sweep's (seeds 1 and 2
