@@ -404,7 +404,7 @@ public final class Simulator {
 
     /// A committee of the scenario's size, chosen by the proposer score from the first of
     /// `tiers` (validators that are up), and from the next ones in turn for the seats it leaves
-    /// (a reshard's crashed members last: seated, they rejoin when they restart). A smaller
+    /// (a merge's crashed members last: seated, they rejoin when they restart). A smaller
     /// committee would tolerate fewer faults than the scenario asks, and its Byzantine members
     /// could hold a third of its stake (the bound a swarm draw keeps holds for full
     /// committees): with a crashed member left out of a split, an equivocator and one honest
@@ -1153,10 +1153,13 @@ public final class Simulator {
         where crossShardTransfers[index].holder == shard && ownerLeaves(crossShardTransfers[index].lock.signer) {
             crossShardTransfers[index].holder = new
         }
-        let oldMembers = chains[old].members
-        let upMembers = oldMembers.filter { runtimes[$0].up }
-        let kept = fullCommittee(for: shard, tiers: [upMembers, oldMembers.filter { !runtimes[$0].up }])
-        let joining = chooseCommittee(for: new, from: standbyValidators() + upMembers.filter { !kept.contains($0) })
+        // The whole old committee keeps the shard, its members that are down included: they keep
+        // their seat and rejoin when they restart. Seated from its members that were up, the
+        // committee could be short enough for its Byzantine members to hold a third of its stake
+        // (swarm seed 11803: an equivocator and one honest validator made a quorum of three).
+        let kept = chains[old].members
+        precondition(kept.count == scenario.sharding!.committee, "every chain's committee is full")
+        let joining = chooseCommittee(for: new, from: standbyValidators())
         end(old, at: now)
         sharding.shards.append(ShardSummary(shard: new, regions: regions, createdAt: now))
         let keptChain = startChain(shard: shard, members: kept, genesis: parts.kept, at: now)
@@ -1167,7 +1170,7 @@ public final class Simulator {
         sharding.events.append(ShardingEvent(
             time: now, action: .split, shards: [shard, new], regions: regions, reason: reason, handoverHeights: [height],
             rerouted: rerouted, movedOrders: parts.moved.openOrderCount, movedTrades: parts.moved.openTradeCount,
-            validatorsReassigned: joining.count + oldMembers.filter { !kept.contains($0) }.count))
+            validatorsReassigned: joining.count))
     }
 
     /// Merges `absorbed` into `survivor`: both chains end at their finalized heights, their
