@@ -165,6 +165,9 @@ public struct LoadSettings: Sendable {
     public var schedule: [LoadPoint]
     public var dailyProfiles: Bool
     public var outstanding: Int
+    /// Closed loop: how long a place in flight stays empty after its transaction was refused as
+    /// `mempool_full`, before the next one starts.
+    public var backoff: SimDuration
     /// The trace file, resolved against the scenario's folder.
     public var tracePath: String?
     /// The trace's rows, read when the scenario is loaded (empty unless the controller is `trace`).
@@ -506,6 +509,7 @@ extension Scenario {
                           regions: $0["regions"].isAbsent ? nil : $0["regions"].list.map(\.region))
             },
             dailyProfiles: loadNode["daily_profiles"].bool, outstanding: loadNode["outstanding"].int,
+            backoff: loadNode["backoff"].duration,
             tracePath: loadNode["trace"].isAbsent ? nil : ScenarioLoader.resolve(loadNode["trace"].string, relativeTo: sourcePath))
         if load.controller == .trace, load.tracePath == nil {
             diagnostics.append(ScenarioDiagnostic(location: loadNode.location, field: "load.trace",

@@ -223,6 +223,8 @@ public enum ScenarioSchema {
               "orders and transfers a second the participants offer together before the schedule and the daily profiles: every class's `order_rate` and `tx_rate` is scaled by one factor to add up to it (poisson and fixed controllers)"),
         Field("outstanding", .integer(1...10_000_000), .defaultValue("100"),
               "closed-loop: transactions kept in flight"),
+        Field("backoff", .quantity(.duration, 0...1e12), .defaultValue("1 s"),
+              "closed-loop: how long a transaction's place waits after a `mempool_full` refusal before the next one starts (a busy validator's client backs off)"),
         Field("trace", .string, .optional,
               "trace: CSV with header `time_s,class,kind` (class index or name, kind order or transfer), relative to the scenario file"),
     ]

@@ -824,8 +824,9 @@ public final class Simulator {
         }
     }
 
-    /// A closed-loop transaction finished (finalized or rejected) at `time`, when the node that
-    /// finished it is done processing: the next one starts then.
+    /// A closed-loop transaction finished (finalized or rejected) and the next one starts at
+    /// `time`: when the node that finished it is done processing, or `load.backoff` after that
+    /// when it refused it as `mempool_full`.
     private func completed(_ id: TransactionID, at time: SimTime) {
         guard closedLoopInFlight.remove(id) != nil else { return }
         scheduleClosedLoopArrival(at: time)
@@ -993,7 +994,7 @@ public final class Simulator {
             case .rejected(let id, let reason):
                 if tracker.rejected(id, reason), let waiting = pending.removeValue(forKey: id) {
                     workload.release(waiting.transaction, agent: waiting.agent)
-                    completed(id, at: time)
+                    completed(id, at: reason == .mempoolFull ? time + scenario.load.backoff : time)
                 }
             case .proposed(let block):
                 for transaction in block.transactions {

@@ -109,6 +109,27 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(result.transactions.count - tracker.finalizedNanos.filter { $0 >= 0 }.count <= 5)
     }
 
+    /// A place in the closed loop whose transaction a full mempool refused stays empty for
+    /// `load.backoff` before the next one starts, so each of the 20 places is refused at most
+    /// once a second; with no backoff the clients hammer the validators many times as often.
+    @Test func aClosedLoopClientBacksOffAfterAFullMempoolRefusedIt() throws {
+        func refusals(backoff: String) throws -> (refused: Int, accepted: Int, pending: Int, count: Int) {
+            let text = loadTestScenario(duration: "20 s", load: "controller: closed-loop\noutstanding: 20\nbackoff: \(backoff)")
+                .replacingOccurrences(of: "block_interval: 1 s", with: "block_interval: 1 s\n  mempool_limit: 3")
+            let tracker = try runLoad(text).transactions
+            let outcomes = (0..<tracker.count).map(tracker.outcome(at:))
+            return (outcomes.filter { $0 == .rejected(.mempoolFull) }.count, outcomes.filter { $0 == .accepted }.count,
+                    outcomes.filter { $0 == .pending }.count, tracker.count)
+        }
+        let backingOff = try refusals(backoff: "1 s")
+        let hammering = try refusals(backoff: "0 s")
+        #expect(backingOff.refused > 0)
+        #expect(backingOff.refused <= 20 * 21, "\(backingOff.refused) refusals")
+        #expect(hammering.refused > 10 * backingOff.refused, "\(hammering.refused) against \(backingOff.refused)")
+        #expect(backingOff.accepted + backingOff.refused + backingOff.pending == backingOff.count)
+        #expect(backingOff.accepted >= hammering.accepted * 9 / 10, "backing off costs the chain no throughput")
+    }
+
     @Test func aTraceIsReplayedRowByRow() throws {
         let trace = try traceFile(
             "time_s,class,kind\n1.5,residential,transfer\n4,0,transfer\n4,0,transfer\n9.25,residential,transfer\n400,0,transfer\n")
