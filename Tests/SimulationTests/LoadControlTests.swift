@@ -126,7 +126,8 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(backingOff.refused > 0)
         #expect(backingOff.refused <= 20 * 21, "\(backingOff.refused) refusals")
         #expect(hammering.refused > 10 * backingOff.refused, "\(hammering.refused) against \(backingOff.refused)")
-        #expect(backingOff.accepted + backingOff.refused + backingOff.pending == backingOff.count)
+        #expect(backingOff.accepted + backingOff.refused + backingOff.pending == backingOff.count,
+                "a full mempool is the only reason a transaction is refused here")
         #expect(backingOff.accepted >= hammering.accepted * 9 / 10, "backing off costs the chain no throughput")
     }
 
