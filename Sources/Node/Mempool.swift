@@ -52,11 +52,18 @@ public struct Mempool {
     public func contains(_ id: TransactionID) -> Bool { waiting[id] != nil }
 
     /// The waiting transaction that spends `outPoint`, if any.
-    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].flatMap(transaction(admitted:)) }
+    public func spender(of outPoint: OutPoint) -> Transaction? { spentBy[outPoint].map(transaction(admitted:)) }
 
-    /// The transaction of admission `number`, if it is still waiting.
-    private func transaction(admitted number: UInt64) -> Transaction? {
-        number >= frontAdmission ? queue[Int(number - frontAdmission)] : nil
+    /// The waiting transaction of admission `number`.
+    ///
+    /// Only `spentBy`'s numbers are looked up, and ``remove(_:)`` clears each entry naming the
+    /// admission it removes, so every number looked up is of a transaction still in the queue.
+    private func transaction(admitted number: UInt64) -> Transaction {
+        precondition(number >= frontAdmission, "admission \(number) left the queue with an output still marked spent")
+        guard let transaction = queue[Int(number - frontAdmission)] else {
+            preconditionFailure("admission \(number) was removed with an output still marked spent")
+        }
+        return transaction
     }
 
     /// Adds a transaction; `false` if it was already waiting.

@@ -68,6 +68,30 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         #expect(pool.count == 1)
     }
 
+    /// Two waiting transactions spending one output (the node evicts a lapsed spender before
+    /// admitting another): the later is the output's spender, removing the earlier leaves it so
+    /// even once the earlier's place has left the queue, and removing the later frees the output.
+    @Test func anOutputsSpenderIsItsLatestWaitingAdmission() {
+        let alice = KeyPair(drawingFrom: RandomStream(masterSeed: 3, name: "mempool-tests/spender"))
+        let coin = OutPoint(transaction: Blake2b.hash([7]), index: 0)
+        let spend = { (nonce: UInt64) in
+            Transaction(signedBy: alice, region: .east,
+                        kind: .transfer(inputs: [coin], outputs: [TxOutput(owner: alice.publicKey, asset: .payment, amount: 1)]),
+                        fee: MicroTokens(1_000), validUntil: .zero + .hours(1), nonce: nonce, scheme: .modelled)
+        }
+        let (earlier, later) = (spend(1), spend(2))
+        var pool = Mempool()
+        pool.insert(earlier)
+        pool.insert(later)
+        #expect(pool.spender(of: coin) === later)
+        pool.remove(earlier.id)
+        #expect(pool.take(10).map(\.id) == [later.id], "the earlier's place has left the front")
+        #expect(pool.spender(of: coin) === later)
+        pool.remove(later.id)
+        #expect(pool.spender(of: coin) == nil)
+        #expect(pool.count == 0)
+    }
+
     /// A transaction lapses after its replay window, a lock at its deadline, an order at its
     /// expiry or delivery end, whichever comes first; the pool hands out those lapsed by a time.
     @Test func lapsedTransactionsComeOutInLapseOrder() {
