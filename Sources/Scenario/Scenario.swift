@@ -584,22 +584,17 @@ extension Scenario {
         }
     }
 
-    /// Flags each field of `load` written for controllers other than `controller`: `schedule` and
-    /// `daily_profiles` shape only the poisson and fixed rates, `outstanding` and `backoff` drive
-    /// only the closed loop and `trace` only the trace controller, so a value the run would
-    /// silently ignore is an error rather than a surprise.
+    /// Flags each field of `load` written for a controller other than `controller`: `outstanding`
+    /// and `backoff` drive only the closed loop and `trace` only the trace controller, so a value
+    /// the run would silently ignore is an error rather than a surprise.
     static func checkControllerFields(of load: ScenarioNode, controller: LoadSettings.Controller,
                                       diagnostics: inout [ScenarioDiagnostic]) {
-        let users: [(field: String, controllers: [LoadSettings.Controller])] = [
-            ("schedule", [.poisson, .fixed]), ("daily_profiles", [.poisson, .fixed]),
-            ("outstanding", [.closedLoop]), ("backoff", [.closedLoop]), ("trace", [.trace]),
-        ]
-        for (field, controllers) in users where !controllers.contains(controller) && load[field].isWritten {
-            let names = controllers.map(\.rawValue).joined(separator: " and ")
+        let owners: [(field: String, controller: LoadSettings.Controller)] =
+            [("outstanding", .closedLoop), ("backoff", .closedLoop), ("trace", .trace)]
+        for (field, owner) in owners where owner != controller && load[field].isWritten {
             diagnostics.append(ScenarioDiagnostic(
                 location: load[field].location, field: load[field].path,
-                message: "`\(field)` is for the \(names) controller\(controllers.count > 1 ? "s" : ""); "
-                    + "the \(controller.rawValue) controller does not use it"))
+                message: "`\(field)` is for the \(owner.rawValue) controller; the \(controller.rawValue) controller does not use it"))
         }
     }
 

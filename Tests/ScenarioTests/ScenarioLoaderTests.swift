@@ -287,9 +287,9 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(idle.first?.message.contains("every one of them is 0") == true)
     }
 
-    /// `schedule` and `daily_profiles` shape only the poisson and fixed rates, `outstanding` and
-    /// `backoff` drive only the closed loop and `trace` only the trace controller: written for
-    /// another controller, each is an error naming its line and field, while their defaults never are.
+    /// `outstanding` and `backoff` drive only the closed loop and `trace` only the trace
+    /// controller: written for another controller, each is an error naming its line and field,
+    /// while their defaults never are.
     @Test func aLoadFieldOfAnotherControllerIsNamedWithItsLine() throws {
         let text = minimalScenario + """
 
@@ -309,11 +309,6 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
 
         let overridden = diagnostics(of: minimalScenario, overrides: ["load.controller=fixed", "load.backoff=0 s"])
         #expect(overridden.map(\.field) == ["load.backoff"])
-        let shaped = diagnostics(of: minimalScenario, overrides: [
-            "load.controller=closed-loop", "load.daily_profiles=false", "load.schedule=[{at: 10 s, factor: 2}]",
-        ])
-        #expect(shaped.map(\.field) == ["load.schedule", "load.daily_profiles"])
-        #expect(shaped.first?.message == "`schedule` is for the poisson and fixed controllers; the closed-loop controller does not use it")
 
         let closedLoop = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
                                                   overrides: ["load.controller=closed-loop", "load.outstanding=7", "load.backoff=0 s"])
