@@ -515,7 +515,6 @@ extension Scenario {
             diagnostics.append(ScenarioDiagnostic(location: loadNode.location, field: "load.trace",
                                                   message: "the trace controller needs a `trace` file"))
         }
-        Scenario.checkControllerFields(of: loadNode, controller: load.controller, diagnostics: &diagnostics)
         Scenario.scaleRates(of: &participants, to: loadNode["tps"], controller: load.controller, diagnostics: &diagnostics)
         if zip(load.schedule, load.schedule.dropFirst()).contains(where: { $0.at > $1.at }) {
             diagnostics.append(ScenarioDiagnostic(location: loadNode["schedule"].location, field: "load.schedule",
@@ -581,20 +580,6 @@ extension Scenario {
         for index in participants.indices {
             participants[index].orderRatePerSecond *= factor
             participants[index].transferRatePerSecond *= factor
-        }
-    }
-
-    /// Flags each field of `load` written for a controller other than `controller`: `outstanding`
-    /// and `backoff` drive only the closed loop and `trace` only the trace controller, so a value
-    /// the run would silently ignore is an error rather than a surprise.
-    static func checkControllerFields(of load: ScenarioNode, controller: LoadSettings.Controller,
-                                      diagnostics: inout [ScenarioDiagnostic]) {
-        let owners: [(field: String, controller: LoadSettings.Controller)] =
-            [("outstanding", .closedLoop), ("backoff", .closedLoop), ("trace", .trace)]
-        for (field, owner) in owners where owner != controller && load[field].isWritten {
-            diagnostics.append(ScenarioDiagnostic(
-                location: load[field].location, field: load[field].path,
-                message: "`\(field)` is for the \(owner.rawValue) controller; the \(controller.rawValue) controller does not use it"))
         }
     }
 

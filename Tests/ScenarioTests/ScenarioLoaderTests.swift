@@ -287,38 +287,6 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(idle.first?.message.contains("every one of them is 0") == true)
     }
 
-    /// `outstanding` and `backoff` drive only the closed loop and `trace` only the trace
-    /// controller: written for another controller, each is an error naming its line and field,
-    /// while their defaults never are.
-    @Test func aLoadFieldOfAnotherControllerIsNamedWithItsLine() throws {
-        let text = minimalScenario + """
-
-        load:
-          controller: poisson
-          outstanding: 50
-          backoff: 2 s
-          trace: arrivals.csv
-        """
-        let found = diagnostics(of: text)
-        #expect(found.map(\.field) == ["load.outstanding", "load.backoff", "load.trace"])
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let outstandingLine = try #require(lines.firstIndex { $0.contains("outstanding: 50") }) + 1
-        #expect(found.first?.location.line == outstandingLine)
-        #expect(found.first?.message == "`outstanding` is for the closed-loop controller; the poisson controller does not use it")
-        #expect(found.last?.message == "`trace` is for the trace controller; the poisson controller does not use it")
-
-        let overridden = diagnostics(of: minimalScenario, overrides: ["load.controller=fixed", "load.backoff=0 s"])
-        #expect(overridden.map(\.field) == ["load.backoff"])
-
-        let closedLoop = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
-                                                  overrides: ["load.controller=closed-loop", "load.outstanding=7", "load.backoff=0 s"])
-        #expect(closedLoop.load.outstanding == 7)
-        #expect(closedLoop.load.backoff == .zero)
-        let defaults = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"))
-        #expect(defaults.load.controller == .poisson)
-        #expect(defaults.load.outstanding == 100)
-    }
-
     /// Every rule of the `sharding` section, each named with its field: regions in no shard or
     /// in two, committees larger than the validators, a national market, governance proposals
     /// and a `max_shards` below the shards at the start.
