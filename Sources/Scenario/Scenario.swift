@@ -161,6 +161,14 @@ public struct LoadSettings: Sendable {
         case trace
     }
 
+    /// The fields of `load` (besides `controller`) and the controllers that use each; any other
+    /// controller ignores the field. `tps` scales the participants' rates, which only the
+    /// poisson and fixed controllers draw arrivals from.
+    public static let fieldUsers: [(field: String, controllers: [Controller])] = [
+        ("schedule", [.poisson, .fixed]), ("daily_profiles", [.poisson, .fixed]), ("tps", [.poisson, .fixed]),
+        ("outstanding", [.closedLoop]), ("backoff", [.closedLoop]), ("trace", [.trace]),
+    ]
+
     public var controller: Controller
     public var schedule: [LoadPoint]
     public var dailyProfiles: Bool

@@ -182,7 +182,8 @@ struct Shrinker {
 
     /// Replaces the load's random arrival process by the failing run's own arrivals, written as a
     /// load trace to `csvPath` with each arrival's participant, quantity, price and bid region
-    /// (orders) or recipient and amount (transfers), so the workload draws nothing; then removes
+    /// (orders) or recipient and amount (transfers), so the workload draws nothing, and drops the
+    /// load fields the trace controller does not use (`tps` would refuse it); then removes
     /// arrivals in ever smaller chunks while the same invariant still breaks. Returns how many arrivals are
     /// left of how many, or `nil` (and changes nothing) if the failure needs the random arrival
     /// process.
@@ -197,6 +198,9 @@ struct Shrinker {
         let original = rows.count
         var candidate = Self.setting(["load", "controller"][...], to: Yams.Node("trace"), in: document)
         candidate = Self.setting(["load", "trace"][...], to: Yams.Node(csvPath), in: candidate)
+        for (field, controllers) in LoadSettings.fieldUsers where !controllers.contains(.trace) {
+            candidate = Self.removing(["load", field][...], from: candidate)
+        }
         Self.write(rows, to: csvPath)
         guard let failure = stillFails(candidate) else {
             try? FileManager.default.removeItem(atPath: csvPath)
@@ -288,6 +292,13 @@ struct Shrinker {
         guard let key = path.first else { return value }
         var mapping = document.mapping ?? Yams.Node.Mapping([])
         mapping[key] = setting(path.dropFirst(), to: value, in: mapping[key] ?? Yams.Node.Mapping([]).asNode)
+        return .mapping(mapping)
+    }
+
+    /// `document` without the value at `path`; the same document when it has none.
+    static func removing(_ path: ArraySlice<String>, from document: Yams.Node) -> Yams.Node {
+        guard let key = path.first, var mapping = document.mapping, let child = mapping[key] else { return document }
+        mapping[key] = path.count == 1 ? nil : removing(path.dropFirst(), from: child)
         return .mapping(mapping)
     }
 }

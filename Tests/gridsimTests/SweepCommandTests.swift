@@ -148,6 +148,25 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(replay.status == 0 && replay.stdout.contains("same digest"), "\(replay.stdout)\(replay.stderr)")
     }
 
+    /// Making the arrivals explicit switches the load to the trace controller and drops the load
+    /// fields it does not use: with `load.tps` (which the trace controller refuses) left in, the
+    /// shrinker took the refusal for a failure that needs the random arrivals.
+    @Test func aShrunkRunWithALoadRateStillReplaysItsArrivals() throws {
+        let folder = try ScratchFolder.make().path
+        let out = folder + "/shrunk.yaml"
+        let shrink = try CLI.run(["shrink", "Scenarios/byzantine-equivocation.yaml", "--seed", "1", "--mutation", "quorum-half",
+                                  "--set", "consensus.block_interval=15 s", "--set", "load.tps=2", "--out", out])
+        #expect(shrink.status == 0, "\(shrink.stdout)\(shrink.stderr)")
+        let workload = try #require(shrink.stdout.split(separator: "\n").first { $0.hasPrefix("workload:") })
+        #expect(workload.hasPrefix("workload: the load replays"), "\(workload)")
+        let written = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(written.contains("controller: trace") && !written.contains("tps:"))
+        let validate = try CLI.run(["validate", out])
+        #expect(validate.status == 0 && validate.stderr.isEmpty, "\(validate.stderr)")
+        let rerun = try CLI.run(["run", out, "--seed", "1", "--mutation", "quorum-half", "--out", folder + "/rerun", "--quiet"])
+        #expect(rerun.status == 4, "the shrunk file fails on its own")
+    }
+
     @Test func aSeedThatDoesNotFailIsBadInput() throws {
         let out = try ScratchFolder.make().appendingPathComponent("never.yaml").path
         let result = try CLI.run(["shrink", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
