@@ -18,20 +18,30 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 
 /// One problem in a scenario, located and naming the field.
 public struct ScenarioDiagnostic: Hashable, Sendable, CustomStringConvertible {
+    /// How bad a problem is.
+    public enum Severity: String, Sendable {
+        /// The scenario cannot be used.
+        case error
+        /// The scenario runs, but not as written: a value the run ignores.
+        case warning
+    }
+
     public var location: SourceLocation
     /// The dotted path of the field, e.g. `participants[1].tx_rate`.
     public var field: String
     public var message: String
+    public var severity: Severity
 
-    public init(location: SourceLocation, field: String, message: String) {
+    public init(location: SourceLocation, field: String, message: String, severity: Severity = .error) {
         self.location = location
         self.field = field
         self.message = message
+        self.severity = severity
     }
 
-    /// `file:line:column: error: field: message`, the form editors and compilers use.
+    /// `file:line:column: error: field: message` (or `warning:`), the form editors and compilers use.
     public var description: String {
-        "\(location): error: \(field.isEmpty ? "(document)" : field): \(message)"
+        "\(location): \(severity.rawValue): \(field.isEmpty ? "(document)" : field): \(message)"
     }
 }
 
@@ -41,6 +51,7 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
 
     public init(_ diagnostics: [ScenarioDiagnostic]) {
         precondition(!diagnostics.isEmpty)
+        precondition(diagnostics.allSatisfy { $0.severity == .error }, "a warning does not stop a scenario")
         self.diagnostics = diagnostics
     }
 

@@ -30,6 +30,9 @@ public struct Scenario: Sendable {
     public var targets: [TargetSpec]
     /// A cost profile path, resolved against the scenario file's folder; `nil` for the built-in one.
     public var costProfilePath: String?
+    /// Values the run ignores, such as a closed-loop field under an open-loop controller, each
+    /// located: the scenario runs, but not as written.
+    public var warnings: [ScenarioDiagnostic] = []
 
     /// Participants over every class. Complexity: O(classes).
     public var participantCount: Int { participants.reduce(0) { $0 + $1.count } }
@@ -523,6 +526,7 @@ extension Scenario {
             diagnostics.append(ScenarioDiagnostic(location: loadNode.location, field: "load.trace",
                                                   message: "the trace controller needs a `trace` file"))
         }
+        warnings = Scenario.ignoredLoadFields(of: loadNode, controller: load.controller)
         Scenario.scaleRates(of: &participants, to: loadNode["tps"], controller: load.controller, diagnostics: &diagnostics)
         if zip(load.schedule, load.schedule.dropFirst()).contains(where: { $0.at > $1.at }) {
             diagnostics.append(ScenarioDiagnostic(location: loadNode["schedule"].location, field: "load.schedule",
@@ -589,6 +593,22 @@ extension Scenario {
             participants[index].orderRatePerSecond *= factor
             participants[index].transferRatePerSecond *= factor
         }
+    }
+
+    /// A warning for each field of `load` written for controllers other than `controller`, which
+    /// the run ignores. A warning, not an error: replaying a recorded trace switches a scenario's
+    /// controller with `--set load.controller=trace` and leaves its other load fields as written.
+    /// `tps` is left to ``scaleRates(of:to:controller:diagnostics:)``, where it is an error.
+    static func ignoredLoadFields(of load: ScenarioNode, controller: LoadSettings.Controller) -> [ScenarioDiagnostic] {
+        LoadSettings.fieldUsers.filter { $0.field != "tps" && !$0.controllers.contains(controller) && load[$0.field].isWritten }
+            .map { field, controllers in
+                let names = controllers.map(\.rawValue).joined(separator: " and ")
+                return ScenarioDiagnostic(
+                    location: load[field].location, field: load[field].path,
+                    message: "the \(controller.rawValue) controller ignores it (it is for the \(names) "
+                        + "controller\(controllers.count > 1 ? "s" : ""))",
+                    severity: .warning)
+            }
     }
 
     /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.

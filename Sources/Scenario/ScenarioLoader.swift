@@ -67,6 +67,7 @@ public enum ScenarioLoader {
                                 sourceHash: sourceHash ?? Blake2b.hash(Array(text.utf8)),
                                 overrides: overrides, grid: grid, diagnostics: &crossChecks)
         guard crossChecks.isEmpty else { throw ScenarioError(crossChecks.map { relocate($0, overridden) }) }
+        scenario.warnings = scenario.warnings.map { relocate($0, overridden) }
         if scenario.load.controller == .trace, let tracePath = scenario.load.tracePath {
             let entries = tree["participants"].list
             let counts = entries.indices.map { entry in

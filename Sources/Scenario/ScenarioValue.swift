@@ -6,6 +6,8 @@ public struct ScenarioNode: Sendable {
     public var location: SourceLocation
     /// The dotted field path, e.g. `participants[0].tx_rate`.
     public var path: String
+    /// Whether the schema filled this value in for a field the scenario left out.
+    public var isDefault = false
 
     public init(value: ScenarioValue, location: SourceLocation, path: String) {
         self.value = value
@@ -25,6 +27,9 @@ public struct ScenarioNode: Sendable {
         if case .absent = value { return true }
         return false
     }
+
+    /// Whether the scenario gave this value itself: neither absent nor a schema default.
+    public var isWritten: Bool { !isAbsent && !isDefault }
 
     // Typed accessors. The schema guarantees the type, so a mismatch is a programming error.
 

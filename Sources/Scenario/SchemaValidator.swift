@@ -86,7 +86,9 @@ struct SchemaValidator {
         var inner = SchemaValidator(file: "(default of \(path))")
         let node = inner.validate(parsed, type: field.type, path: path, at: location)
         precondition(inner.diagnostics.isEmpty, "schema default of \(path) is invalid: \(inner.diagnostics)")
-        return ScenarioNode(value: node.value, location: location, path: path)
+        var defaulted = ScenarioNode(value: node.value, location: location, path: path)
+        defaulted.isDefault = true
+        return defaulted
     }
 
     /// Validates one value against its type.

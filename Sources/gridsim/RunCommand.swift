@@ -160,9 +160,13 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Loads and validates a scenario, printing every located problem and exiting 2 on bad input.
-func loadScenario(_ path: String, overrides: [String]) throws -> Scenario {
+/// Warnings (values the run ignores) go to standard error too, unless `warn` is false, and do
+/// not stop it.
+func loadScenario(_ path: String, overrides: [String], warn: Bool = true) throws -> Scenario {
     do {
-        return try ScenarioLoader.load(path: path, overrides: overrides)
+        let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
+        if warn { scenario.warnings.forEach { printError($0.description) } }
+        return scenario
     } catch let error as ScenarioError {
         printError(error.description)
         throw ExitStatus.badInput.exitCode

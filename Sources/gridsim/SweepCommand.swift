@@ -58,11 +58,15 @@ struct SweepCommand: ParsableCommand {
         }
         let slice = try parseShard()
         let jobs = max(1, self.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-        // Validate once, with every grid value, before starting any process.
+        // Validate once, with every grid value, before starting any process; each warning once.
+        var warnings = try loadScenario(scenario, overrides: overrides, warn: false).warnings
         for axis in axes {
-            for value in axis.values { _ = try loadScenario(scenario, overrides: overrides + ["\(axis.key)=\(value)"]) }
+            for value in axis.values {
+                let point = try loadScenario(scenario, overrides: overrides + ["\(axis.key)=\(value)"], warn: false)
+                warnings += point.warnings.filter { !warnings.contains($0) }
+            }
         }
-        _ = try loadScenario(scenario, overrides: overrides)
+        warnings.forEach { printError($0.description) }
 
         let scenario = SweepPlan.plainPath(self.scenario)
         let plan = SweepPlan(scenario: scenario, seeds: seedRange, grid: axes)

@@ -287,6 +287,49 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(idle.first?.message.contains("every one of them is 0") == true)
     }
 
+    /// `outstanding` and `backoff` drive only the closed loop, `trace` only the trace controller,
+    /// `schedule` and `daily_profiles` only the poisson and fixed rates: written for another
+    /// controller, each is a warning naming its line and field, and the scenario still loads (a
+    /// recorded trace is replayed by overriding the controller alone). Defaults never warn.
+    @Test func aLoadFieldAnotherControllerIgnoresIsAWarningWithItsLine() throws {
+        let text = minimalScenario + """
+
+        load:
+          controller: poisson
+          outstanding: 50
+          backoff: 2 s
+          trace: arrivals.csv
+        """
+        let openLoop = try ScenarioLoader.parse(text, path: scenarioPath("tiny.yaml"))
+        #expect(openLoop.warnings.map(\.field) == ["load.outstanding", "load.backoff", "load.trace"])
+        #expect(openLoop.warnings.allSatisfy { $0.severity == .warning })
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let outstandingLine = try #require(lines.firstIndex { $0.contains("outstanding: 50") }) + 1
+        #expect(openLoop.warnings.first?.location.line == outstandingLine)
+        #expect(openLoop.warnings.first?.description.hasSuffix(
+            ": warning: load.outstanding: the poisson controller ignores it (it is for the closed-loop controller)") == true)
+
+        let shaped = minimalScenario + """
+
+        load:
+          daily_profiles: false
+          schedule:
+            - { at: 5 s, factor: 2 }
+        """
+        #expect(try ScenarioLoader.parse(shaped, path: scenarioPath("tiny.yaml")).warnings.isEmpty)
+        let replayed = try ScenarioLoader.parse(shaped, path: scenarioPath("tiny.yaml"),
+                                                overrides: ["load.controller=closed-loop", "load.backoff=0 s"])
+        #expect(replayed.warnings.map(\.field) == ["load.schedule", "load.daily_profiles"])
+        #expect(replayed.warnings.last?.message == "the closed-loop controller ignores it (it is for the poisson and fixed controllers)")
+        #expect(replayed.load.backoff == .zero)
+
+        let overridden = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
+                                                  overrides: ["load.controller=fixed", "load.backoff=0 s"])
+        #expect(overridden.warnings.map(\.location.file) == ["--set load.backoff=0 s"])
+        #expect(try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
+                                         overrides: ["load.controller=closed-loop"]).warnings.isEmpty)
+    }
+
     /// Every rule of the `sharding` section, each named with its field: regions in no shard or
     /// in two, committees larger than the validators, a national market, governance proposals
     /// and a `max_shards` below the shards at the start.

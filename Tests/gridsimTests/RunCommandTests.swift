@@ -125,6 +125,26 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("ok"))
     }
+
+    /// A load field the controller ignores is a located warning on standard error; the scenario
+    /// still validates and runs.
+    @Test func aFieldTheRunIgnoresIsAWarningThatDoesNotStopIt() throws {
+        let validate = try CLI.run(["validate", "Scenarios/shard-trades.yaml", "--set", "load.controller=closed-loop"])
+        #expect(validate.status == 0)
+        #expect(validate.stdout.contains("ok"))
+        #expect(validate.stderr.contains(
+            "Scenarios/shard-trades.yaml:41:19: warning: load.daily_profiles: the closed-loop controller ignores it"),
+                "\(validate.stderr)")
+
+        let out = try ScratchFolder.make().path
+        let run = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--set", "load.outstanding=3",
+                               "--out", out, "--quiet"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("--set load.outstanding=3:0:0: warning: load.outstanding: the poisson controller ignores it"),
+                "\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
+        #expect(try CLI.run(["validate", "Scenarios/smoke.yaml"]).stderr.isEmpty)
+    }
 }
 
 @Suite struct BadInputTests {

@@ -46,6 +46,22 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(!FileManager.default.fileExists(atPath: root + "/mixed/runs.jsonl"))
     }
 
+    /// A sweep prints each warning of its scenario once, for the whole sweep and each grid point,
+    /// not once a run.
+    @Test func aSweepWarnsOnceOfAFieldItsRunsIgnore() throws {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--set", "run.duration=10 s",
+                                  "--set", "load.outstanding=3", "--grid", "load.controller=poisson,fixed,closed-loop",
+                                  "--out", out])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("6 runs: 2 seeds × 3 parameter points; 0 failed"))
+        let warnings = result.stderr.split(separator: "\n").filter { $0.contains(": warning: ") }
+        #expect(warnings == [
+            "--set load.outstanding=3:0:0: warning: load.outstanding: the poisson controller ignores it (it is for the closed-loop controller)",
+            "--set load.outstanding=3:0:0: warning: load.outstanding: the fixed controller ignores it (it is for the closed-loop controller)",
+        ], "\(result.stderr)")
+    }
+
     @Test func aSweepWithABrokenProtocolFindsTheFailureAndSaysHowToReproduceIt() throws {
         let out = try ScratchFolder.make().path
         let result = try CLI.run(["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...4",
