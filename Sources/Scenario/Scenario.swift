@@ -572,20 +572,16 @@ extension Scenario {
 
 extension Scenario {
     /// Scales every class's order and transfer rates by one factor so that together they offer
-    /// `tps` (`load.tps`) orders and transfers a second; nothing when the field is absent.
+    /// `tps` (`load.tps`) orders and transfers a second; nothing when the field is absent, or when
+    /// the controller does not draw arrivals from the rates (closed loop, trace: a warning says so).
     static func scaleRates(of participants: inout [ParticipantClass], to tps: ScenarioNode,
                            controller: LoadSettings.Controller, diagnostics: inout [ScenarioDiagnostic]) {
-        guard !tps.isAbsent else { return }
+        guard !tps.isAbsent, controller == .poisson || controller == .fixed else { return }
         let offered = participants.reduce(0.0) { $0 + Double($1.count) * ($1.orderRatePerSecond + $1.transferRatePerSecond) }
-        let problem: String?
-        switch controller {
-        case .closedLoop, .trace:
-            problem = "`tps` sets the rates of the poisson and fixed controllers; the \(controller.rawValue) controller does not use them"
-        case .poisson, .fixed:
-            problem = offered > 0 ? nil : "`tps` scales the participants' `order_rate` and `tx_rate`, but every one of them is 0"
-        }
-        if let problem {
-            diagnostics.append(ScenarioDiagnostic(location: tps.location, field: tps.path, message: problem))
+        guard offered > 0 else {
+            diagnostics.append(ScenarioDiagnostic(
+                location: tps.location, field: tps.path,
+                message: "`tps` scales the participants' `order_rate` and `tx_rate`, but every one of them is 0"))
             return
         }
         let factor = tps.number / offered
@@ -598,9 +594,8 @@ extension Scenario {
     /// A warning for each field of `load` written for controllers other than `controller`, which
     /// the run ignores. A warning, not an error: replaying a recorded trace switches a scenario's
     /// controller with `--set load.controller=trace` and leaves its other load fields as written.
-    /// `tps` is left to ``scaleRates(of:to:controller:diagnostics:)``, where it is an error.
     static func ignoredLoadFields(of load: ScenarioNode, controller: LoadSettings.Controller) -> [ScenarioDiagnostic] {
-        LoadSettings.fieldUsers.filter { $0.field != "tps" && !$0.controllers.contains(controller) && load[$0.field].isWritten }
+        LoadSettings.fieldUsers.filter { !$0.controllers.contains(controller) && load[$0.field].isWritten }
             .map { field, controllers in
                 let names = controllers.map(\.rawValue).joined(separator: " and ")
                 return ScenarioDiagnostic(

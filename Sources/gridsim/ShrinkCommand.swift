@@ -183,7 +183,7 @@ struct Shrinker {
     /// Replaces the load's random arrival process by the failing run's own arrivals, written as a
     /// load trace to `csvPath` with each arrival's participant, quantity, price and bid region
     /// (orders) or recipient and amount (transfers), so the workload draws nothing, and drops the
-    /// load fields the trace controller does not use (`tps` would refuse it); then removes
+    /// load fields the trace controller does not use (each would be a warning); then removes
     /// arrivals in ever smaller chunks while the same invariant still breaks. Returns how many arrivals are
     /// left of how many, or `nil` (and changes nothing) if the failure needs the random arrival
     /// process.

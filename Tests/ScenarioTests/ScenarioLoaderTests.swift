@@ -279,9 +279,10 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         let overridden = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"), overrides: ["load.tps=3000"])
         #expect(overridden.participants[0].transferRatePerSecond == 600)
 
-        let closedLoop = diagnostics(of: minimalScenario, overrides: ["load.tps=10", "load.controller=closed-loop"])
-        #expect(closedLoop.map(\.field) == ["load.tps"])
-        #expect(closedLoop.first?.message.contains("the closed-loop controller does not use them") == true)
+        let closedLoop = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
+                                                  overrides: ["load.tps=10", "load.controller=closed-loop"])
+        #expect(closedLoop.warnings.map(\.field) == ["load.tps"])
+        #expect(closedLoop.participants[0].transferRatePerSecond == 1, "a controller that ignores `tps` leaves the rates")
         let idle = diagnostics(of: minimalScenario.replacingOccurrences(of: "tx_rate: 1 /s", with: "tx_rate: 0 /s"),
                                overrides: ["load.tps=10"])
         #expect(idle.first?.message.contains("every one of them is 0") == true)

@@ -165,8 +165,9 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     }
 
     /// Making the arrivals explicit switches the load to the trace controller and drops the load
-    /// fields it does not use: with `load.tps` (which the trace controller refuses) left in, the
-    /// shrinker took the refusal for a failure that needs the random arrivals.
+    /// fields it does not use, so the shrunk file reads without warnings. (With `load.tps` left
+    /// in, when the trace controller still refused it, the shrinker took the refusal for a
+    /// failure that needs the random arrivals.)
     @Test func aShrunkRunWithALoadRateStillReplaysItsArrivals() throws {
         let folder = try ScratchFolder.make().path
         let out = folder + "/shrunk.yaml"
