@@ -14,7 +14,7 @@ struct ShrinkCommand: ParsableCommand {
         Runs SCENARIO with --seed (and --mutation, --set); it must break an invariant. Then tries, \
         greedily and until nothing more can go: ending the run just after the failure, removing each \
         fault, turning off network loss, duplication and reordering, delivery shortfalls and corrupted \
-        signatures, removing participant classes, halving their counts and rates. Then it replaces the \
+        signatures, removing participant classes, halving their counts and rates and `load.tps`. Then it replaces the \
         random arrivals by the failing run's own, each with its participant, quantity, price and \
         bid region or recipient and amount, written as a load trace beside OUT, and removes \
         arrivals. A change is kept only if the run still breaks the same invariant. Writes the \
@@ -159,6 +159,7 @@ struct Shrinker {
             }
             changed = removeItems(["participants"]) || changed
             changed = halveParticipants() || changed
+            changed = halveLoadRate() || changed
         }
     }
 
@@ -279,6 +280,17 @@ struct Shrinker {
             guard var list = document["participants"]?.sequence else { continue }
             list[index] = .mapping(entry)
             changed = attempt(Self.setting(["participants"][...], to: .sequence(list), in: document)) || changed
+        }
+        return changed
+    }
+
+    /// Halves `load.tps` while the failure holds: the rate every class is scaled to, which halving
+    /// a class's count or rates cannot lower.
+    private mutating func halveLoadRate() -> Bool {
+        var changed = false
+        while let text = node(at: ["load", "tps"])?.string, let tps = Double(text), tps > 1e-3,
+              attempt(Self.setting(["load", "tps"][...], to: Yams.Node(String(tps / 2)), in: document)) {
+            changed = true
         }
         return changed
     }
