@@ -1,5 +1,6 @@
 import Foundation
 import GridCore
+import Yams
 
 /// Swarm mode (after TigerBeetle's VOPR swarm testing): the configuration is drawn from the seed
 /// within the scenario's `swarm` ranges — validator count, stake skew, regions, Byzantine
@@ -191,5 +192,106 @@ extension Scenario {
         faults.clockSkews.removeAll { $0.node >= validators.count }
         faults.pauses.removeAll { $0.node >= validators.count }
         faults.clogs.removeAll { $0.nodes.contains { $0 >= validators.count } }
+    }
+}
+
+extension SwarmDraw {
+    /// The configuration `drawn` (what ``apply(to:seed:)`` made of a swarm scenario for `seed`)
+    /// written into the scenario's own `document`, with swarm mode off and `run.seed` set: a plain
+    /// scenario whose run is the swarm run of `seed`, digest for digest. Every drawn value is
+    /// written exactly (durations in nanoseconds, rates as the numbers they are); the faults a
+    /// swarm replaces (Byzantine validators, crashes, partitions) are replaced, and the sections it
+    /// sets (validators, sharding) are written whole.
+    public static func plainDocument(_ document: Yams.Node, drawn: Scenario, seed: UInt64) -> Yams.Node {
+        typealias Doc = ScenarioDocument
+        var plain = Doc.removing(["swarm"], from: document)
+        plain = Doc.setting(["run", "seed"], to: Yams.Node(String(seed)), in: plain)
+
+        let validators = drawn.validators
+        plain = Doc.setting(["validators", "count"], to: Doc.integer(validators.count), in: plain)
+        plain = Doc.setting(["validators", "regions"], to: Doc.regions(validators.regions), in: plain)
+        plain = validators.stakes.map { Doc.setting(["validators", "stakes"], to: Doc.list($0.map(Doc.tokens)), in: plain) }
+            ?? Doc.removing(["validators", "stakes"], from: plain)
+        plain = Doc.setting(["network", "loss"], to: Doc.percent(drawn.network.loss), in: plain)
+
+        for (index, entry) in (plain["participants"]?.sequence ?? []).enumerated() {
+            guard var fields = entry.mapping, let rates = drawn.participants.first(where: { $0.entry == index }) else { continue }
+            fields["order_rate"] = Doc.rate(rates.orderRatePerSecond)
+            fields["tx_rate"] = Doc.rate(rates.transferRatePerSecond)
+            var entries = plain["participants"]?.sequence ?? []
+            entries[index] = .mapping(fields)
+            plain = Doc.setting(["participants"], to: .sequence(entries), in: plain)
+        }
+        // The rates written are the drawn ones, already scaled to `load.tps`.
+        plain = Doc.removing(["load", "tps"], from: plain)
+
+        let faults = drawn.faults
+        plain = Doc.setting(["faults", "byzantine"], to: Doc.list(faults.byzantine.map {
+            Doc.object([("node", Doc.integer($0.node)), ("behaviour", Yams.Node($0.behaviour))])
+        }), in: plain)
+        plain = Doc.setting(["faults", "crashes"], to: Doc.list(faults.crashes.map { crash in
+            Doc.object([("node", Doc.integer(crash.node)), ("at", Doc.time(crash.at))]
+                       + (crash.restart.map { [("restart", Doc.time($0))] } ?? []))
+        }), in: plain)
+        plain = Doc.setting(["faults", "partitions"], to: Doc.list(faults.partitions.map { partition in
+            Doc.object([("start", Doc.time(partition.start)), ("heal", Doc.time(partition.heal)),
+                        ("groups", Doc.list(partition.groups.map { Doc.list($0.map(Doc.integer)) })),
+                        ("one_way", Yams.Node(partition.oneWay ? "true" : "false"))])
+        }), in: plain)
+        plain = keepingFaults(of: plain, onValidatorsBelow: validators.count)
+
+        if let sharding = drawn.sharding {
+            plain = Doc.setting(["sharding"], to: section(sharding), in: plain)
+            plain = Doc.setting(["market", "areas"], to: Yams.Node(drawn.market.areas.count == 1 ? "national" : "regional"),
+                                in: plain)
+        } else {
+            plain = Doc.removing(["sharding"], from: plain)
+        }
+        return plain
+    }
+
+    /// `document` without the pauses, clock skews and clogs that name validators at or past
+    /// `count`, as ``Scenario/dropFaultsBeyondValidators()`` drops them from a draw.
+    private static func keepingFaults(of document: Yams.Node, onValidatorsBelow count: Int) -> Yams.Node {
+        var plain = document
+        let lists: [(name: String, nodes: (Yams.Node) -> [Int])] = [
+            ("pauses", { [$0["node"]?.int ?? 0] }), ("clock_skews", { [$0["node"]?.int ?? 0] }),
+            ("clogs", { ($0["nodes"]?.sequence ?? []).map { $0.int ?? 0 } }),
+        ]
+        for (name, nodes) in lists {
+            guard let items = plain["faults"]?[name]?.sequence else { continue }
+            plain = ScenarioDocument.setting(["faults", name], to: ScenarioDocument.list(items.filter { nodes($0).allSatisfy { $0 < count } }),
+                                             in: plain)
+        }
+        return plain
+    }
+
+    /// The `sharding` section of `settings`, every field written.
+    private static func section(_ settings: ShardingSettings) -> Yams.Node {
+        typealias Doc = ScenarioDocument
+        let scaler = settings.autoscaler
+        return Doc.object([
+            ("shards", Doc.list(settings.shards.map(Doc.regions))),
+            ("committee", Doc.integer(settings.committee)),
+            ("handover", Doc.duration(settings.handover)),
+            ("autoscaler", Doc.object([
+                ("enabled", Yams.Node(scaler.enabled ? "true" : "false")),
+                ("interval", Doc.duration(scaler.interval)),
+                ("cpu_high", Doc.percent(scaler.cpuHigh)),
+                ("memory_high", Yams.Node("\(scaler.memoryHighBytes) B")),
+                ("finality_p99", Doc.duration(scaler.finalityTarget)),
+                ("tps_share", Doc.percent(scaler.tpsShare)),
+                ("min_tps", Yams.Node("\(scaler.minimumOfferedPerSecond)")),
+                ("cpu_low", Doc.percent(scaler.cpuLow)),
+                ("sustain", Doc.integer(scaler.sustainWindows)),
+                ("cooldown", Doc.duration(scaler.cooldown)),
+                ("max_shards", Doc.integer(scaler.maxShards)),
+                ("min_shards", Doc.integer(scaler.minShards)),
+            ])),
+            ("cross_shard", Doc.percent(settings.crossShardShare)),
+            ("cross_shard_bids", Doc.percent(settings.crossShardBidShare)),
+            ("cross_shard_deadline", Doc.duration(settings.crossShardDeadline)),
+            ("relay_retry", Doc.duration(settings.relayRetry)),
+        ])
     }
 }

@@ -11,7 +11,7 @@ struct Gridsim: ParsableCommand {
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, SchemaCommand.self, MatchCommand.self, GridExportCommand.self,
                       CalibrateCommand.self, CompareCommand.self, SweepCommand.self, MergeCommand.self,
-                      ReplayCommand.self, DivergeCommand.self, ShrinkCommand.self, ReportCommand.self])
+                      ReplayCommand.self, DivergeCommand.self, ShrinkCommand.self, DrawCommand.self, ReportCommand.self])
 
     /// Parses and runs, mapping argument errors to exit code 2 ("bad input") instead of
     /// swift-argument-parser's 64.

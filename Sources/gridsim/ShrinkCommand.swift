@@ -11,7 +11,8 @@ struct ShrinkCommand: ParsableCommand {
         commandName: "shrink",
         abstract: "Make a failing run small: remove faults, participants, transactions and time while the same invariant still breaks.",
         discussion: """
-        Runs SCENARIO with --seed (and --mutation, --set); it must break an invariant. Then tries, \
+        Runs SCENARIO with --seed (and --mutation, --set); it must break an invariant. A swarm \
+        scenario is taken as the plain scenario of the seed's draw (see `gridsim draw`). Then tries, \
         greedily and until nothing more can go: ending the run just after the failure, removing each \
         fault, turning off network loss, duplication and reordering, delivery shortfalls and corrupted \
         signatures, removing participant classes, halving their counts and rates and `load.tps`. Then it replaces the \
@@ -39,16 +40,9 @@ struct ShrinkCommand: ParsableCommand {
     func run() throws {
         let broken = try RunCommand.parseMutation(mutation)
         let loaded = try loadScenario(scenario, overrides: overrides)
-        guard !loaded.swarm.enabled else {
-            printError("shrink: \(scenario) is a swarm scenario; write its drawn configuration (run -v) into a file first")
-            throw ExitStatus.badInput.exitCode
-        }
         let profile = try loadCostProfile(explicit: nil, scenario: loaded)
-        guard let text = try? String(contentsOfFile: scenario, encoding: .utf8) else {
-            printError("\(scenario):0:0: error: shrink: cannot read the scenario")
-            throw ExitStatus.badInput.exitCode
-        }
-        let document = try ScenarioLoader.document(text, path: scenario, overrides: overrides)
+        // A swarm scenario shrinks as the plain scenario of its seed's draw.
+        let document = try plainDocument(of: scenario, loaded: loaded, seed: seed, overrides: overrides)
         let trial = ShrinkTrial(path: scenario, seed: seed, mutation: broken, profile: profile)
         guard let original = trial.failure(of: document) else {
             printError("shrink: seed \(seed) of \(scenario) breaks no invariant; nothing to shrink")
@@ -65,11 +59,8 @@ struct ShrinkCommand: ParsableCommand {
         let arrivals = shrinker.makeArrivalsExplicit(csvPath: arrivalsPath)
         let before = try trial.describe(document)
         let after = try trial.describe(shrinker.document)
-        // The grid data file, named relative to where the shrunk file goes.
-        let data = URL(fileURLWithPath: loaded.grid.dataPath).standardizedFileURL.path
-        var shrunk = Shrinker.setting(["grid", "data"][...], to: Yams.Node(Self.relativePath(to: data, from: out)),
-                                      in: shrinker.document)
-        if arrivals != nil { shrunk = Shrinker.setting(["load", "trace"][...], to: Yams.Node(arrivalsName), in: shrunk) }
+        var shrunk = relocatingPaths(of: shrinker.document, loaded: loaded, to: out)
+        if arrivals != nil { shrunk = ScenarioDocument.setting(["load", "trace"], to: Yams.Node(arrivalsName), in: shrunk) }
         let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals, with their participants, quantities, prices and amounts, from \(arrivalsName)" }
             ?? "the failure needs the random arrival process, which stays"
         let header = """
@@ -80,20 +71,12 @@ struct ShrinkCommand: ParsableCommand {
         # Reproduce: gridsim run \(out) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")
 
         """
-        try ReportWriter.writeAtomically(Data((header + (try Yams.serialize(node: shrunk))).utf8), to: out)
+        try ReportWriter.writeAtomically(Data((header + (try Yams.serialize(node: shrunk, allowUnicode: true))).utf8), to: out)
         print("shrink: \(shrinker.kept) of \(shrinker.tried) changes kept")
         print("before: \(before)")
         print("after:  \(after)")
         print("workload: \(workload)")
         print("wrote \(out)")
-    }
-
-    /// `file` as seen from the folder of `origin` (both made absolute).
-    static func relativePath(to file: String, from origin: String) -> String {
-        let target = URL(fileURLWithPath: file).standardizedFileURL.pathComponents
-        let base = URL(fileURLWithPath: origin).standardizedFileURL.deletingLastPathComponent().pathComponents
-        let common = zip(target, base).prefix { $0 == $1 }.count
-        return (Array(repeating: "..", count: base.count - common) + target.dropFirst(common)).joined(separator: "/")
     }
 }
 
@@ -155,7 +138,7 @@ struct Shrinker {
             changed = shortenRun() || changed
             for list in Self.faultLists { changed = removeItems(["faults", list]) || changed }
             for (path, none) in Self.randomEffects where node(at: path)?.string != none {
-                changed = attempt(Self.setting(path[...], to: Yams.Node(none), in: document)) || changed
+                changed = attempt(ScenarioDocument.setting(path[...], to: Yams.Node(none), in: document)) || changed
             }
             changed = removeItems(["participants"]) || changed
             changed = halveParticipants() || changed
@@ -197,10 +180,10 @@ struct Shrinker {
         _ = simulator.run()
         var rows = recorded.filter { $0.time <= target.time }
         let original = rows.count
-        var candidate = Self.setting(["load", "controller"][...], to: Yams.Node("trace"), in: document)
-        candidate = Self.setting(["load", "trace"][...], to: Yams.Node(csvPath), in: candidate)
+        var candidate = ScenarioDocument.setting(["load", "controller"], to: Yams.Node("trace"), in: document)
+        candidate = ScenarioDocument.setting(["load", "trace"], to: Yams.Node(csvPath), in: candidate)
         for (field, controllers) in LoadSettings.fieldUsers where !controllers.contains(.trace) {
-            candidate = Self.removing(["load", field][...], from: candidate)
+            candidate = ScenarioDocument.removing(["load", field], from: candidate)
         }
         Self.write(rows, to: csvPath)
         guard let failure = stillFails(candidate) else {
@@ -239,9 +222,9 @@ struct Shrinker {
     private mutating func shortenRun() -> Bool {
         let seconds = Int(target.time.seconds.rounded(.up)) + 1
         guard let current = try? trial.scenario(document), Double(seconds) < current.run.duration.seconds else { return false }
-        var candidate = Self.setting(["run", "duration"][...], to: Yams.Node("\(seconds) s"), in: document)
+        var candidate = ScenarioDocument.setting(["run", "duration"], to: Yams.Node("\(seconds) s"), in: document)
         if current.run.warmup.seconds >= Double(seconds) {
-            candidate = Self.setting(["run", "warmup"][...], to: Yams.Node("0 s"), in: candidate)
+            candidate = ScenarioDocument.setting(["run", "warmup"], to: Yams.Node("0 s"), in: candidate)
         }
         return attempt(candidate)
     }
@@ -253,7 +236,7 @@ struct Shrinker {
         while index >= 0 {
             if var items = node(at: path)?.sequence, index < items.count {
                 items.remove(at: index)
-                changed = attempt(Self.setting(path[...], to: .sequence(items), in: document)) || changed
+                changed = attempt(ScenarioDocument.setting(path[...], to: .sequence(items), in: document)) || changed
             }
             index -= 1
         }
@@ -279,7 +262,7 @@ struct Shrinker {
             }
             guard var list = document["participants"]?.sequence else { continue }
             list[index] = .mapping(entry)
-            changed = attempt(Self.setting(["participants"][...], to: .sequence(list), in: document)) || changed
+            changed = attempt(ScenarioDocument.setting(["participants"], to: .sequence(list), in: document)) || changed
         }
         return changed
     }
@@ -289,7 +272,7 @@ struct Shrinker {
     private mutating func halveLoadRate() -> Bool {
         var changed = false
         while let text = node(at: ["load", "tps"])?.string, let tps = Double(text), tps > 1e-3,
-              attempt(Self.setting(["load", "tps"][...], to: Yams.Node(String(tps / 2)), in: document)) {
+              attempt(ScenarioDocument.setting(["load", "tps"], to: Yams.Node(String(tps / 2)), in: document)) {
             changed = true
         }
         return changed
@@ -298,23 +281,4 @@ struct Shrinker {
     private func node(at path: [String]) -> Yams.Node? {
         path.reduce(Optional(document)) { $0?[$1] }
     }
-
-    /// `document` with the mapping value at `path` set to `value` (mappings created as needed).
-    static func setting(_ path: ArraySlice<String>, to value: Yams.Node, in document: Yams.Node) -> Yams.Node {
-        guard let key = path.first else { return value }
-        var mapping = document.mapping ?? Yams.Node.Mapping([])
-        mapping[key] = setting(path.dropFirst(), to: value, in: mapping[key] ?? Yams.Node.Mapping([]).asNode)
-        return .mapping(mapping)
-    }
-
-    /// `document` without the value at `path`; the same document when it has none.
-    static func removing(_ path: ArraySlice<String>, from document: Yams.Node) -> Yams.Node {
-        guard let key = path.first, var mapping = document.mapping, let child = mapping[key] else { return document }
-        mapping[key] = path.count == 1 ? nil : removing(path.dropFirst(), from: child)
-        return .mapping(mapping)
-    }
-}
-
-extension Yams.Node.Mapping {
-    var asNode: Yams.Node { .mapping(self) }
 }
