@@ -27,6 +27,8 @@ struct CalibrateCommand: ParsableCommand {
             throw ExitStatus.badInput.exitCode
         }
         let profile = Calibration(iterations: iterations).measure(name: name)
+        let folder = (out as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
         try profile.encoded().write(to: URL(fileURLWithPath: out))
         print(String(decoding: try profile.encoded(), as: UTF8.self))
         print("wrote \(out)")
