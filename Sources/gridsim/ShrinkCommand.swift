@@ -34,13 +34,17 @@ struct ShrinkCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a scenario field: key.path=value (repeatable).")
     var overrides: [String] = []
 
+    @Option(name: .customLong("cost-profile"),
+            help: "The cost profile the failing run charged (see `run --cost-profile`); the shrunk file names it.")
+    var costProfile: String?
+
     @Option(help: "Where to write the shrunk scenario.")
     var out: String
 
     func run() throws {
         let broken = try RunCommand.parseMutation(mutation)
         let loaded = try loadScenario(scenario, overrides: overrides)
-        let profile = try loadCostProfile(explicit: nil, scenario: loaded)
+        let profile = try loadCostProfile(explicit: costProfile, scenario: loaded)
         // A swarm scenario shrinks as the plain scenario of its seed's draw.
         let document = try plainDocument(of: scenario, loaded: loaded, seed: seed, overrides: overrides)
         let trial = ShrinkTrial(path: scenario, seed: seed, mutation: broken, profile: profile)
@@ -60,6 +64,11 @@ struct ShrinkCommand: ParsableCommand {
         let before = try trial.describe(document)
         let after = try trial.describe(shrinker.document)
         var shrunk = relocatingPaths(of: shrinker.document, loaded: loaded, to: out)
+        shrunk = ScenarioDocument.setting(["run", "seed"], to: Yams.Node(String(seed)), in: shrunk)
+        if let costProfile {
+            let file = URL(fileURLWithPath: costProfile).standardizedFileURL.path
+            shrunk = ScenarioDocument.setting(["cost_profile"], to: Yams.Node(relativePath(to: file, from: out)), in: shrunk)
+        }
         if arrivals != nil { shrunk = ScenarioDocument.setting(["load", "trace"], to: Yams.Node(arrivalsName), in: shrunk) }
         let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals, with their participants, quantities, prices and amounts, from \(arrivalsName)" }
             ?? "the failure needs the random arrival process, which stays"

@@ -187,6 +187,26 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(rerun.status == 4, "the shrunk file fails on its own")
     }
 
+    /// A failure under a cost profile of its own shrinks under it, and the shrunk file names the
+    /// profile (relative to itself) and the failing seed, so it fails with no option but the
+    /// mutation.
+    @Test func theShrunkFileNamesTheCostProfileAndTheSeedItFailedWith() throws {
+        let folder = try ScratchFolder.make().path
+        let profile = folder + "/profiles/host.json"
+        let calibrate = try CLI.run(["calibrate", "--out", profile, "--iterations", "20"])
+        #expect(calibrate.status == 0, "\(calibrate.stderr)")
+        let out = folder + "/small/shrunk.yaml"
+        let shrink = try CLI.run(["shrink", "Scenarios/byzantine-equivocation.yaml", "--seed", "2", "--mutation", "quorum-half",
+                                  "--cost-profile", profile, "--out", out])
+        #expect(shrink.status == 0, "\(shrink.stdout)\(shrink.stderr)")
+        let written = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(written.contains("\ncost_profile: ../profiles/host.json\n"), "\(written)")
+        #expect(written.contains("\n  seed: 2\n"))
+        let rerun = try CLI.run(["run", out, "--mutation", "quorum-half", "--out", folder + "/rerun", "--quiet"])
+        #expect(rerun.status == 4, "the shrunk file fails on its own")
+        #expect(rerun.stderr.contains("reproduce: gridsim run \(out) --seed 2 --mutation quorum-half"), "\(rerun.stderr)")
+    }
+
     @Test func aSeedThatDoesNotFailIsBadInput() throws {
         let out = try ScratchFolder.make().appendingPathComponent("never.yaml").path
         let result = try CLI.run(["shrink", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
