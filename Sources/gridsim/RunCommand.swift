@@ -100,6 +100,7 @@ struct RunCommand: ParsableCommand {
         if let violation = result.violations.first {
             printError("invariant broken: \(violation)")
             printError("reproduce: \(reproduceCommand(seed: seed))")
+            printError("shrink: \(shrinkCommand(seed: seed, scenarioName: scenario.name))")
             throw (violation.kind == .safety ? ExitStatus.safety : ExitStatus.liveness).exitCode
         }
     }
@@ -151,7 +152,16 @@ struct RunCommand: ParsableCommand {
     }
 
     private func reproduceCommand(seed: UInt64) -> String {
-        var words = ["gridsim", "run", scenario, "--seed", String(seed)]
+        command("run", seed: seed)
+    }
+
+    /// The `gridsim shrink` command that makes this failing run small.
+    private func shrinkCommand(seed: UInt64, scenarioName: String) -> String {
+        command("shrink", seed: seed) + " --out " + shellQuoted("\(sanitized(scenarioName))-seed\(seed).shrunk.yaml")
+    }
+
+    private func command(_ name: String, seed: UInt64) -> String {
+        var words = ["gridsim", name, scenario, "--seed", String(seed)]
         for override in overrides { words += ["--set", override] }
         if let costProfile { words += ["--cost-profile", costProfile] }
         if let mutation { words += ["--mutation", mutation] }

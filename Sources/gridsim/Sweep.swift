@@ -85,6 +85,15 @@ struct SweepResult: Sendable {
     var wallSeconds: Double
     var repro: String
 
+    /// The `gridsim shrink` command for a run that broke an invariant: the reproduce command's
+    /// arguments and a file to write; `nil` for a run that broke none.
+    var shrinkCommand: String? {
+        let run = "gridsim run "
+        guard exit == ExitStatus.safety.rawValue || exit == ExitStatus.liveness.rawValue, repro.hasPrefix(run) else { return nil }
+        let name = parameters.isEmpty ? "seed-\(seed)" : "seed-\(seed)-point-\(point)"
+        return "gridsim shrink " + repro.dropFirst(run.count) + " --out shrunk/\(name).yaml"
+    }
+
     var json: [String: Any] {
         var object: [String: Any] = [
             "scenario": scenario, "index": index, "point": point, "seed": seed,
@@ -186,6 +195,7 @@ enum SweepReport {
                 let parameters = failure.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 lines.append("- seed \(failure.seed)\(parameters.isEmpty ? "" : " (\(parameters))"): exit \(failure.exit)\(failure.invariant.map { ", \($0)" } ?? "")")
                 lines.append("  reproduce: `\(failure.repro)`")
+                if let shrink = failure.shrinkCommand { lines.append("  shrink: `\(shrink)`") }
             }
         }
         lines += ["", "## Exit codes", "", "| exit | runs |", "|---:|---:|"]

@@ -217,6 +217,9 @@ import Testing
         #expect(result.status == 4)
         #expect(result.stderr.contains("invariant broken: safety"))
         #expect(result.stderr.contains("reproduce: gridsim run Scenarios/byzantine-equivocation.yaml --seed 2 --mutation quorum-half"))
+        #expect(result.stderr.contains(
+            "shrink: gridsim shrink Scenarios/byzantine-equivocation.yaml --seed 2 --mutation quorum-half --out byzantine-equivocation-seed2.shrunk.yaml"),
+                "\(result.stderr)")
         let violations = try #require(try CLI.json(out + "/report.json")["violations"] as? [[String: Any]])
         #expect(violations.first?["kind"] as? String == "safety")
     }

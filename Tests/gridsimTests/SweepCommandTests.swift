@@ -70,6 +70,10 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(result.stdout.contains("## Failures"))
         #expect(result.stdout.contains("reproduce: `gridsim run Scenarios/byzantine-equivocation.yaml --seed"))
         #expect(result.stdout.contains("--mutation quorum-half`"))
+        let shrink = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("  shrink: `") },
+                                  "each failure says how to shrink it")
+        #expect(shrink.hasPrefix("  shrink: `gridsim shrink Scenarios/byzantine-equivocation.yaml --seed "))
+        #expect(shrink.hasSuffix(" --mutation quorum-half --out shrunk/seed-\(shrink.split(separator: " ")[5]).yaml`"), "\(shrink)")
         let lines = try runsWithoutWallTime(out)
         #expect(lines.count == 4)
         let failed = lines.filter { $0.contains("\"exit\":4") }
