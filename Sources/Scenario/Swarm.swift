@@ -17,12 +17,16 @@ public enum SwarmDraw {
         var drawn: [(name: String, value: String)] = []
         var result = scenario
         let sharding = ShardingDraw(ranges, seed: seed)
+        // The scenario's own shards, when none are drawn, bound the draw as drawn ones do.
+        let bounds = sharding?.bounds ?? scenario.sharding.map {
+            CommitteeBounds(committees: $0.shards.count, of: $0.committee, standby: $0.autoscaler.enabled ? $0.committee : 0)
+        } ?? CommitteeBounds()
 
-        let count = max(random.draw(ranges.validators), sharding?.validatorsNeeded ?? 0)
+        let count = max(random.draw(ranges.validators), bounds.validatorsNeeded)
         let regionCount = random.draw(ranges.regions)
         var regions = Region.allCases
         while regions.count > regionCount { regions.remove(at: random.uniformInt(below: regions.count)) }
-        let skew = min(random.draw(ranges.stakeSkew), sharding?.stakeSkewLimit ?? .infinity)
+        let skew = min(random.draw(ranges.stakeSkew), bounds.stakeSkewLimit)
         let base = scenario.validators.stake.rawValue
         let stakes = (0..<count).map { index -> MicroTokens in
             let share = count == 1 ? 1 : 1 + (skew - 1) * Double(index) / Double(count - 1)
@@ -40,7 +44,7 @@ public enum SwarmDraw {
         var byzantine: [ByzantineFault] = []
         var faultyStake: Int64 = 0
         let behaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship"]
-        for _ in 0..<min(random.draw(ranges.byzantine), sharding?.byzantineLimit ?? .max) {
+        for _ in 0..<min(random.draw(ranges.byzantine), bounds.byzantineLimit) {
             let candidates = (0..<count).filter { node in !byzantine.contains { $0.node == node } }
             guard let node = candidates.isEmpty ? nil : candidates[random.uniformInt(below: candidates.count)],
                   3 * (faultyStake + stakes[node].rawValue) < total else { break }
@@ -50,16 +54,21 @@ public enum SwarmDraw {
         result.faults.byzantine = byzantine
         drawn.append(("faults.byzantine", byzantine.map { "node \($0.node) \($0.behaviour)" }.joined(separator: "; ")))
 
-        // Timed faults fall in the first half of the run, so the liveness check fits after them.
-        let window = max(1, scenario.run.duration.nanoseconds / 2)
+        // Timed faults start in the first half of the run, and early enough that the longest (a
+        // partition, healed within 15 s) ends a liveness bound before the run does; a run too
+        // short for that has none.
+        let window = min(scenario.run.duration.nanoseconds / 2,
+                         (scenario.run.duration - scenario.liveness.bound - .seconds(15)).nanoseconds)
         func time() -> SimTime { SimTime(nanoseconds: Int64(random.uniform() * Double(window))) }
-        result.faults.crashes = (0..<random.draw(ranges.crashes)).map { _ in
+        let crashes = random.draw(ranges.crashes)
+        result.faults.crashes = (0..<(window > 0 ? crashes : 0)).map { _ in
             let at = time()
             return CrashFault(node: random.uniformInt(below: count), at: at,
                               restart: at + SimDuration(seconds: random.uniform(1, 10)))
         }
         drawn.append(("faults.crashes", result.faults.crashes.map { "node \($0.node) at \(seconds($0.at)), restart \(seconds($0.restart!))" }.joined(separator: "; ")))
-        result.faults.partitions = (0..<random.draw(ranges.partitions)).compactMap { _ in
+        let partitions = random.draw(ranges.partitions)
+        result.faults.partitions = (0..<(window > 0 ? partitions : 0)).compactMap { _ in
             guard count > 1 else { return nil }
             let split = 1 + random.uniformInt(below: count - 1)
             let start = time()
@@ -87,17 +96,33 @@ public enum SwarmDraw {
     }
 }
 
+/// What shard committees need of a swarm draw so that the run stays within what BFT promises:
+/// enough validators for every committee and those standing by, and at most `byzantineLimit`
+/// Byzantine validators with a stake skew under `stakeSkewLimit`, so that even a committee that
+/// holds all of them at the largest stake, beside honest ones at the smallest, has under 1/3 of
+/// its stake faulty.
+struct CommitteeBounds {
+    var validatorsNeeded = 0
+    var byzantineLimit = Int.max
+    var stakeSkewLimit = Double.infinity
+
+    /// No committees: no bounds.
+    init() {}
+
+    init(committees: Int, of committee: Int, standby: Int) {
+        validatorsNeeded = committees * committee + standby
+        byzantineLimit = (committee - 1) / 3
+        stakeSkewLimit = byzantineLimit == 0 ? .infinity
+            : max(1, 0.95 * Double(committee - byzantineLimit) / Double(2 * byzantineLimit))
+    }
+}
+
 /// The shards a swarm seed draws, when its `shards` range goes above 1: how many, which regions
-/// each serves, the committee size, the cross-shard shares and the autoscaler. It also bounds the
-/// rest of the draw so that the run stays within what BFT promises: enough validators for every
-/// committee (and up to one committee standing by, one always when autoscaling, so that a shard
-/// can split), and at most `byzantineLimit` Byzantine validators with a stake skew under
-/// `stakeSkewLimit`, so that even a committee that holds all of them at the largest stake, beside
-/// honest ones at the smallest, has under 1/3 of its stake faulty.
+/// each serves, the committee size, the cross-shard shares and the autoscaler, and the bounds they
+/// put on the rest of the draw (up to one committee standing by, one always when autoscaling, so
+/// that a shard can split).
 struct ShardingDraw {
-    let validatorsNeeded: Int
-    let byzantineLimit: Int
-    let stakeSkewLimit: Double
+    let bounds: CommitteeBounds
     let settings: ShardingSettings?
 
     /// `nil` when the ranges leave the scenario's own sharding (`shards` is [1, 1]).
@@ -107,17 +132,13 @@ struct ShardingDraw {
         let shardCount = min(random.draw(ranges.shards), Region.allCases.count)
         let committee = random.draw(ranges.committee)
         guard shardCount > 1 else {
-            validatorsNeeded = 0
-            byzantineLimit = .max
-            stakeSkewLimit = .infinity
+            bounds = CommitteeBounds()
             settings = nil
             return
         }
         let autoscaling = random.bernoulli(Double(ranges.autoscalerChance.rawValue) / 10_000)
-        validatorsNeeded = shardCount * committee + (autoscaling ? committee : random.draw(0...committee))
-        byzantineLimit = (committee - 1) / 3
-        stakeSkewLimit = byzantineLimit == 0 ? .infinity
-            : max(1, 0.95 * Double(committee - byzantineLimit) / Double(2 * byzantineLimit))
+        bounds = CommitteeBounds(committees: shardCount, of: committee,
+                                 standby: autoscaling ? committee : random.draw(0...committee))
 
         var regions = Region.allCases
         for index in regions.indices.dropLast() {

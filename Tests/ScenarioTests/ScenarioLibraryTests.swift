@@ -267,6 +267,56 @@ func population(_ scenario: Scenario) -> [String: Int] {
         #expect(kept.sharding == nil && values["sharding.shards"] == nil)
     }
 
+    /// A swarm over a scenario's own shards (no `shards` range to draw) is bound by them as a
+    /// drawn sharding is: enough validators for every committee (and one standing by when
+    /// autoscaling), and no committee with 1/3 of its stake Byzantine. It drew as few as four
+    /// validators for two committees of four, a configuration the scenario check refuses.
+    @Test func aSwarmOverShardsOfItsOwnFillsTheirCommittees() throws {
+        let text = minimalScenario.replacingOccurrences(of: "10 s", with: "120 s") + Self.ranges + """
+
+        market:
+          areas: regional
+        sharding:
+          shards: [[bangkok, east], [north, northeast, south]]
+          committee: 4
+        """
+        let scenario = try ScenarioLoader.parse(text.replacingOccurrences(of: "count: 3\n", with: "count: 8\n"),
+                                                path: scenarioPath("swarm.yaml"))
+        let autoscaling = try #require(scenario.sharding).autoscaler.enabled
+        for seed in UInt64(1)...100 {
+            let (drawn, _) = SwarmDraw.apply(to: scenario, seed: seed)
+            let sharding = try #require(drawn.sharding)
+            #expect(sharding.shards.count == 2 && sharding.committee == 4)
+            #expect(drawn.validators.count >= 8 + (autoscaling ? 4 : 0), "seed \(seed): \(drawn.validators.count) validators")
+            let stakes = (0..<drawn.validators.count).map { drawn.validators.stake(ofValidator: $0).rawValue }
+            let byzantine = drawn.faults.byzantine.map { stakes[$0.node] }.sorted(by: >)
+            #expect(byzantine.count <= 1, "seed \(seed)")
+            let faulty = byzantine.reduce(0, +)
+            let honestSmallest = stakes.sorted().prefix(4 - byzantine.count)
+            #expect(3 * faulty < faulty + honestSmallest.reduce(0, +), "seed \(seed): a committee could hold 1/3 Byzantine")
+        }
+    }
+
+    /// Timed faults end a liveness bound before the run does, as the scenario check asks of a
+    /// file: in a 60 s run with the 30 s bound, by 30 s; a 40 s run has room for none.
+    @Test func aShortRunsTimedFaultsEndALivenessBoundBeforeItsEnd() throws {
+        var timed = 0
+        for seed in UInt64(1)...100 {
+            let (scenario, _) = try drawn(seed: seed)
+            let ends = scenario.faults.crashes.map { $0.restart! } + scenario.faults.partitions.map(\.heal)
+            timed += ends.count
+            #expect(ends.allSatisfy { $0 + scenario.liveness.bound <= .zero + scenario.run.duration }, "seed \(seed)")
+        }
+        #expect(timed > 50)
+        let short = try ScenarioLoader.parse(minimalScenario.replacingOccurrences(of: "10 s", with: "40 s") + Self.ranges
+            .replacingOccurrences(of: "crashes: [0, 2]", with: "crashes: [1, 2]")
+            .replacingOccurrences(of: "partitions: [0, 2]", with: "partitions: [1, 2]"), path: scenarioPath("swarm.yaml"))
+        for seed in UInt64(1)...20 {
+            let (scenario, _) = SwarmDraw.apply(to: short, seed: seed)
+            #expect(scenario.faults.crashes.isEmpty && scenario.faults.partitions.isEmpty, "seed \(seed)")
+        }
+    }
+
     @Test func aDisabledSwarmChangesNothing() throws {
         let scenario = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"))
         let (result, values) = SwarmDraw.apply(to: scenario, seed: 3)
