@@ -336,6 +336,8 @@ public final class Simulator {
                 (rest, state) = (parts.kept, parts.moved)
             }
             let committee = chooseCommittee(for: shard.id, from: standby)
+            precondition(committee.count == settings.committee,
+                         "every chain's committee is full: the scenario check and the swarm draw give each shard enough validators")
             standby.removeAll { committee.contains($0) }
             sharding.shards.append(ShardSummary(shard: shard.id, regions: shard.regions, createdAt: .zero))
             startChain(shard: shard.id, members: committee, genesis: state, at: .zero)
