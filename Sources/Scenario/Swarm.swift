@@ -235,12 +235,14 @@ extension SwarmDraw {
             ?? Doc.removing(["validators", "stakes"], from: plain)
         plain = Doc.setting(["network", "loss"], to: Doc.percent(drawn.network.loss), in: plain)
 
-        for (index, entry) in (plain["participants"]?.sequence ?? []).enumerated() {
-            guard var fields = entry.mapping, let rates = drawn.participants.first(where: { $0.entry == index }) else { continue }
-            fields["order_rate"] = Doc.rate(rates.orderRatePerSecond)
-            fields["tx_rate"] = Doc.rate(rates.transferRatePerSecond)
-            var entries = plain["participants"]?.sequence ?? []
-            entries[index] = .mapping(fields)
+        if var entries = plain["participants"]?.sequence {
+            for index in entries.indices {
+                guard var fields = entries[index].mapping,
+                      let rates = drawn.participants.first(where: { $0.entry == index }) else { continue }
+                fields["order_rate"] = Doc.rate(rates.orderRatePerSecond)
+                fields["tx_rate"] = Doc.rate(rates.transferRatePerSecond)
+                entries[index] = .mapping(fields)
+            }
             plain = Doc.setting(["participants"], to: .sequence(entries), in: plain)
         }
         // The rates written are the drawn ones, already scaled to `load.tps`.
