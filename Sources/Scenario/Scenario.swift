@@ -172,6 +172,12 @@ public struct LoadSettings: Sendable {
         ("outstanding", [.closedLoop]), ("backoff", [.closedLoop]), ("trace", [.trace]),
     ]
 
+    /// Whether `controller` uses the load field `field`, one of ``fieldUsers``.
+    public static func uses(_ controller: Controller, _ field: String) -> Bool {
+        guard let users = fieldUsers.first(where: { $0.field == field }) else { preconditionFailure("no load field \(field)") }
+        return users.controllers.contains(controller)
+    }
+
     public var controller: Controller
     public var schedule: [LoadPoint]
     public var dailyProfiles: Bool
@@ -576,7 +582,7 @@ extension Scenario {
     /// the controller does not draw arrivals from the rates (closed loop, trace: a warning says so).
     static func scaleRates(of participants: inout [ParticipantClass], to tps: ScenarioNode,
                            controller: LoadSettings.Controller, diagnostics: inout [ScenarioDiagnostic]) {
-        guard !tps.isAbsent, controller == .poisson || controller == .fixed else { return }
+        guard !tps.isAbsent, LoadSettings.uses(controller, "tps") else { return }
         let offered = participants.reduce(0.0) { $0 + Double($1.count) * ($1.orderRatePerSecond + $1.transferRatePerSecond) }
         guard offered > 0 else {
             diagnostics.append(ScenarioDiagnostic(
