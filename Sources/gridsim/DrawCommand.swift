@@ -65,11 +65,12 @@ func plainDocument(of path: String, loaded: Scenario, seed: UInt64, overrides: [
 }
 
 /// `document` (of the scenario `loaded`) with the files it names — grid data, cost profile, load
-/// trace — named relative to `out`, where it is to be written.
-func relocatingPaths(of document: Yams.Node, loaded: Scenario, to out: String) -> Yams.Node {
+/// trace — named relative to `out`, where it is to be written. A `costProfile` given on the
+/// command line (relative to the working folder) takes the place of the scenario's.
+func relocatingPaths(of document: Yams.Node, loaded: Scenario, to out: String, costProfile: String? = nil) -> Yams.Node {
     var files: [([String], String)] = [(["grid", "data"], loaded.grid.dataPath)]
-    if let profile = loaded.costProfilePath {
-        files.append((["cost_profile"], ScenarioLoader.resolve(profile, relativeTo: loaded.sourcePath)))
+    if let profile = costProfile ?? loaded.costProfilePath.map({ ScenarioLoader.resolve($0, relativeTo: loaded.sourcePath) }) {
+        files.append((["cost_profile"], profile))
     }
     if let trace = loaded.load.tracePath { files.append((["load", "trace"], trace)) }
     return files.reduce(document) { document, file in

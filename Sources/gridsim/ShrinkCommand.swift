@@ -63,12 +63,8 @@ struct ShrinkCommand: ParsableCommand {
         let arrivals = shrinker.makeArrivalsExplicit(csvPath: arrivalsPath)
         let before = try trial.describe(document)
         let after = try trial.describe(shrinker.document)
-        var shrunk = relocatingPaths(of: shrinker.document, loaded: loaded, to: out)
+        var shrunk = relocatingPaths(of: shrinker.document, loaded: loaded, to: out, costProfile: costProfile)
         shrunk = ScenarioDocument.setting(["run", "seed"], to: Yams.Node(String(seed)), in: shrunk)
-        if let costProfile {
-            let file = URL(fileURLWithPath: costProfile).standardizedFileURL.path
-            shrunk = ScenarioDocument.setting(["cost_profile"], to: Yams.Node(relativePath(to: file, from: out)), in: shrunk)
-        }
         if arrivals != nil { shrunk = ScenarioDocument.setting(["load", "trace"], to: Yams.Node(arrivalsName), in: shrunk) }
         let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals, with their participants, quantities, prices and amounts, from \(arrivalsName)" }
             ?? "the failure needs the random arrival process, which stays"
