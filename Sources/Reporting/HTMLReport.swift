@@ -35,6 +35,10 @@ public enum HTMLReport {
                 : "\(missed) of \(report.targets.count) targets missed; every invariant held.")
             : "\(report.violations.count) invariant\(report.violations.count == 1 ? "" : "s") broken."
         html += "<p class=\"banner \(healthy ? "ok" : "bad")\">\(verdict)</p>"
+        if let warnings = manifest.warnings, !warnings.isEmpty {
+            html += "<p>Scenario warnings (values this run ignored):</p><ul>"
+                + warnings.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>"
+        }
         if !report.violations.isEmpty {
             html += "<ul>" + report.violations.map {
                 "<li>\(escape($0.kind)) <code>\(escape($0.invariant))</code> at height \($0.height), t = \(format($0.timeSeconds)) s: \(escape($0.detail))</li>"

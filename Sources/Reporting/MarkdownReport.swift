@@ -22,6 +22,11 @@ public enum MarkdownReport {
             lines.append("")
             lines.append("Overrides: " + manifest.overrides.map { "`\($0)`" }.joined(separator: ", "))
         }
+        if let warnings = manifest.warnings, !warnings.isEmpty {
+            lines.append("")
+            lines.append("**Scenario warnings** (values this run ignored):")
+            lines.append(contentsOf: warnings.map { "- `\($0)`" })
+        }
         lines.append("")
         if report.violations.isEmpty {
             lines.append("**Invariants:** all held.")

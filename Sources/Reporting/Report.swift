@@ -87,6 +87,10 @@ public struct Report: Codable, Sendable {
         public var warmupSeconds: Double
         /// Swarm mode: every configuration value drawn from the seed.
         public var swarm: [String: String]
+        /// The scenario's warnings (`file:line:column: warning: field: message`): values it
+        /// wrote that this run ignored, e.g. a closed-loop field under a Poisson load. Absent in
+        /// reports written before warnings were recorded.
+        public var warnings: [String]?
     }
 
     public struct Counts: Codable, Sendable {
@@ -377,7 +381,8 @@ public struct Report: Codable, Sendable {
             digest: result.digest.hex, overrides: scenario.overrides, costProfile: result.costProfile.name,
             signatureScheme: scenario.consensus.signatureScheme.rawValue, stopReason: result.stopReason.rawValue,
             simulatedSeconds: result.endTime.seconds, warmupSeconds: scenario.run.warmup.seconds,
-            swarm: Dictionary(uniqueKeysWithValues: swarm.map { ($0.name, $0.value) }))
+            swarm: Dictionary(uniqueKeysWithValues: swarm.map { ($0.name, $0.value) }),
+            warnings: scenario.warnings.map(\.description))
 
         let tracker = result.transactions
         var accepted = 0, pending = 0

@@ -126,8 +126,8 @@ import Testing
         #expect(result.stdout.contains("ok"))
     }
 
-    /// A load field the controller ignores is a located warning on standard error; the scenario
-    /// still validates and runs.
+    /// A load field the controller ignores is a located warning on standard error and in the
+    /// report's manifest; the scenario still validates and runs.
     @Test func aFieldTheRunIgnoresIsAWarningThatDoesNotStopIt() throws {
         let validate = try CLI.run(["validate", "Scenarios/shard-trades.yaml", "--set", "load.controller=closed-loop"])
         #expect(validate.status == 0)
@@ -142,7 +142,16 @@ import Testing
         #expect(run.status == 0)
         #expect(run.stderr.contains("--set load.outstanding=3:0:0: warning: load.outstanding: the poisson controller ignores it"),
                 "\(run.stderr)")
-        #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
+        let warning = "--set load.outstanding=3:0:0: warning: load.outstanding: the poisson controller ignores it"
+            + " (it is for the closed-loop controller)"
+        let manifest = try #require(try CLI.json(out + "/report.json")["manifest"] as? [String: Any])
+        #expect(manifest["warnings"] as? [String] == [warning])
+        #expect(try String(contentsOfFile: out + "/report.md", encoding: .utf8).contains("- `\(warning)`"))
+
+        let clean = try ScratchFolder.make().path
+        #expect(try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--out", clean, "--quiet"]).status == 0)
+        let cleanManifest = try #require(try CLI.json(clean + "/report.json")["manifest"] as? [String: Any])
+        #expect(cleanManifest["warnings"] as? [String] == [])
         #expect(try CLI.run(["validate", "Scenarios/smoke.yaml"]).stderr.isEmpty)
     }
 }
