@@ -276,7 +276,7 @@ struct Shrinker {
     /// a class's count or rates cannot lower.
     private mutating func halveLoadRate() -> Bool {
         var changed = false
-        while let text = node(at: ["load", "tps"])?.string, let tps = Double(text), tps > 1e-3,
+        while let tpsNode = node(at: ["load", "tps"]), let tps = tpsNode.float ?? tpsNode.int.map(Double.init), tps > 1e-3,
               attempt(ScenarioDocument.setting(["load", "tps"], to: Yams.Node(String(tps / 2)), in: document)) {
             changed = true
         }

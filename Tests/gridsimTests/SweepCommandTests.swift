@@ -172,17 +172,19 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     /// cannot lower it: every class is scaled to it). Making the arrivals explicit switches the
     /// load to the trace controller and drops the load fields it does not use, so the shrunk file
     /// reads without warnings. (With `load.tps` left in, when the trace controller still refused
-    /// it, the shrinker took the refusal for a failure that needs the random arrivals.)
-    @Test func aShrunkRunWithALoadRateLowersItAndStillReplaysItsArrivals() throws {
+    /// it, the shrinker took the refusal for a failure that needs the random arrivals.) A rate
+    /// written with underscores, as YAML allows, is halved too.
+    @Test(arguments: [(written: "40", tps: 40), (written: "1_000", tps: 1_000)])
+    func aShrunkRunWithALoadRateLowersItAndStillReplaysItsArrivals(written: String, tps: Int) throws {
         let folder = try ScratchFolder.make().path
         let out = folder + "/shrunk.yaml"
         let shrink = try CLI.run(["shrink", "Scenarios/byzantine-equivocation.yaml", "--seed", "1", "--mutation", "quorum-half",
-                                  "--set", "consensus.block_interval=15 s", "--set", "load.tps=40", "--out", out])
+                                  "--set", "consensus.block_interval=15 s", "--set", "load.tps=\(written)", "--out", out])
         #expect(shrink.status == 0, "\(shrink.stdout)\(shrink.stderr)")
         let workload = try #require(shrink.stdout.split(separator: "\n").first { $0.hasPrefix("workload:") })
         #expect(workload.hasPrefix("workload: the load replays"), "\(workload)")
         let recorded = try #require(Int(workload.split(separator: " ")[9]))
-        #expect(recorded < 40 * 15 / 2, "the failure at 15 s is recorded at a lower rate than 40 a second: \(workload)")
+        #expect(recorded < tps * 15 / 2, "the failure at 15 s is recorded at a lower rate than \(tps) a second: \(workload)")
         let written = try String(contentsOfFile: out, encoding: .utf8)
         #expect(written.contains("controller: trace") && !written.contains("tps:"))
         let validate = try CLI.run(["validate", out])
