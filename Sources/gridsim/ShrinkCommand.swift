@@ -69,7 +69,7 @@ struct ShrinkCommand: ParsableCommand {
         let workload = arrivals.map { "the load replays \($0.left) of the failing run's \($0.of) arrivals, with their participants, quantities, prices and amounts, from \(arrivalsName)" }
             ?? "the failure needs the random arrival process, which stays"
         let header = """
-        # Shrunk by `gridsim shrink \(scenario) --seed \(seed)\(mutation.map { " --mutation \($0)" } ?? "")`:
+        # Shrunk by `\(invocation)`:
         # \(original.kind) invariant `\(original.invariant)` still breaks.
         # Before: \(before)
         # After:  \(after); \(workload)
@@ -82,6 +82,17 @@ struct ShrinkCommand: ParsableCommand {
         print("after:  \(after)")
         print("workload: \(workload)")
         print("wrote \(out)")
+    }
+
+    /// This command as given, for the shrunk file's header: its `--set`s are applied in the file,
+    /// but they are part of how the failure was found.
+    private var invocation: String {
+        var words = ["gridsim", "shrink", scenario, "--seed", String(seed)]
+        for override in overrides { words += ["--set", override] }
+        if let costProfile { words += ["--cost-profile", costProfile] }
+        if let mutation { words += ["--mutation", mutation] }
+        words += ["--out", out]
+        return words.map(shellQuoted).joined(separator: " ")
     }
 }
 

@@ -174,12 +174,12 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
     /// reads without warnings. (With `load.tps` left in, when the trace controller still refused
     /// it, the shrinker took the refusal for a failure that needs the random arrivals.) A rate
     /// written with underscores, as YAML allows, is halved too.
-    @Test(arguments: [(written: "40", tps: 40), (written: "1_000", tps: 1_000)])
-    func aShrunkRunWithALoadRateLowersItAndStillReplaysItsArrivals(written: String, tps: Int) throws {
+    @Test(arguments: [(rate: "40", tps: 40), (rate: "1_000", tps: 1_000)])
+    func aShrunkRunWithALoadRateLowersItAndStillReplaysItsArrivals(rate: String, tps: Int) throws {
         let folder = try ScratchFolder.make().path
         let out = folder + "/shrunk.yaml"
         let shrink = try CLI.run(["shrink", "Scenarios/byzantine-equivocation.yaml", "--seed", "1", "--mutation", "quorum-half",
-                                  "--set", "consensus.block_interval=15 s", "--set", "load.tps=\(written)", "--out", out])
+                                  "--set", "consensus.block_interval=15 s", "--set", "load.tps=\(rate)", "--out", out])
         #expect(shrink.status == 0, "\(shrink.stdout)\(shrink.stderr)")
         let workload = try #require(shrink.stdout.split(separator: "\n").first { $0.hasPrefix("workload:") })
         #expect(workload.hasPrefix("workload: the load replays"), "\(workload)")
@@ -187,6 +187,9 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(recorded < tps * 15 / 2, "the failure at 15 s is recorded at a lower rate than \(tps) a second: \(workload)")
         let written = try String(contentsOfFile: out, encoding: .utf8)
         #expect(written.contains("controller: trace") && !written.contains("tps:"))
+        #expect(written.hasPrefix("# Shrunk by `gridsim shrink Scenarios/byzantine-equivocation.yaml --seed 1 "
+            + "--set 'consensus.block_interval=15 s' --set load.tps=\(rate) --mutation quorum-half --out \(out)`"),
+            "the header names every option the failure was found with")
         let validate = try CLI.run(["validate", out])
         #expect(validate.status == 0 && validate.stderr.isEmpty, "\(validate.stderr)")
         let rerun = try CLI.run(["run", out, "--seed", "1", "--mutation", "quorum-half", "--out", folder + "/rerun", "--quiet"])
