@@ -221,11 +221,15 @@ struct SchemaValidator {
         }
     }
 
+    /// A range bound in the unit that writes it shortest: the one giving the smallest number of at
+    /// least 1 with no more than three decimals (`1 ms`, `1000000 s`, `2.5 GB`), else the first
+    /// unit above nanoseconds (`0 µs`).
     private func describe(_ stored: Double, _ dimension: QuantityKind) -> String {
         guard stored.isFinite, abs(stored) < 1e18 else { return stored < 0 ? "-∞" : "∞" }
-        let (unit, factor) = dimension.units.first { $0.0 != "ns" && $0.0 != "us" } ?? dimension.units[0]
-        let scaled = stored / factor
-        let text = scaled == scaled.rounded() ? String(Int64(scaled)) : String(scaled)
+        let written = dimension.units.filter { $0.0 != "us" }.map { (unit: $0.0, scaled: stored / $0.1) }
+        let exact = written.filter { abs($0.scaled) >= 1 && ($0.scaled * 1_000).rounded() == $0.scaled * 1_000 }
+        let (unit, scaled) = exact.min { abs($0.scaled) < abs($1.scaled) } ?? written.first { $0.unit != "ns" } ?? written[0]
+        let text = scaled == scaled.rounded() && abs(scaled) < 1e15 ? String(Int64(scaled)) : String(scaled)
         return "\(text) \(unit)"
     }
 }

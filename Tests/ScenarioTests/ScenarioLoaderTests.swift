@@ -87,6 +87,20 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(found.first?.message.contains("out of range") == true)
     }
 
+    /// A range's bounds are written in the unit that says them shortest, not all in one unit
+    /// (`1 ms to 1000 s`, once `1000 µs to 1000000000 µs`).
+    @Test func aQuantityOutOfRangeNamesItsBoundsInReadableUnits() {
+        let cases = [
+            ("consensus:\n  timeout_propose: 0 s", "'0 s' is out of range (1 ms to 1000 s)"),
+            ("market:\n  slot: 0 s", "'0 s' is out of range (1 s to 10000 s)"),
+            ("grid:\n  load_noise: 60 %", "'60 %' is out of range (0 % to 50 %)"),
+        ]
+        for (appended, message) in cases {
+            let found = diagnostics(of: minimalScenario + "\n" + appended + "\n")
+            #expect(found.map(\.message) == [message], "\(appended)")
+        }
+    }
+
     @Test func unknownRegionSuggestsTheClosest() {
         let text = minimalScenario.replacingOccurrences(of: "region: bangkok", with: "region: bangkock")
         let found = diagnostics(of: text)
