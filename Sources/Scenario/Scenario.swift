@@ -570,6 +570,15 @@ extension Scenario {
         liveness = LivenessSettings(bound: root["liveness"]["bound"].duration)
         faults = Scenario.faults(root["faults"], validators: validators, run: run, liveness: liveness,
                                  diagnostics: &diagnostics)
+        let swarmDrawsFaults = swarm.enabled
+            && (swarm.byzantine.upperBound > 0 || swarm.crashes.upperBound > 0 || swarm.partitions.upperBound > 0)
+        if faults.end > .zero || !faults.byzantine.isEmpty || swarmDrawsFaults, liveness.bound <= consensus.blockInterval {
+            let bound = root["liveness"]["bound"]
+            let at = bound.isWritten ? bound : root["consensus"]["block_interval"]
+            diagnostics.append(ScenarioDiagnostic(
+                location: at.location, field: at.path,
+                message: "the liveness check cannot pass: the next block can come a whole block interval (\(consensus.blockInterval)) after the faults end, not within the \(liveness.bound) bound; make liveness.bound longer than consensus.block_interval"))
+        }
         targets = root["targets"].list.map(\.target)
         let profile = root["cost_profile"]
         costProfilePath = profile.isAbsent ? nil : profile.string

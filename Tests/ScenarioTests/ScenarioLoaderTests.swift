@@ -101,6 +101,23 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         }
     }
 
+    /// With faults, a liveness bound no longer than the block interval fails a healthy chain (the
+    /// next block can be a whole interval away), so it is refused where it is written: found by
+    /// fuzzing `crash-restart.yaml` with `consensus.block_interval=100 s`, which broke `liveness`.
+    @Test func aLivenessBoundNoLongerThanTheBlockIntervalIsRefusedWhenThereAreFaults() throws {
+        let crash = "\nfaults:\n  crashes:\n    - { node: 1, at: 2 s, restart: 3 s }\n"
+        let bound = diagnostics(of: minimalScenario + crash + "consensus:\n  block_interval: 5 s\nliveness:\n  bound: 5 s\n")
+        #expect(bound.map(\.field) == ["liveness.bound"])
+        #expect(bound.first?.location.line == 17)
+        #expect(bound.first?.message.hasPrefix("the liveness check cannot pass") == true)
+        let interval = diagnostics(of: minimalScenario + crash, overrides: ["run.duration=60 s", "consensus.block_interval=40 s"])
+        #expect(interval.map(\.field) == ["consensus.block_interval"], "the default bound (30 s) is not written")
+
+        _ = try ScenarioLoader.parse(minimalScenario + "\nconsensus:\n  block_interval: 40 s\n", path: scenarioPath("test.yaml"))
+        _ = try ScenarioLoader.parse(minimalScenario + crash + "consensus:\n  block_interval: 5 s\nliveness:\n  bound: 6 s\n",
+                                     path: scenarioPath("test.yaml"))
+    }
+
     @Test func unknownRegionSuggestsTheClosest() {
         let text = minimalScenario.replacingOccurrences(of: "region: bangkok", with: "region: bangkock")
         let found = diagnostics(of: text)
