@@ -48,6 +48,10 @@ public enum LoadTrace {
     public static let detailColumns = ["participant", "quantity_wh", "price_micro_per_kwh", "recipient", "amount_micro",
                                        "bid_region"]
 
+    /// A row's `time_s` must be below this: `SimDuration(seconds:)` holds times under 9e9 s
+    /// (about 285 years). Rows after the run's end but before it are read, and ignored by the run.
+    static let latestSeconds = 9e9
+
     /// The rows of the trace at `path`, in time order. `class` is an index into the scenario's
     /// `participants` list or the name of a class in it (the first entry of that class);
     /// `kind` is `order` or `transfer`. `entryCounts[i]` is how many participants entry `i` has,
@@ -89,6 +93,9 @@ public enum LoadTrace {
             let columns = cells.indices.map { index in cells[..<index].reduce(1) { $0 + $1.count + 1 } }
             guard let seconds = Double(cells[0]), seconds.isFinite, seconds >= 0 else {
                 throw fail(lineNumber, 1, "time_s '\(cells[0])' is not a time in seconds ≥ 0")
+            }
+            guard seconds < LoadTrace.latestSeconds else {
+                throw fail(lineNumber, 1, "time_s '\(cells[0])' is past the latest time a simulation can hold (\(Int(LoadTrace.latestSeconds)) s)")
             }
             guard let entry = Int(cells[1]).flatMap({ (0..<entryKinds.count).contains($0) ? $0 : nil })
                     ?? entryKinds.firstIndex(of: cells[1]) else {

@@ -84,7 +84,11 @@ struct ArrivalProcess {
             guard peak > 0 else { return nil }
             var time = now
             while time <= end {
-                time += SimDuration(seconds: stream.exponential(mean: 1 / peak))
+                // A gap past the end is no arrival; a tiny rate's gap can be past any time the
+                // simulation holds.
+                let gapSeconds = stream.exponential(mean: 1 / peak)
+                guard gapSeconds <= (end - time).seconds else { return nil }
+                time += SimDuration(seconds: gapSeconds)
                 if stream.uniform() * peak < rate(at: time) { return time }
             }
             return nil
@@ -92,7 +96,7 @@ struct ArrivalProcess {
             var time = now
             while time <= end {
                 let current = rate(at: time)
-                if current > 0 { return time + SimDuration(seconds: 1 / current) }
+                if current > 0 { return 1 / current <= (end - time).seconds ? time + SimDuration(seconds: 1 / current) : nil }
                 time += .seconds(60)
             }
             return nil

@@ -356,6 +356,10 @@ func population(_ scenario: Scenario) -> [String: Int] {
         #expect(kind.first?.location.column == 5 && kind.first?.message.contains("kind 'swap'") == true)
         let header = diagnostics(of: scenario(trace: try traceFile("t,c,k\n1,0,order\n")))
         #expect(header.first?.location.line == 1)
+        let late = diagnostics(of: scenario(trace: try traceFile("time_s,class,kind\n1e300,0,order\n")))
+        #expect(late.first?.location.line == 2 && late.first?.location.column == 1)
+        #expect(late.first?.message.contains("time_s '1e300' is past the latest time a simulation can hold") == true,
+                "a time SimDuration cannot hold is bad input, not a stopped run")
         let missing = diagnostics(of: scenario(trace: "/nonexistent/trace.csv"))
         #expect(missing.first?.message == "cannot read the trace file")
     }

@@ -65,6 +65,16 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(gaps.allSatisfy { abs($0 - 0.1) < 1e-6 }, "\(gaps.min()!)...\(gaps.max()!)")
     }
 
+    /// A rate so small that its next gap is past any time the simulation holds (found by fuzzing
+    /// `order_rate`) offers nothing; the gap used to be turned into a duration first, and stopped
+    /// the run on `SimDuration`'s range precondition.
+    @Test(arguments: ["poisson", "fixed"])
+    func aRateTooSmallForTheRunOffersNothing(controller: String) throws {
+        let result = try runLoad(loadTestScenario(rate: "0.000000000001 /s", load: "controller: \(controller)\ndaily_profiles: false"))
+        #expect(result.stopReason == .timeLimit)
+        #expect(result.load.offeredTransfers == 0 && transferTimes(result).isEmpty)
+    }
+
     @Test func aStepMultipliesTheRateFromItsTime() throws {
         let times = transferTimes(try runLoad(loadTestScenario(
             load: "controller: fixed\ndaily_profiles: false\nschedule:\n  - { at: 150 s, factor: 3 }")))
