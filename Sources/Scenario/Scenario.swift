@@ -248,6 +248,10 @@ public struct ConsensusSettings: Sendable {
     public var epochLength: UInt64
     public var slash: BasisPoints
     public var proofOfWorkBits: Int
+
+    /// A liveness bound must be longer than this: once faults end, a healthy chain's next block
+    /// can be a block interval away, after a round whose every step times out.
+    public var livenessFloor: SimDuration { blockInterval + timeoutPropose + timeoutPrevote + timeoutPrecommit }
 }
 
 /// What a participant class does on the grid.
@@ -572,12 +576,14 @@ extension Scenario {
                                  diagnostics: &diagnostics)
         let swarmDrawsFaults = swarm.enabled
             && (swarm.byzantine.upperBound > 0 || swarm.crashes.upperBound > 0 || swarm.partitions.upperBound > 0)
-        if faults.end > .zero || !faults.byzantine.isEmpty || swarmDrawsFaults, liveness.bound <= consensus.blockInterval {
+        if faults.end > .zero || !faults.byzantine.isEmpty || swarmDrawsFaults, liveness.bound <= consensus.livenessFloor {
             let bound = root["liveness"]["bound"]
-            let at = bound.isWritten ? bound : root["consensus"]["block_interval"]
+            let parts = ["block_interval", "timeout_propose", "timeout_prevote", "timeout_precommit"].map { root["consensus"][$0] }
+            let at = bound.isWritten ? bound : parts.first(where: \.isWritten) ?? bound
+            let sum = parts.map { "\($0.duration)" }.joined(separator: " + ")
             diagnostics.append(ScenarioDiagnostic(
                 location: at.location, field: at.path,
-                message: "the liveness check cannot pass: the next block can come a whole block interval (\(consensus.blockInterval)) after the faults end, not within the \(liveness.bound) bound; make liveness.bound longer than consensus.block_interval"))
+                message: "the liveness check can fail a healthy chain: after the faults end, the next block can take a block interval and a round whose every step times out (\(sum) = \(consensus.livenessFloor)), not within the \(liveness.bound) bound; make liveness.bound longer than that"))
         }
         targets = root["targets"].list.map(\.target)
         let profile = root["cost_profile"]

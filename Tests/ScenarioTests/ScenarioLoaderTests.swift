@@ -101,21 +101,27 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         }
     }
 
-    /// With faults, a liveness bound no longer than the block interval fails a healthy chain (the
-    /// next block can be a whole interval away), so it is refused where it is written: found by
-    /// fuzzing `crash-restart.yaml` with `consensus.block_interval=100 s`, which broke `liveness`.
-    @Test func aLivenessBoundNoLongerThanTheBlockIntervalIsRefusedWhenThereAreFaults() throws {
+    /// With faults, a liveness bound no longer than a block interval and a round of timeouts
+    /// fails a healthy chain, so it is refused where it is written. Found by fuzzing: with
+    /// `consensus.block_interval=100 s` `crash-restart.yaml` broke `liveness`, and so did
+    /// `consensus-partition.yaml` with `timeout_propose=100 s` and swarm seed 37 with
+    /// `timeout_precommit=50 s`.
+    @Test func aLivenessBoundNoLongerThanABlockAndATimedOutRoundIsRefusedWhenThereAreFaults() throws {
         let crash = "\nfaults:\n  crashes:\n    - { node: 1, at: 2 s, restart: 3 s }\n"
-        let bound = diagnostics(of: minimalScenario + crash + "consensus:\n  block_interval: 5 s\nliveness:\n  bound: 5 s\n")
+        let timeouts = "  timeout_propose: 1 s\n  timeout_prevote: 500 ms\n  timeout_precommit: 500 ms\n"
+        let bound = diagnostics(of: minimalScenario + crash + "consensus:\n  block_interval: 5 s\n" + timeouts + "liveness:\n  bound: 7 s\n")
         #expect(bound.map(\.field) == ["liveness.bound"])
-        #expect(bound.first?.location.line == 17)
-        #expect(bound.first?.message.hasPrefix("the liveness check cannot pass") == true)
-        let interval = diagnostics(of: minimalScenario + crash, overrides: ["run.duration=60 s", "consensus.block_interval=40 s"])
+        #expect(bound.first?.location.line == 20)
+        #expect(bound.first?.message == "the liveness check can fail a healthy chain: after the faults end, the next block can take a block interval and a round whose every step times out (5 s + 1 s + 500 ms + 500 ms = 7 s), not within the 7 s bound; make liveness.bound longer than that")
+        let longRun = ["run.duration=120 s"]
+        let interval = diagnostics(of: minimalScenario + crash, overrides: longRun + ["consensus.block_interval=40 s"])
         #expect(interval.map(\.field) == ["consensus.block_interval"], "the default bound (30 s) is not written")
+        let precommit = diagnostics(of: minimalScenario + crash, overrides: longRun + ["consensus.timeout_precommit=50 s"])
+        #expect(precommit.map(\.field) == ["consensus.timeout_precommit"])
 
         _ = try ScenarioLoader.parse(minimalScenario + "\nconsensus:\n  block_interval: 40 s\n", path: scenarioPath("test.yaml"))
-        _ = try ScenarioLoader.parse(minimalScenario + crash + "consensus:\n  block_interval: 5 s\nliveness:\n  bound: 6 s\n",
-                                     path: scenarioPath("test.yaml"))
+        _ = try ScenarioLoader.parse(minimalScenario + crash + "consensus:\n  block_interval: 5 s\n" + timeouts
+                                     + "liveness:\n  bound: 7.5 s\n", path: scenarioPath("test.yaml"), overrides: longRun)
     }
 
     @Test func unknownRegionSuggestsTheClosest() {
