@@ -20,7 +20,7 @@ public enum GridDataSchema {
         Field("peak_fee", .quantity(.percent, 0...10_000), .required, "grid fee on trades delivered in peak hours"),
         Field("peak_hours", .list(.timeWindow, minCount: 0), .required, "daily peak windows, local time"),
         Field("scheduling_horizon", .quantity(.duration, 1e9...1e15), .required, "how far ahead a delivery may be booked"),
-        Field("solar_capacity_factor", .list(.quantity(.percent, 0...10_000), minCount: 2), .required,
+        Field("solar_capacity_factor", .list(.quantity(.percent, 0...10_000), minCount: 2, maxCount: 2), .required,
               "annual solar capacity factor range [low, high]"),
         Field("feeder_headroom", .quantity(.percent, 0...100_000), .required,
               "feeder capacity above the zone's share of its region's peak"),
@@ -61,7 +61,7 @@ public enum GridDataSchema {
         Field("name", .string, .required, "data set name"),
         Field("authorities", .list(.object(authority), minCount: 0), .defaultValue("[]"), "who runs the grid"),
         Field("system", .object(system), .required, "system-wide figures"),
-        Field("load_profile", .list(.number(0...1.5), minCount: 24), .required, "24 hourly factors of the daily peak"),
+        Field("load_profile", .list(.number(0...1.5), minCount: 24, maxCount: 24), .required, "24 hourly factors of the daily peak"),
         Field("regions", .object(Region.allCases.map {
             Field($0.rawValue, .object(region), .required, "\($0.displayName)")
         }), .required, "each of the five regions"),

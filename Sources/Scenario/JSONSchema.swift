@@ -76,8 +76,10 @@ public enum JSONSchemaExport {
                 .replacingOccurrences(of: "/", with: "\\/")
             return ["type": "string", "pattern": "^\\s*[-+]?[0-9_.eE+-]+\\s*(\(units.replacingOccurrences(of: ".", with: "\\.")))\\s*$",
                     "examples": [kind.example]]
-        case .list(let element, let minCount):
-            return ["type": "array", "items": self.type(element), "minItems": minCount]
+        case .list(let element, let minCount, let maxCount):
+            var array: [String: Any] = ["type": "array", "items": self.type(element), "minItems": minCount]
+            if maxCount < .max { array["maxItems"] = maxCount }
+            return array
         case .object(let fields) where fields.contains(where: { $0.name == "enabled" }):
             return ["anyOf": [["type": "boolean"], object(fields)]]
         case .object(let fields):

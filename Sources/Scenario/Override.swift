@@ -89,7 +89,7 @@ struct Override {
             let child = mapping[key] ?? Yams.Node("")
             mapping[key] = try replace(in: child, steps: steps.dropFirst(), with: value, type: valueType)
             return .mapping(mapping)
-        case (.index(let index), .list(let element, _)):
+        case (.index(let index), .list(let element, _, _)):
             guard var sequence = node.sequence, index < sequence.count else {
                 throw OverrideError(message: "list has no item \(index)")
             }

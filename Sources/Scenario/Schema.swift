@@ -14,8 +14,8 @@ public indirect enum FieldType: Sendable {
     case region
     /// A number with a unit of the dimension; the range is in stored units.
     case quantity(QuantityKind, ClosedRange<Double>)
-    /// A sequence of values of one type.
-    case list(FieldType, minCount: Int)
+    /// A sequence of values of one type, with at least `minCount` and at most `maxCount` items.
+    case list(FieldType, minCount: Int, maxCount: Int = .max)
     /// A mapping with these fields; any other key is an error.
     case object([Field])
     /// A mapping whose keys are region pairs such as `bangkok-north`.
@@ -37,7 +37,7 @@ public indirect enum FieldType: Sendable {
         case .choice(let words): "one of " + words.joined(separator: ", ")
         case .region: "region (" + Region.allCases.map(\.rawValue).joined(separator: ", ") + ")"
         case .quantity(let dimension, _): "\(dimension.rawValue) with a unit (\(dimension.unitList))"
-        case .list(let element, _): "list of \(element.summary)"
+        case .list(let element, _, _): "list of \(element.summary)"
         case .object: "mapping"
         case .regionPairMap(let value): "mapping from region pairs (e.g. bangkok-north) to \(value.summary)"
         case .target: "target 'metric op value' (e.g. 'finality.p99 < 15 s')"

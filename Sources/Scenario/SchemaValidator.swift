@@ -105,7 +105,7 @@ struct SchemaValidator {
         switch type {
         case .object(let fields):
             return validateObject(node, fields: fields, path: path, at: fallback)
-        case .list(let element, let minCount):
+        case .list(let element, let minCount, let maxCount):
             var sequence: [Yams.Node] = []
             switch node {
             case .sequence(let items)?:
@@ -120,7 +120,10 @@ struct SchemaValidator {
                 items.append(validate(item, type: element, path: "\(path)[\(index)]",
                                       at: location(of: item, fallback: here)))
             }
-            if items.count < minCount { return fail("needs at least \(minCount) item(s), found \(items.count)") }
+            if items.count < minCount || items.count > maxCount {
+                let wanted = minCount == maxCount ? "exactly \(minCount)" : items.count < minCount ? "at least \(minCount)" : "at most \(maxCount)"
+                return fail("needs \(wanted) item(s), found \(items.count)")
+            }
             return make(.list(items))
         case .regionPairMap(let valueType):
             guard case .mapping(let mapping)? = node else { return fail("expected a mapping like 'bangkok-north: 12 ms'") }

@@ -52,6 +52,27 @@ func request(_ seller: GridLocation, _ buyer: GridLocation, kWh: Int64, at time:
             #expect((error.diagnostics.first?.location.line ?? 0) > 100)
         }
     }
+
+    /// A list of a fixed length, longer than it should be, is bad input with its location: a 25th
+    /// hourly load factor stopped the run on `GridTopology`'s precondition (found by fuzzing), and
+    /// a third solar capacity factor was ignored.
+    @Test func aListLongerThanItsFixedLengthIsRejectedWithItsLocation() throws {
+        let text = try String(contentsOfFile: thaiGridPath, encoding: .utf8)
+        let cases = [
+            ("load_profile: [0.72,", "load_profile: [0.5, 0.72,", "load_profile", "needs exactly 24 item(s), found 25"),
+            ("solar_capacity_factor: [ 15 %, 17.5 % ]", "solar_capacity_factor: [ 15 %, 17.5 %, 20 % ]",
+             "system.solar_capacity_factor", "needs exactly 2 item(s), found 3"),
+        ]
+        for (written, longer, field, message) in cases {
+            #expect(text.contains(written))
+            let found = try #require(throws: ScenarioError.self) {
+                try GridDataLoader.parse(text.replacingOccurrences(of: written, with: longer), path: "longer.yaml")
+            }
+            #expect(found.diagnostics.map(\.field) == [field])
+            #expect(found.diagnostics.first?.message == message)
+            #expect(found.diagnostics.first?.location.file == "longer.yaml")
+        }
+    }
 }
 
 @Suite struct GridNetworkTests {
