@@ -49,6 +49,21 @@ public struct LedgerState: Sendable {
         self.parameters = parameters
     }
 
+    /// A committed ledger holding `genesis` as created supply, output `i` at
+    /// `OutPoint(transaction: origin, index: i)`. Nothing rolls genesis back, so it writes no
+    /// journal: two entries per output had doubled a large genesis's peak memory (12 million
+    /// outputs, 30,000 households of 400 coins, peaked at 6.4 GB).
+    ///
+    /// Complexity: O(genesis).
+    public init(parameters: LedgerParameters, genesis: [TxOutput], origin: TransactionID) {
+        self.parameters = parameters
+        outputs.reserveCapacity(genesis.count)
+        for (index, output) in genesis.enumerated() {
+            insert(output, at: OutPoint(transaction: origin, index: UInt32(index)))
+            createdTotals[output.asset] += output.amount
+        }
+    }
+
     // MARK: Queries
 
     public func output(at outPoint: OutPoint) -> TxOutput? { outputs[outPoint] }
@@ -131,20 +146,18 @@ public struct LedgerState: Sendable {
         return output
     }
 
-    /// Makes room for `count` unspent outputs, so that a genesis of that many fills the output
-    /// map without growing it step by step. O(outputs) when the map grows.
-    public mutating func reserveOutputs(_ count: Int) {
-        outputs.reserveCapacity(count)
-    }
-
     /// Adds an unspent output.
     public mutating func create(_ output: TxOutput, at outPoint: OutPoint) {
+        insert(output, at: outPoint)
+        journal.append(.created(outPoint, output))
+    }
+
+    private mutating func insert(_ output: TxOutput, at outPoint: OutPoint) {
         precondition(output.amount > 0, "outputs are positive")
         let replaced = outputs.updateValue(output, forKey: outPoint)
         precondition(replaced == nil, "output \(outPoint) already exists")
         unspentTotals[output.asset] += output.amount
         outputCommitment.insert(Self.entryDigest(outPoint, output))
-        journal.append(.created(outPoint, output))
     }
 
     /// Moves `amount` of spent inputs into escrow (positive) or out of escrow toward new outputs

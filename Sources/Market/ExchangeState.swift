@@ -252,17 +252,11 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
                      "governance starts from the ledger's fees")
         precondition(ClearingRule.continuous.firstIndex(of: configuration.clearingRule).map {
             Int64($0) == governance.parameters[.clearingRule] } ?? true, "governance starts from the configured clearing rule")
-        self.ledger = LedgerState(parameters: parameters)
+        self.ledger = LedgerState(parameters: parameters, genesis: genesis, origin: genesisOrigin)
         self.configuration = configuration
         self.grid = grid
         self.governance = governance
         self.books = configuration.areas.map { _ in OrderBook() }
-        ledger.reserveOutputs(genesis.count)
-        for (index, output) in genesis.enumerated() {
-            ledger.create(output, at: OutPoint(transaction: genesisOrigin, index: UInt32(index)))
-            ledger.recordMinted(output.asset, output.amount)
-        }
-        ledger.commit(pruningReplaysBefore: .zero)
         for index in books.indices { books[index].commit() }
     }
 

@@ -36,6 +36,29 @@ import Testing
         #expect(!state.isAttestationUsed(Blake2b.hash([8])))
     }
 
+    /// A genesis ledger is the ledger that creating and minting each output and committing
+    /// gives, with nothing to roll back.
+    @Test func aGenesisLedgerIsTheCommittedLedgerOfItsOutputs() {
+        let origin = Blake2b.hash([9])
+        let outputs = [TxOutput(owner: alice, asset: .payment, amount: 100), TxOutput(owner: bob, asset: .energy, amount: 5_000),
+                       TxOutput(owner: alice, asset: .payment, amount: 7)]
+        var created = ledger()
+        for (index, output) in outputs.enumerated() {
+            created.create(output, at: point(UInt32(index)))
+            created.recordMinted(output.asset, output.amount)
+        }
+        created.commit(pruningReplaysBefore: .zero)
+        var genesis = LedgerState(parameters: ledger().parameters, genesis: outputs, origin: origin)
+        #expect(genesis.commitments == created.commitments)
+        #expect(genesis.createdTotals == created.createdTotals && genesis.unspentTotals == created.unspentTotals)
+        #expect(genesis.output(at: point(1)) == outputs[1])
+        #expect(genesis.conservationViolations().isEmpty)
+        #expect(genesis.savepoint == 0, "no journal")
+        genesis.spend(point(2))
+        genesis.rollback(to: 0)
+        #expect(genesis.commitments == created.commitments)
+    }
+
     @Test func conservationCatchesValueFromNowhere() {
         var state = ledger()
         state.create(TxOutput(owner: alice, asset: .energy, amount: 5_000), at: point(0))
