@@ -1,5 +1,6 @@
 import Foundation
 import GridCore
+import Scenario
 
 /// What each costly operation costs in simulated CPU time, measured on a real host by
 /// `gridsim calibrate`. A node handling an input is busy for the sum of its work's costs, so a
@@ -67,10 +68,55 @@ public struct CostProfile: Codable, Hashable, Sendable {
         signNanos: 19_000, verifyNanos: 56_000, hashNanos: 355, merkleLeafNanos: 405,
         transactionApplyNanos: 3_051, bookOperationNanos: 466, messageNanos: 102)
 
-    /// Reads a profile written by `gridsim calibrate`.
+    /// The costs a profile may give one operation: none is negative (time would run backwards)
+    /// and none above a second (a count of them would overflow a run's clock).
+    public static let costRangeNanos: ClosedRange<Int64> = 0...1_000_000_000
+
+    /// Reads a profile written by `gridsim calibrate`. A profile that cannot be used is a
+    /// `ScenarioError` naming the file, the line and the field: not JSON, a missing cost, a cost
+    /// that is not a whole number of nanoseconds or outside `costRangeNanos`.
     public static func load(path: String) throws -> CostProfile {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return try JSONDecoder().decode(CostProfile.self, from: data)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ScenarioError(location: SourceLocation(file: path, line: 0, column: 0), field: "cost_profile",
+                                message: "cannot read the cost profile")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        func problem(_ key: String?, _ message: String) -> ScenarioError {
+            ScenarioError(location: location(of: key, in: text, path: path), field: key ?? "cost_profile", message: message)
+        }
+        let profile: CostProfile
+        do {
+            profile = try JSONDecoder().decode(CostProfile.self, from: data)
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw problem(nil, "`\(key.stringValue)` is missing (a profile names every cost; `gridsim calibrate` writes one)")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.dataCorrupted(let context) {
+            guard let key = context.codingPath.first?.stringValue else { throw problem(nil, "not a cost profile in JSON") }
+            throw problem(key, key.hasSuffix("_ns") ? "expected a whole number of nanoseconds" : "expected text")
+        } catch {
+            throw problem(nil, "not a cost profile in JSON")
+        }
+        for (key, nanos) in profile.costs where !costRangeNanos.contains(nanos) {
+            throw problem(key, "\(nanos) ns is out of range (0 to 1 s)")
+        }
+        return profile
+    }
+
+    /// Each cost with its key, in file order.
+    private var costs: [(key: String, nanos: Int64)] {
+        [(CodingKeys.signNanos.rawValue, signNanos), (CodingKeys.verifyNanos.rawValue, verifyNanos),
+         (CodingKeys.hashNanos.rawValue, hashNanos), (CodingKeys.merkleLeafNanos.rawValue, merkleLeafNanos),
+         (CodingKeys.transactionApplyNanos.rawValue, transactionApplyNanos),
+         (CodingKeys.bookOperationNanos.rawValue, bookOperationNanos), (CodingKeys.messageNanos.rawValue, messageNanos)]
+    }
+
+    /// Where `"key":` is written in `text` (line 1 when `key` is `nil` or not found).
+    private static func location(of key: String?, in text: String, path: String) -> SourceLocation {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let key, let line = lines.firstIndex(where: { $0.contains("\"\(key)\"") }),
+              let column = lines[line].firstRange(of: "\"\(key)\"")?.lowerBound else {
+            return SourceLocation(file: path, line: 1, column: 1)
+        }
+        return SourceLocation(file: path, line: line + 1, column: lines[line].distance(from: lines[line].startIndex, to: column) + 1)
     }
 
     /// The profile as pretty JSON.

@@ -197,8 +197,8 @@ func loadCostProfile(explicit: String?, scenario: Scenario) throws -> CostProfil
     }
     do {
         return try CostProfile.load(path: path)
-    } catch {
-        printError("\(path):0:0: error: cost_profile: cannot read a cost profile: \(error)")
+    } catch let error as ScenarioError {
+        printError(error.description)
         throw ExitStatus.badInput.exitCode
     }
 }

@@ -126,6 +126,31 @@ func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile =
         #expect(loaded.nodeBusyNanos.reduce(0, +) > 10 * fast.nodeBusyNanos.reduce(0, +))
     }
 
+    /// A profile that cannot be used is bad input naming the file, line and field: a negative
+    /// cost ran time backwards and a huge one overflowed the clock (found by fuzzing), and a
+    /// missing or mistyped one was a raw decoding error at line 0.
+    @Test func aCostProfileThatCannotBeUsedNamesItsFileLineAndField() throws {
+        let written = String(decoding: try CostProfile.reference.encoded(), as: UTF8.self)
+        #expect(try CostProfile.load(path: try ScratchFolder.file("p.json", containing: written).path) == .reference)
+        let cases = [
+            ("\"verify_ns\" : 56000", "\"verify_ns\" : -5", "verify_ns", "-5 ns is out of range (0 to 1 s)"),
+            ("\"message_ns\" : 102", "\"message_ns\" : 9223372036854775807", "message_ns",
+             "9223372036854775807 ns is out of range (0 to 1 s)"),
+            ("\"sign_ns\" : 19000", "\"sign_ns\" : \"fast\"", "sign_ns", "expected a whole number of nanoseconds"),
+            ("  \"hash_ns\" : 355,\n", "", "cost_profile", "`hash_ns` is missing (a profile names every cost; `gridsim calibrate` writes one)"),
+        ]
+        for (original, changed, field, message) in cases {
+            #expect(written.contains(original), "\(written)")
+            let path = try ScratchFolder.file("p.json", containing: written.replacingOccurrences(of: original, with: changed)).path
+            let error = try #require(throws: ScenarioError.self) { try CostProfile.load(path: path) }
+            let diagnostic = try #require(error.diagnostics.first)
+            #expect(diagnostic.field == field && diagnostic.message == message, "\(diagnostic)")
+            #expect(diagnostic.location.file == path)
+            let line = written.split(separator: "\n").firstIndex { $0.contains(field) }.map { $0 + 1 } ?? 1
+            #expect(diagnostic.location.line == line)
+        }
+    }
+
     @Test func modelledSignaturesGiveTheSameShapeOfRun() throws {
         let real = try runSmall()
         let modelled = try runSmall(overrides: ["consensus.signatures=modelled"])
