@@ -265,11 +265,28 @@ func readReport(_ path: String) throws -> (report: Report, file: String) {
     var isDirectory: ObjCBool = false
     let isFolder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     let file = isFolder ? (path as NSString).appendingPathComponent("report.json") : path
-    do {
-        return (try Report.decode(try Data(contentsOf: URL(fileURLWithPath: file))), file)
-    } catch {
-        printError("\(file):0:0: error: report: cannot read a report.json: \(error)")
+    guard let data = FileManager.default.contents(atPath: file) else {
+        printError("\(file):0:0: error: report: no such file, or it cannot be read")
         throw ExitStatus.badInput.exitCode
+    }
+    do {
+        return (try Report.decode(data), file)
+    } catch {
+        printError("\(file):0:0: error: report: not a report.json: \(describe(error))")
+        throw ExitStatus.badInput.exitCode
+    }
+}
+
+/// A decoding error as the field it concerns and what is wrong there.
+private func describe(_ error: any Error) -> String {
+    func field(_ path: [any CodingKey]) -> String {
+        path.isEmpty ? "the document" : "`" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "`"
+    }
+    switch error as? DecodingError {
+    case .keyNotFound(let key, let context)?: return "\(field(context.codingPath + [key])) is missing"
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
+        return "\(field(context.codingPath)): \(context.debugDescription)"
+    default: return "\(error)"
     }
 }
 

@@ -17,6 +17,18 @@ struct SweepPlan {
     var seeds: ClosedRange<UInt64>
     var grid: [(key: String, values: [String])]
 
+    /// The most runs a sweep lists: each is a line of `runs.jsonl` and a process, and the plan
+    /// holds them all in memory (a range of every 64-bit seed ran the machine out of memory).
+    static let maximumRuns = 10_000_000
+
+    /// How many runs the sweep has, or `nil` when more than `maximumRuns`.
+    var runCount: Int? {
+        guard seeds.upperBound - seeds.lowerBound < UInt64(Self.maximumRuns) else { return nil }
+        let points = grid.reduce(1) { $0 * max(1, min($1.values.count, Self.maximumRuns + 1)) }
+        let count = seeds.count.multipliedReportingOverflow(by: points)
+        return count.overflow || count.partialValue > Self.maximumRuns ? nil : count.partialValue
+    }
+
     /// Every run of the whole sweep. O(points × seeds).
     var runs: [SweepRun] {
         var points: [[(key: String, value: String)]] = [[]]

@@ -45,7 +45,11 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         guard let seedRange = SweepPlan.parseSeeds(seeds) else {
-            printError("sweep: --seeds '\(seeds)' is not A...B")
+            printError("sweep: --seeds '\(seeds)' is not A...B (whole numbers, A ≤ B) or one seed")
+            throw ExitStatus.badInput.exitCode
+        }
+        if let jobs = self.jobs, jobs < 1 {
+            printError("sweep: --jobs \(jobs): at least one run at a time")
             throw ExitStatus.badInput.exitCode
         }
         var axes: [(key: String, values: [String])] = []
@@ -57,7 +61,7 @@ struct SweepCommand: ParsableCommand {
             axes.append(axis)
         }
         let slice = try parseShard()
-        let jobs = max(1, self.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let jobs = self.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Validate once, with every grid value, before starting any process; each warning once.
         var warnings = try loadScenario(scenario, overrides: overrides, warn: false).warnings
         for axis in axes {
@@ -70,6 +74,11 @@ struct SweepCommand: ParsableCommand {
 
         let scenario = SweepPlan.plainPath(self.scenario)
         let plan = SweepPlan(scenario: scenario, seeds: seedRange, grid: axes)
+        guard plan.runCount != nil else {
+            printError("sweep: --seeds \(self.seeds)\(axes.isEmpty ? "" : " over the --grid points") is more than \(SweepPlan.maximumRuns) runs; "
+                       + "split it into sweeps of fewer seeds (`gridsim merge` joins their folders)")
+            throw ExitStatus.badInput.exitCode
+        }
         let mine = slice.map { plan.runs(slice: $0.index, of: $0.count) } ?? plan.runs
         let executor = SweepExecutor(executable: Self.ownExecutable, scenario: scenario, overrides: overrides,
                                      mutation: mutation, folder: out)

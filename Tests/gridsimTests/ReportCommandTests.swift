@@ -35,7 +35,18 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try String(contentsOfFile: again + "/report.md", encoding: .utf8) == markdown)
         #expect(try String(contentsOfFile: again + "/report.html", encoding: .utf8) == html)
-        #expect(try CLI.run(["report", again + "/missing"]).status == 2)
+        let missing = try CLI.run(["report", again + "/missing"])
+        #expect(missing.status == 2 && missing.stderr.contains("missing:0:0: error: report: no such file"), "\(missing.stderr)")
+        var object = try CLI.json(out + "/report.json")
+        var transactions = try #require(object["transactions"] as? [String: Any])
+        transactions["accepted"] = nil
+        object["transactions"] = transactions
+        let broken = again + "/broken.json"
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: broken))
+        let unreadable = try CLI.run(["report", broken])
+        #expect(unreadable.status == 2)
+        #expect(unreadable.stderr.contains("broken.json:0:0: error: report: not a report.json: `transactions.accepted` is missing"),
+                "the field a report lacks is named: \(unreadable.stderr)")
     }
 
     @Test func aBadBucketIsBadInputAndWritesNothing() throws {

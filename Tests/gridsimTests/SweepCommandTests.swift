@@ -121,6 +121,14 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "9...1", "--out", out]).status == 2)
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--shard", "3/3", "--out", out]).status == 2)
         #expect(try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--grid", "run.duration=", "--out", out]).status == 2)
+        let jobs = try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...2", "--jobs", "0", "--out", out])
+        #expect(jobs.status == 2 && jobs.stderr.contains("--jobs 0: at least one run at a time"), "\(jobs.stderr)")
+        // Every 64-bit seed: the plan listed every run in memory and the machine ran out of it.
+        let every = try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "0...18446744073709551615", "--out", out])
+        #expect(every.status == 2 && every.stderr.contains("is more than 10000000 runs"), "\(every.stderr)")
+        let points = try CLI.run(["sweep", "Scenarios/smoke.yaml", "--seeds", "1...5000000", "--grid", "load.tps=1,2,3", "--out", out])
+        #expect(points.status == 2 && points.stderr.contains("over the --grid points is more than 10000000 runs"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/runs.jsonl"), "nothing ran")
     }
 }
 
