@@ -146,7 +146,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ShardingTests", dependencies: ["GridCore", "Ledger", "Consensus", "Sharding"], swiftSettings: strictSettings),
-        .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ScenarioTests", dependencies: ["GridCore", "Scenario", "TestSupport", .product(name: "Yams", package: "Yams")],
+                    swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",
             dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Sharding", "Simulation", "TestSupport"],
