@@ -40,6 +40,9 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Also write JUnit XML here.")
     var junit: String?
 
+    @Flag(help: "No progress lines on standard error (a failed run is still named as it finishes).")
+    var quiet = false
+
     @Option(help: "The sweep's folder.")
     var out: String
 
@@ -99,7 +102,8 @@ struct SweepCommand: ParsableCommand {
         if !done.isEmpty { printError("sweep: \(done.count) runs already in \(out)/runs.jsonl; running the other \(todo.count)") }
 
         let started = DispatchTime.now()
-        let results = try executor.run(todo, jobs: jobs)
+        let progress = SweepProgress(total: todo.count, quiet: quiet)
+        let results = try executor.run(todo, jobs: jobs) { progress.record($0) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 
         let all = SweepReport.ordered(previous + results)
@@ -139,7 +143,8 @@ struct SweepExecutor: Sendable {
     var mutation: String?
     var folder: String
 
-    func run(_ runs: [SweepRun], jobs: Int) throws -> [SweepResult] {
+    /// Runs `runs`, calling `finished` with each result as it is written (one call at a time).
+    func run(_ runs: [SweepRun], jobs: Int, finished: @escaping @Sendable (SweepResult) -> Void = { _ in }) throws -> [SweepResult] {
         let journalPath = (folder as NSString).appendingPathComponent("runs.jsonl")
         if !FileManager.default.fileExists(atPath: journalPath) {
             _ = FileManager.default.createFile(atPath: journalPath, contents: nil)
@@ -161,6 +166,7 @@ struct SweepExecutor: Sendable {
                     state.withLock { state in
                         state.results.append(result)
                         journal.write(Data((result.line + "\n").utf8))
+                        finished(result)
                     }
                 }
             }
@@ -262,5 +268,38 @@ struct MergeCommand: ParsableCommand {
         print(SweepReport.summary(merged), terminator: "")
         let worst = merged.map(\.exit).max { exitSeverity($0) < exitSeverity($1) } ?? 0
         if worst != 0 { throw ExitCode(worst) }
+    }
+}
+
+/// What a sweep has done so far, on standard error: a failed run as soon as it finishes, and
+/// (unless quiet) a line at every tenth of the runs with the failures so far and the wall time
+/// left, so a sweep's log shows it is alive. Wall-clock figures only; nothing here enters a run.
+final class SweepProgress: Sendable {
+    private let total: Int
+    private let quiet: Bool
+    private let started = ContinuousClock.now
+    private let state = Mutex((done: 0, failed: 0))
+
+    init(total: Int, quiet: Bool) {
+        self.total = total
+        self.quiet = quiet
+    }
+
+    func record(_ result: SweepResult) {
+        let (done, failed) = state.withLock { state in
+            state.done += 1
+            if result.exit != 0 { state.failed += 1 }
+            return (state.done, state.failed)
+        }
+        if result.exit != 0 {
+            printError("sweep: seed \(result.seed)\(result.parameters.isEmpty ? "" : " at point \(result.point)") exited \(result.exit)"
+                       + "\(result.invariant.map { " (\($0))" } ?? ""): \(result.repro)")
+        }
+        let step = max(1, total / 10)
+        guard !quiet, done % step == 0 || done == total else { return }
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let left = seconds / Double(done) * Double(total - done)
+        printError(String(format: "sweep: %d of %d runs, %d failed, %.0f s so far, about %.0f s left", done, total, failed, seconds, left))
     }
 }

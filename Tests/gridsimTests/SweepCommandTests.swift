@@ -82,6 +82,19 @@ private func runsWithoutWallTime(_ folder: String) throws -> [String] {
         let kept = try FileManager.default.contentsOfDirectory(atPath: out + "/runs")
         #expect(kept.contains { $0.hasSuffix("stderr") }, "a failed run keeps its report and its error output")
         #expect(try String(contentsOfFile: out + "/junit.xml", encoding: .utf8).contains("<failure message=\"exit 4"))
+        // Standard error names each failure as it finishes and counts the runs done.
+        let progress = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sweep: ") }
+        #expect(progress.filter { $0.contains(" exited 4 (safety ") }.count == failed.count, "\(result.stderr)")
+        #expect(progress.last?.hasPrefix("sweep: 4 of 4 runs, \(failed.count) failed, ") == true, "\(result.stderr)")
+    }
+
+    /// `--quiet` leaves out the progress lines, not the failures.
+    @Test func aQuietSweepNamesOnlyItsFailures() throws {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["sweep", "Scenarios/byzantine-equivocation.yaml", "--seeds", "1...2", "--quiet",
+                                  "--mutation", "quorum-half", "--out", out])
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("sweep: seed ") && $0.contains(" exited ") }, "\(result.stderr)")
     }
 
     @Test func aSweepRunAgainFinishesWhatItHadNotRun() throws {
