@@ -49,7 +49,7 @@ public enum LoadTrace {
                                        "bid_region"]
 
     /// A row's `time_s` must be below this: `SimDuration(seconds:)` holds times under 9e9 s
-    /// (about 285 years). Rows after the run's end but before it are read, and ignored by the run.
+    /// (about 285 years). Rows between the run's end and this are read, and the run ignores them.
     static let latestSeconds = 9e9
 
     /// The rows of the trace at `path`, in time order. `class` is an index into the scenario's

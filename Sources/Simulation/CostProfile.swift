@@ -101,7 +101,7 @@ public struct CostProfile: Codable, Hashable, Sendable {
         return profile
     }
 
-    /// Each cost with its key, in file order.
+    /// Each cost with its key, in the order the type declares them.
     private var costs: [(key: String, nanos: Int64)] {
         [(CodingKeys.signNanos.rawValue, signNanos), (CodingKeys.verifyNanos.rawValue, verifyNanos),
          (CodingKeys.hashNanos.rawValue, hashNanos), (CodingKeys.merkleLeafNanos.rawValue, merkleLeafNanos),

@@ -21,12 +21,12 @@ struct SweepPlan {
     /// holds them all in memory (a range of every 64-bit seed ran the machine out of memory).
     static let maximumRuns = 10_000_000
 
-    /// How many runs the sweep has, or `nil` when more than `maximumRuns`.
-    var runCount: Int? {
-        guard seeds.upperBound - seeds.lowerBound < UInt64(Self.maximumRuns) else { return nil }
+    /// Whether the sweep has more than `maximumRuns` runs (counted without overflow).
+    var exceedsMaximumRuns: Bool {
+        guard seeds.upperBound - seeds.lowerBound < UInt64(Self.maximumRuns) else { return true }
         let points = grid.reduce(1) { $0 * max(1, min($1.values.count, Self.maximumRuns + 1)) }
         let count = seeds.count.multipliedReportingOverflow(by: points)
-        return count.overflow || count.partialValue > Self.maximumRuns ? nil : count.partialValue
+        return count.overflow || count.partialValue > Self.maximumRuns
     }
 
     /// Every run of the whole sweep. O(points × seeds).

@@ -77,7 +77,7 @@ struct SweepCommand: ParsableCommand {
 
         let scenario = SweepPlan.plainPath(self.scenario)
         let plan = SweepPlan(scenario: scenario, seeds: seedRange, grid: axes)
-        guard plan.runCount != nil else {
+        guard !plan.exceedsMaximumRuns else {
             printError("sweep: --seeds \(self.seeds)\(axes.isEmpty ? "" : " over the --grid points") is more than \(SweepPlan.maximumRuns) runs; "
                        + "split it into sweeps of fewer seeds (`gridsim merge` joins their folders)")
             throw ExitStatus.badInput.exitCode
