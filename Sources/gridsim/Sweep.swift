@@ -24,9 +24,12 @@ struct SweepPlan {
     /// Whether the sweep has more than `maximumRuns` runs (counted without overflow).
     var exceedsMaximumRuns: Bool {
         guard seeds.upperBound - seeds.lowerBound < UInt64(Self.maximumRuns) else { return true }
-        let points = grid.reduce(1) { $0 * max(1, min($1.values.count, Self.maximumRuns + 1)) }
-        let count = seeds.count.multipliedReportingOverflow(by: points)
-        return count.overflow || count.partialValue > Self.maximumRuns
+        var count = seeds.count
+        for axis in grid {
+            count *= max(1, axis.values.count)
+            if count > Self.maximumRuns { return true }  // both factors ≤ 10⁷ + 1: no overflow
+        }
+        return false
     }
 
     /// Every run of the whole sweep. O(points × seeds).
