@@ -27,7 +27,7 @@ struct SweepPlan {
         var count = seeds.count
         for axis in grid {
             count *= max(1, axis.values.count)
-            if count > Self.maximumRuns { return true }  // both factors ≤ 10⁷ + 1: no overflow
+            if count > Self.maximumRuns { return true }  // count ≤ 10⁷ before each product, an axis far under 10¹¹ values
         }
         return false
     }
