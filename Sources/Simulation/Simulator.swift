@@ -280,8 +280,9 @@ public final class Simulator {
         physicalGrid = PhysicalGrid(network: gridNetwork,
                                     loadNoise: RandomStream(masterSeed: seed, name: "grid/load-noise"),
                                     loadNoiseSigma: scenario.grid.loadNoise.fraction)
-        genesis = Simulator.genesisState(scenario: scenario, workload: workload, gridNetwork: gridNetwork)
-        unspentOutPoints = Set(workload.genesis.indices.map { OutPoint(transaction: genesisOrigin, index: UInt32($0)) })
+        let genesisOutputs = workload.takeGenesis()
+        genesis = Simulator.genesisState(scenario: scenario, workload: workload, outputs: genesisOutputs, gridNetwork: gridNetwork)
+        unspentOutPoints = Set(genesisOutputs.indices.map { OutPoint(transaction: genesisOrigin, index: UInt32($0)) })
         currentParameters = genesis.governance.parameters
         governanceStatistics.initial = genesis.governance.parameters
         proposalIDs = Array(repeating: nil, count: scenario.governance.proposals.count)
@@ -472,7 +473,7 @@ public final class Simulator {
     }
 
     /// The chain state every validator starts from: the scenario's rules and the genesis balances.
-    static func genesisState(scenario: Scenario, workload: Workload, gridNetwork: GridNetwork) -> ChainState {
+    static func genesisState(scenario: Scenario, workload: Workload, outputs: [TxOutput], gridNetwork: GridNetwork) -> ChainState {
         let market = scenario.market
         let parameters = LedgerParameters(
             gridOperators: workload.gridOperatorKeys, minimumFee: market.minimumFee, tradingFee: market.tradingFee,
@@ -492,7 +493,7 @@ public final class Simulator {
                 quorum: settings.quorum, passThreshold: settings.passThreshold))
         return ChainState(parameters: parameters, configuration: configuration,
                           grid: GridState(network: gridNetwork, slotLength: market.slot), governance: governance,
-                          genesis: workload.genesis)
+                          genesis: outputs)
     }
 
     /// Runs to the scenario's duration, or until an invariant breaks. `progress`, when given, is
