@@ -9,6 +9,7 @@ invariant on a scenario the checker accepted (a contradiction the checker should
 real bug); a signal means a crash. Trials are seeded, so `--seed` reproduces a hunt.
 
     scripts/fuzz_overrides.py --trials 200 --seed 1 Scenarios/smoke.yaml Scenarios/crash-restart.yaml
+    scripts/fuzz_overrides.py --set 'run.duration=60 s' --set 'run.warmup=5 s' Scenarios/thai-national-day.yaml
 
 Needs PyYAML and a built gridsim (`make build`).
 """
@@ -70,6 +71,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gridsim", default=".build/release/gridsim")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a run may take (longer ones are listed apart)")
+    parser.add_argument("--set", action="append", default=[], dest="fixed",
+                        help="an override every trial keeps, before its own (e.g. 'run.duration=60 s' for long scenarios)")
     arguments = parser.parse_args()
     rng = random.Random(arguments.seed)
     tally = {}
@@ -82,7 +85,7 @@ def main():
             overrides = [f"{path}={awkward(value, rng)}" for path, value in rng.sample(fields, rng.choice([1, 1, 2, 3]))]
             command = [arguments.gridsim, "run", scenario, "--seed", str(rng.randint(1, 50)), "--quiet",
                        "--out", f"{scratch}/{trial}"]
-            for override in overrides:
+            for override in arguments.fixed + overrides:
                 command += ["--set", override]
             try:
                 result = subprocess.run(command, capture_output=True, text=True, timeout=arguments.timeout)
