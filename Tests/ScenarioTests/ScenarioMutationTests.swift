@@ -97,16 +97,16 @@ struct DocumentMutator {
 @Suite struct ScenarioMutationTests {
     static let mutationsPerFile = 150
 
-    @Test(arguments: libraryScenarios)
-    func anEditedScenarioLoadsOrIsRefusedWithLocatedProblems(name: String) throws {
-        let path = scenarioPath(name)
+    /// Parses `count` edits of the file at `path` with `parse`; every refusal must be a
+    /// `ScenarioError` whose problems name a field and a line. Returns how many were refused.
+    private func editsRefused(of path: String, seed: UInt64, count: Int, parse: (String) throws -> Void) throws -> Int {
         let original = try #require(try Yams.compose(yaml: try String(contentsOfFile: path, encoding: .utf8)))
-        var mutator = DocumentMutator(random: MutationRandom(seed: UInt64(name.utf8.count)))
+        var mutator = DocumentMutator(random: MutationRandom(seed: seed))
         var refused = 0
-        for _ in 0..<Self.mutationsPerFile {
+        for _ in 0..<count {
             let text = try Yams.serialize(node: try mutator.mutate(original))
             do {
-                _ = try ScenarioLoader.parse(text, path: path)
+                try parse(text)
             } catch let error as ScenarioError {
                 refused += 1
                 for problem in error.diagnostics {
@@ -115,26 +115,23 @@ struct DocumentMutator {
                 }
             }
         }
-        #expect(refused > Self.mutationsPerFile / 4, "most awkward edits are refused: \(refused)")
+        return refused
+    }
+
+    @Test(arguments: libraryScenarios)
+    func anEditedScenarioLoadsOrIsRefusedWithLocatedProblems(name: String) throws {
+        let path = scenarioPath(name)
+        let refused = try editsRefused(of: path, seed: UInt64(name.utf8.count), count: Self.mutationsPerFile) {
+            _ = try ScenarioLoader.parse($0, path: path)
+        }
+        #expect(refused > Self.mutationsPerFile / 4, "more than a quarter of the awkward edits are refused: \(refused)")
     }
 
     @Test func anEditedGridDataFileLoadsOrIsRefusedWithLocatedProblems() throws {
         let path = scenarioPath("data/thai-grid.yaml")
-        let original = try #require(try Yams.compose(yaml: try String(contentsOfFile: path, encoding: .utf8)))
-        var mutator = DocumentMutator(random: MutationRandom(seed: 24))
-        var refused = 0
-        for _ in 0..<(4 * Self.mutationsPerFile) {
-            let text = try Yams.serialize(node: try mutator.mutate(original))
-            do {
-                _ = try GridDataLoader.parse(text, path: path)
-            } catch let error as ScenarioError {
-                refused += 1
-                for problem in error.diagnostics {
-                    #expect(!problem.message.isEmpty && !problem.field.isEmpty, "\(problem)\n\(text)")
-                    #expect(problem.location.line > 0, "\(problem)\n\(text)")
-                }
-            }
+        let refused = try editsRefused(of: path, seed: 24, count: 4 * Self.mutationsPerFile) {
+            _ = try GridDataLoader.parse($0, path: path)
         }
-        #expect(refused > Self.mutationsPerFile, "most awkward edits are refused: \(refused)")
+        #expect(refused > Self.mutationsPerFile, "more than a quarter of the awkward edits are refused: \(refused)")
     }
 }
