@@ -387,6 +387,21 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         return (kept, moved)
     }
 
+    /// This committed state as the genesis of chain instance `instance`, for a shard whose
+    /// committee changes over the same regions: the same holdings, market and proposals, block
+    /// heights starting afresh.
+    ///
+    /// Complexity: O(1) (the copy shares storage until written).
+    public func continuing(asInstance instance: UInt64) -> Self {
+        precondition(journal.isEmpty && feePool == 0, "only a committed state is handed over")
+        precondition(instance > 0 && instance != self.instance, "the next chain is a new instance")
+        var next = self
+        next.lineage = 0
+        next.height = 0
+        next.instance = instance
+        return next
+    }
+
     /// Joins the state of another shard into this one for a shard merge: the inverse of
     /// ``splitting(movingAreas:movingOwners:instances:)``. The two must hold disjoint market
     /// areas, outputs and order numbers; `other` must hold no governance deposits (its proposals

@@ -19,9 +19,10 @@ extension Report {
     /// before and after it.
     public struct AutoscalerEventRow: Codable, Sendable {
         public var timeSeconds: Double
-        /// split or merge.
+        /// split, merge or reseat.
         public var action: String
-        /// Split: the shard split and the new one; merge: the survivor and the shard merged in.
+        /// Split: the shard split and the new one; merge: the survivor and the shard merged in;
+        /// reseat: the shard whose committee changed.
         public var shards: [Int]
         public var regions: [String]
         public var reason: String
@@ -215,8 +216,9 @@ extension Report {
             return ["Autoscaler: no splits or merges (\(shards.count) shard\(shards.count == 1 ? "" : "s") throughout)."] + heldBack
         }
         return autoscaler.events.map { event in
-            "\(MarkdownReport.format(event.timeSeconds)) s — **\(event.action)** of shards \(event.shards.map(String.init).joined(separator: " and ")) "
-                + "(\(event.regions.joined(separator: ", ")) moved): \(event.reason). Handover at height "
+            let shards = event.shards.map(String.init).joined(separator: " and ")
+            let what = event.regions.isEmpty ? "of shard \(shards)" : "of shards \(shards) (\(event.regions.joined(separator: ", ")) moved)"
+            return "\(MarkdownReport.format(event.timeSeconds)) s — **\(event.action)** \(what): \(event.reason). Handover at height "
                 + "\(event.handoverHeights.map(String.init).joined(separator: " and ")); \(event.rerouted) waiting transactions routed again, "
                 + "\(event.movedOrders) open orders and \(event.movedTrades) trades moved, \(event.validatorsReassigned) validators reassigned. "
                 + "All shards: \(MarkdownReport.format(event.tpsBefore)) tx/s and worst finality p99 \(Self.milliseconds(event.finalityP99BeforeMs)) "

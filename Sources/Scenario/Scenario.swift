@@ -356,6 +356,9 @@ public struct ShardingSettings: Sendable {
     /// Validators per committee.
     public var committee: Int
     public var handover: SimDuration
+    /// A committee member down this long is replaced by a validator standing by, at the next
+    /// monitor window (`nil`: never; it keeps its seat and rejoins when it restarts).
+    public var reseatAfter: SimDuration?
     public var autoscaler: AutoscalerSettings
     /// Share of transfers paying a participant in another shard.
     public var crossShardShare: BasisPoints
@@ -679,7 +682,9 @@ extension Scenario {
                                                   message: "the merge threshold must lie below `cpu_high` (hysteresis)"))
         }
         return ShardingSettings(shards: node["shards"].list.map { $0.list.map(\.region) }, committee: node["committee"].int,
-                                handover: node["handover"].duration, autoscaler: autoscaler,
+                                handover: node["handover"].duration,
+                                reseatAfter: node["reseat_after"].isAbsent ? nil : node["reseat_after"].duration,
+                                autoscaler: autoscaler,
                                 crossShardShare: node["cross_shard"].basisPoints,
                                 crossShardBidShare: node["cross_shard_bids"].basisPoints,
                                 crossShardDeadline: node["cross_shard_deadline"].duration,

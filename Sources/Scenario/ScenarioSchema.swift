@@ -317,6 +317,8 @@ public enum ScenarioSchema {
               "validators per shard committee, chosen by the proposer score; the rest stand by for new shards"),
         Field("handover", .quantity(.duration, 0...1e13), .defaultValue("2 s"),
               "how long a reshard takes: the committees load the moved state before consensus starts again"),
+        Field("reseat_after", .quantity(.duration, 1e9...1e15), .optional,
+              "a committee member down this long is replaced by a validator standing by, at the next monitor window; absent: never (it keeps its seat)"),
         Field("autoscaler", .object(autoscaler), .optional, "when shards split and merge"),
         Field("cross_shard", .quantity(.percent, 0...10_000), .defaultValue("0 %"),
               "share of transfers that pay a participant in another shard: locked in the sender's shard, credited in the recipient's with a receipt, refunded past the deadline"),

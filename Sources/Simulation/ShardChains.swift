@@ -60,13 +60,17 @@ struct ChainInstance {
 public struct ShardingEvent: Sendable {
     public enum Action: String, Sendable {
         case split, merge
+        /// A committee's long-down members replaced by validators standing by
+        /// (`sharding.reseat_after`); the shard keeps its regions.
+        case reseat
     }
 
     public var time: SimTime
     public var action: Action
-    /// Split: the shard split and the new one; merge: the survivor and the shard merged into it.
+    /// Split: the shard split and the new one; merge: the survivor and the shard merged into it;
+    /// reseat: the shard.
     public var shards: [ShardID]
-    /// The regions that moved.
+    /// The regions that moved (none for a reseat).
     public var regions: [Region]
     public var reason: String
     /// The finalized heights the ended chains handed over at (one per chain ended).

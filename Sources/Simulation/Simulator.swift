@@ -125,6 +125,8 @@ public final class Simulator {
         var readyScheduled = false
         var busyNanos: Int64 = 0
         var up = true
+        /// When it crashed, while it is down.
+        var downSince: SimTime?
         var pausedUntil: SimTime?
         var skew = SimDuration.zero
         var incarnation: UInt32 = 0
@@ -608,6 +610,7 @@ public final class Simulator {
         case .crash(let index):
             guard runtimes[index].up else { return }
             runtimes[index].up = false
+            runtimes[index].downSince = now
             // Clients connected to the validator see the connection reset: each sends again, to
             // the next member, a transaction it submitted there that is not final yet (peers
             // that hold it refuse it as a duplicate) or that the validator had not read.
@@ -628,6 +631,7 @@ public final class Simulator {
             var runtime = runtimes[index]
             runtime.incarnation += 1
             runtime.up = true
+            runtime.downSince = nil
             runtime.pausedUntil = nil
             runtime.readyScheduled = false
             consensusStatistics.restarts += 1
@@ -1115,6 +1119,7 @@ public final class Simulator {
                                                  detail: problems.joined(separator: "; ")))
             return
         }
+        if let after = scenario.sharding!.reseatAfter, reseatLongDownMembers(downSince: now - after) { return }
         let standby = standbyValidators().count
         let seats = scenario.sharding!.committee
         let decision = autoscaler?.decide(loads, map: shardMap, at: now) { _ in standby >= seats }
@@ -1123,6 +1128,44 @@ public final class Simulator {
         case .split(let shard, let regions, let reason): split(shard, moving: regions, reason: reason)
         case .merge(let absorbed, let survivor, let reason): merge(absorbed, into: survivor, reason: reason)
         }
+    }
+
+    /// Reseats the first shard (by chain instance) with a member down since `cutoff` or before,
+    /// when a validator stands by to replace one; returns whether it did.
+    private func reseatLongDownMembers(downSince cutoff: SimTime) -> Bool {
+        guard !standbyValidators().isEmpty else { return false }
+        for serial in chains.indices where chains[serial].isCurrent {
+            let longDown = chains[serial].members.filter { runtimes[$0].downSince.map { $0 <= cutoff } ?? false }
+            guard !longDown.isEmpty else { continue }
+            let since = longDown.map { "node \($0) since \(String(format: "%.1f", runtimes[$0].downSince!.seconds)) s" }
+            return reseat(chains[serial].shard, reason: "members down for \(scenario.sharding!.reseatAfter!) or more: "
+                          + since.joined(separator: ", "))
+        }
+        return false
+    }
+
+    /// Hands `shard`'s chain over, with its state and regions, to a new chain whose committee
+    /// keeps the members that are up and fills the other seats from validators standing by, then
+    /// from the members that are down; returns whether it did (not when no member is up to hand
+    /// the finalized state over).
+    private func reseat(_ shard: ShardID, reason: String) -> Bool {
+        let now = loop.now
+        let old = currentChain[shard.rawValue - 1]!
+        guard let (state, height) = finalizedState(of: old) else { return false }
+        let members = chains[old].members
+        let committee = fullCommittee(for: shard, tiers: [members.filter { runtimes[$0].up }, standbyValidators(),
+                                                          members.filter { !runtimes[$0].up }])
+        let next = state.continuing(asInstance: UInt64(chains.count + 1))
+        checkReshardConservation(before: [state], after: [next], at: now)
+        end(old, at: now)
+        let serial = startChain(shard: shard, members: committee, genesis: next, at: now)
+        seat(committee, on: serial)
+        let rerouted = reroute(from: [old], lockShard: { _ in shard })
+        sharding.events.append(ShardingEvent(
+            time: now, action: .reseat, shards: [shard], regions: [], reason: reason, handoverHeights: [height],
+            rerouted: rerouted, movedOrders: 0, movedTrades: 0,
+            validatorsReassigned: 2 * committee.filter { !members.contains($0) }.count))
+        return true
     }
 
     /// Validators serving no chain that are up and honest.

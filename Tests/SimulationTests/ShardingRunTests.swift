@@ -125,6 +125,38 @@ private func load(_ result: RunResult, from start: Double, to end: Double) -> (t
         #expect(outcomesAddUp(result))
     }
 
+    /// Two members of one committee crash for good, 40 s apart. Keeping their seats, the shard
+    /// stops at the second crash (two of four up) and breaks liveness; with
+    /// `sharding.reseat_after`, each is replaced by a validator standing by once it has been
+    /// down that long, the shard keeps finalizing with the same state, and every invariant holds.
+    @Test func aCommitteeMemberDownForGoodIsReplacedAfterReseatAfter() throws {
+        let lasting = ["validators.count=12", "run.duration=150 s", "sharding.cross_shard_bids=0 %"]
+        let committee = try #require(try runScenario(file: "shard-trades.yaml", overrides: lasting + ["run.duration=20 s"])
+            .sharding.shards.last?.committee)
+        let crashes = ["faults.crashes=[{node: \(committee[0]), at: 20 s}, {node: \(committee[1]), at: 60 s}]",
+                       "liveness.bound=30 s"]
+        let kept = try runScenario(file: "shard-trades.yaml", overrides: lasting + crashes)
+        #expect(kept.violations.map(\.invariant) == ["liveness"], "two of four members up cannot finalize")
+        #expect(kept.sharding.events.isEmpty)
+
+        let result = try runScenario(file: "shard-trades.yaml", overrides: lasting + crashes + ["sharding.reseat_after=20 s"])
+        #expect(result.violations.isEmpty, "\(result.violations)")
+        let events = result.sharding.events
+        #expect(events.map(\.action) == [.reseat, .reseat])
+        #expect(events.map(\.shards) == [[ShardID(2)], [ShardID(2)]])
+        #expect(events.map { $0.time.seconds } == [40, 80], "the first monitor window 20 s after each crash")
+        #expect(events[0].reason.contains("node \(committee[0]) since 20.0 s") && events[1].reason.contains("node \(committee[1]) since 60.0 s"))
+        #expect(events.allSatisfy { $0.regions.isEmpty && $0.validatorsReassigned == 2 })
+        let final = result.sharding.shards[1].committee
+        #expect(final.count == 4 && !final.contains(committee[0]) && !final.contains(committee[1]))
+        #expect(result.sharding.shards.map(\.regions) == kept.sharding.shards.map(\.regions), "the shards keep their regions")
+        let lastBlock = try #require(result.blocks.filter { $0.shard == 2 }.map(\.committedAt).max())
+        #expect(lastBlock.seconds > 145, "shard 2 finalizes to the end")
+        #expect(outcomesAddUp(result))
+        #expect(try runScenario(file: "shard-trades.yaml", overrides: lasting + crashes + ["sharding.reseat_after=20 s"]).digest
+                == result.digest)
+    }
+
     /// A validator standing by is down when the East's shard is due to split: with three left
     /// for the new shard's committee of four, the split waits for its restart and the report
     /// counts the windows it was held back.
