@@ -289,7 +289,7 @@ extension SwarmDraw {
         return plain
     }
 
-    /// The `sharding` section of `settings`, every field written.
+    /// The `sharding` section of `settings`, every field written (`reseat_after` when set).
     private static func section(_ settings: ShardingSettings) -> Yams.Node {
         typealias Doc = ScenarioDocument
         let scaler = settings.autoscaler
@@ -297,6 +297,7 @@ extension SwarmDraw {
             ("shards", Doc.list(settings.shards.map(Doc.regions))),
             ("committee", Doc.integer(settings.committee)),
             ("handover", Doc.duration(settings.handover)),
+        ] + (settings.reseatAfter.map { [("reseat_after", Doc.duration($0))] } ?? []) + [
             ("autoscaler", Doc.object([
                 ("enabled", Yams.Node(scaler.enabled ? "true" : "false")),
                 ("interval", Doc.duration(scaler.interval)),

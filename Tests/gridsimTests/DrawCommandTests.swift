@@ -14,11 +14,13 @@ import Testing
     /// A swarm seed's draw written as a plain scenario runs to the swarm run's digest: every
     /// drawn value (validators and stakes, Byzantine validators, crashes, partitions, loss,
     /// rates, shards and autoscaler) is written exactly. Seeds as the sweeps draw them: plain,
-    /// sharded and autoscaled under crashes, and under Byzantine validators and partitions.
+    /// sharded and autoscaled under crashes, under Byzantine validators and partitions, and
+    /// under crashes with `sharding.reseat_after` (seed 8 reseats three times).
     @Test(arguments: [
         ("1", [String]()),
         ("3007", sharded + ["--set", "swarm.crashes=[1, 3]"]),
         ("2513", sharded + ["--set", "swarm.byzantine=[1, 3]", "--set", "swarm.partitions=[1, 2]"]),
+        ("8", sharded + ["--set", "swarm.crashes=[1, 3]", "--set", "sharding.reseat_after=1 s"]),
     ])
     func aDrawnSeedRunsToTheSwarmRunsDigest(seed: String, overrides: [String]) throws {
         let folder = try ScratchFolder.make().path
@@ -37,6 +39,10 @@ import Testing
         let plain = try CLI.run(["run", drawn, "--out", folder + "/plain", "--quiet"])
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(try digest(folder + "/plain") == digest(folder + "/swarm"))
+        if overrides.contains("sharding.reseat_after=1 s") {
+            #expect(text.contains("\n  reseat_after: 1000000000 ns\n"))
+            #expect(try String(contentsOfFile: folder + "/swarm/report.json", encoding: .utf8).contains("\"action\" : \"reseat\""))
+        }
     }
 
     /// The grid data file, cost profile and load trace the scenario names are named relative to
