@@ -286,6 +286,10 @@ public struct ParticipantClass: Sendable {
     /// Standard deviation of limit prices around the reference, as a share.
     public var priceSpread: BasisPoints
 
+    /// The genesis outputs each participant starts with: its balance split into `coins`, or
+    /// into as many as it has micro-tokens if fewer; none without a balance.
+    public var genesisCoins: Int { balance.rawValue > 0 ? Int(min(balance.rawValue, Int64(coins))) : 0 }
+
     public var role: ParticipantRole {
         switch kind {
         case "solar", "wind", "hydro": .producer
@@ -540,6 +544,14 @@ extension Scenario {
                                                   message: "the trace controller needs a `trace` file"))
         }
         warnings = Scenario.ignoredLoadFields(of: loadNode, controller: load.controller)
+        let genesisOutputs = participants.reduce(0) { $0 + $1.count * $1.genesisCoins }
+        if genesisOutputs > Scenario.largeGenesisOutputs {
+            warnings.append(ScenarioDiagnostic(
+                location: root["participants"].location, field: "participants",
+                message: "the genesis holds \(genesisOutputs) coins (count × coins over every class); each takes about 350 bytes of memory in a run "
+                    + "(\(genesisOutputs * 350 / 1_000_000_000) GB in all): fewer coins or participants if that is more than this machine has",
+                severity: .warning))
+        }
         Scenario.scaleRates(of: &participants, to: loadNode["tps"], controller: load.controller, diagnostics: &diagnostics)
         if zip(load.schedule, load.schedule.dropFirst()).contains(where: { $0.at > $1.at }) {
             diagnostics.append(ScenarioDiagnostic(location: loadNode["schedule"].location, field: "load.schedule",
@@ -631,6 +643,11 @@ extension Scenario {
     }
 
     /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
+    /// Genesis coins above which a scenario warns of the memory they take (about 350 bytes each:
+    /// the ledger's output, the wallet's, the checker's and the handover copy; 12 million took
+    /// 4.2 GB in all).
+    static let largeGenesisOutputs = 10_000_000
+
     static let governanceWithShardsUnsupported =
         "governance proposals are not supported with sharding yet (each shard would govern itself)"
 

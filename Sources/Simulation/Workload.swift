@@ -258,8 +258,8 @@ final class Workload {
         for index in agents.indices where agents[index].participantClass >= 0 {
             let participants = classes[Int(agents[index].participantClass)]
             let balance = participants.balance.rawValue
-            let coins = Int64(min(participants.coins, max(1, Int(balance))))
-            guard balance > 0 else { continue }
+            let coins = Int64(participants.genesisCoins)
+            guard coins > 0 else { continue }
             for coin in 0..<coins {
                 let amount = balance / coins + (coin < balance % coins ? 1 : 0)
                 let output = TxOutput(owner: agents[index].keyPair.publicKey, asset: .payment, amount: amount)

@@ -329,6 +329,23 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
     /// `schedule` and `daily_profiles` only the poisson and fixed rates: written for another
     /// controller, each is a warning naming its line and field, and the scenario still loads (a
     /// recorded trace is replayed by overriding the controller alone). Defaults never warn.
+    /// A genesis of more than 10 million coins warns of the memory it takes, before the run:
+    /// 300,000 households of 400 coins were killed by the kernel for want of memory with no word.
+    /// A household's coins are its balance split, so a balance of 3 micro-tokens makes 3.
+    @Test func aGenesisTooLargeForMemoryIsAWarning() throws {
+        let large = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
+                                             overrides: ["participants[0].count=2000000", "participants[0].coins=6"])
+        #expect(large.participants[0].genesisCoins == 6)
+        let warning = try #require(large.warnings.first)
+        #expect(large.warnings.count == 1 && warning.severity == .warning && warning.field == "participants")
+        #expect(warning.location.line == 7, "the list's first entry")
+        #expect(warning.message.hasPrefix("the genesis holds 12000000 coins") && warning.message.contains("(4 GB in all)"))
+        let few = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
+                                           overrides: ["participants[0].count=2000000", "participants[0].coins=6",
+                                                       "participants[0].balance=0.000003 tokens"])
+        #expect(few.participants[0].genesisCoins == 3 && few.warnings.isEmpty)
+    }
+
     @Test func aLoadFieldAnotherControllerIgnoresIsAWarningWithItsLine() throws {
         let text = minimalScenario + """
 
