@@ -4,7 +4,8 @@ import Foundation
 /// verdicts first and the charts after: throughput over time, latency percentiles and CDF,
 /// per-shard load, grid frequency, price and volume over the run.
 public enum HTMLReport {
-    /// The ids of the charts the page draws, in page order.
+    /// The ids of the charts the page draws, in page order (`price` only when something traded:
+    /// without trades the page says so instead of drawing an empty chart).
     public static let chartIDs = ["tps", "latency-percentiles", "latency-cdf", "shard-load", "frequency", "price",
                                   "volume"]
 
@@ -100,10 +101,14 @@ public enum HTMLReport {
                SVGChart.line(id: "frequency", series: [ChartSeries(name: "Hz", points: zip(series.gridTimeSeconds, series.frequencyHz).map { (x: $0.0, y: $0.1) })],
                              xLabel: "simulated time (s)", yLabel: "Hz", zeroBased: false))
         let traded = series.startSeconds.indices.filter { series.tradedWh[$0] > 0 }
-        figure("Average traded price per bucket (tokens/kWh)",
-               SVGChart.line(id: "price", series: [ChartSeries(name: "tokens/kWh", points: traded.map {
-                   (x: series.startSeconds[$0], y: Double(series.averagePriceMicroPerKwh[$0]) / 1e6)
-               })], xLabel: "simulated time (s)", yLabel: "tokens/kWh"))
+        if traded.isEmpty {
+            html += "<p>Average traded price: no energy was traded, so there is no price to chart.</p>"
+        } else {
+            figure("Average traded price per bucket (tokens/kWh)",
+                   SVGChart.line(id: "price", series: [ChartSeries(name: "tokens/kWh", points: traded.map {
+                       (x: series.startSeconds[$0], y: Double(series.averagePriceMicroPerKwh[$0]) / 1e6)
+                   })], xLabel: "simulated time (s)", yLabel: "tokens/kWh"))
+        }
         figure("Traded energy per bucket (kWh)",
                SVGChart.line(id: "volume", series: [ChartSeries(name: "kWh", points: series.startSeconds.indices.map {
                    (x: series.startSeconds[$0], y: Double(series.tradedWh[$0]) / 1000)

@@ -12,6 +12,12 @@ private func tradingRun() throws -> (Report, RunResult) {
     return (makeReport(result, bucketSeconds: 5), result)
 }
 
+/// The points chart `id` of `html` draws; fails the test when the page has no such chart.
+private func chartPoints(_ id: String, in html: String) throws -> Int {
+    let start = try #require(html.range(of: "id=\"\(id)\" data-points=\""), "chart \(id) is drawn")
+    return Int(html[start.upperBound...].prefix { $0.isNumber }) ?? 0
+}
+
 @Suite struct ReportContentTests {
     @Test func everyStageOfTheTaxonomyIsMeasuredInCausalOrder() throws {
         let (report, result) = try tradingRun()
@@ -82,12 +88,25 @@ private func tradingRun() throws -> (Report, RunResult) {
         #expect(!html.contains("<script"))
         #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"), "no external resources")
         for id in HTMLReport.chartIDs {
-            let marker = "id=\"\(id)\" data-points=\""
-            let start = try #require(html.range(of: marker), "chart \(id) is drawn")
-            let points = Int(html[start.upperBound...].prefix { $0.isNumber }) ?? 0
-            #expect(points > 0, "chart \(id) has data")
+            #expect(try chartPoints(id, in: html) > 0, "chart \(id) has data")
         }
         #expect(html.contains("tps &gt;= 8"), "the smoke scenario's target, escaped")
+    }
+
+    /// A run without trades (payments only) says there is no price rather than drawing an empty
+    /// chart, which the browser check (`scripts/report-check.sh`) refused on `shard-stress`.
+    @Test func aRunWithoutTradesHasNoEmptyPriceChart() throws {
+        let scenario = try ScenarioLoader.load(path: scenarioPath("smoke.yaml"), overrides: [
+            "run.duration=20 s", "participants=[{class: residential, count: 20, region: bangkok, tx_rate: 1 /s, coins: 4}]",
+        ])
+        let report = makeReport(Simulator(scenario: scenario, seed: 1, costProfile: .reference).run(), bucketSeconds: 5)
+        #expect(report.market.trades == 0 && report.transactions.accepted > 0)
+        let html = HTMLReport.render(report)
+        #expect(!html.contains("id=\"price\""))
+        #expect(html.contains("no energy was traded, so there is no price to chart"))
+        for id in HTMLReport.chartIDs where id != "price" {
+            #expect(try chartPoints(id, in: html) > 0, "chart \(id) has data")
+        }
     }
 
     @Test func transactionsCSVHasOneRowPerTransactionAndTheSameOutcomes() throws {
