@@ -661,7 +661,13 @@ public final class Simulator {
                 (chain.serial, honestHeights(on: chain.serial).map(\.height).max() ?? 0)
             }
         case .livenessCheck:
-            for (serial, baseline) in livenessBaselines where chains[serial].isCurrent {
+            // A chain a reshard started after the faults ended is checked from its first height,
+            // once it has had a handover, a block interval and a timed-out round to reach it.
+            let settled = now - (scenario.sharding?.handover ?? .zero) - scenario.consensus.livenessFloor
+            let started = chains.filter { chain in
+                chain.isCurrent && chain.startedAt <= settled && !livenessBaselines.contains { $0.chain == chain.serial }
+            }
+            for (serial, baseline) in livenessBaselines.filter({ chains[$0.chain].isCurrent }) + started.map({ ($0.serial, 0) }) {
                 let chain = chains[serial]
                 let advanced = honestHeights(on: serial).filter { $0.height > baseline }
                 let stake = advanced.reduce(Int64(0)) { $0 + chain.validators[chain.local($1.index)!].stake }

@@ -157,6 +157,28 @@ private func load(_ result: RunResult, from start: Double, to end: Double) -> (t
                 == result.digest)
     }
 
+    /// Two members of the East's shard crash for good just before it splits. The split keeps
+    /// them seated, so the kept part's new chain cannot finalize. The liveness check used to look
+    /// only at the chains current when the faults ended (here none is, after the split) and
+    /// passed; it now also checks a chain a reshard started after them, from its first height.
+    /// With `sharding.reseat_after` the two are replaced (16 validators leave four standing by
+    /// after the split) and the shard is live.
+    @Test func aChainAReshardStartsAfterTheFaultsIsCheckedForLiveness() throws {
+        let sixteen = ["validators.count=16"]
+        let committee = try #require(try runScenario(overrides: sixteen + ["run.duration=20 s"]).sharding.shards.first?.committee)
+        let crashes = sixteen + ["faults.crashes=[{node: \(committee[0]), at: 70 s}, {node: \(committee[1]), at: 70 s}]",
+                                 "liveness.bound=40 s"]
+        let result = try runScenario(overrides: crashes)
+        let split = try #require(result.sharding.events.first)
+        #expect(split.action == .split && split.time.seconds > 70)
+        #expect(result.violations.map(\.invariant) == ["liveness"])
+        #expect(result.violations.first?.detail.contains("finalized past height 0 on shard 1") == true, "\(result.violations)")
+
+        let reseated = try runScenario(overrides: crashes + ["sharding.reseat_after=10 s"])
+        #expect(reseated.violations.isEmpty, "\(reseated.violations)")
+        #expect(reseated.sharding.events.contains { $0.action == .reseat && $0.shards == [ShardID(1)] })
+    }
+
     /// A validator standing by is down when the East's shard is due to split: with three left
     /// for the new shard's committee of four, the split waits for its restart and the report
     /// counts the windows it was held back.
