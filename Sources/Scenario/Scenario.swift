@@ -642,12 +642,12 @@ extension Scenario {
             }
     }
 
-    /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
     /// Genesis coins above which a scenario warns of the memory they take (about 350 bytes each:
     /// the ledger's output, the wallet's, the checker's and the handover copy; 12 million took
     /// 4.2 GB in all).
     static let largeGenesisOutputs = 10_000_000
 
+    /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
     static let governanceWithShardsUnsupported =
         "governance proposals are not supported with sharding yet (each shard would govern itself)"
 
