@@ -120,6 +120,10 @@ public struct FaultSchedule: Sendable {
         for clog in clogs { latest = max(latest, clog.end) }
         return latest
     }
+
+    /// Whether the run checks liveness: after a timed fault ends (`end`), or from the start with
+    /// Byzantine validators only.
+    public var checksLiveness: Bool { end > .zero || !byzantine.isEmpty }
 }
 
 public struct LivenessSettings: Sendable {
@@ -591,7 +595,7 @@ extension Scenario {
                                  diagnostics: &diagnostics)
         let swarmDrawsFaults = swarm.enabled
             && (swarm.byzantine.upperBound > 0 || swarm.crashes.upperBound > 0 || swarm.partitions.upperBound > 0)
-        if faults.end > .zero || !faults.byzantine.isEmpty || swarmDrawsFaults, liveness.bound <= consensus.livenessFloor {
+        if faults.checksLiveness || swarmDrawsFaults, liveness.bound <= consensus.livenessFloor {
             let bound = root["liveness"]["bound"]
             let parts = ["block_interval", "timeout_propose", "timeout_prevote", "timeout_precommit"].map { root["consensus"][$0] }
             let at = bound.isWritten ? bound : parts.first(where: \.isWritten) ?? bound

@@ -587,8 +587,7 @@ public final class Simulator {
             add(.pause(pause.node, until: pause.at + pause.duration), at: pause.at)
             add(.resume(pause.node), at: pause.at + pause.duration)
         }
-        let hasFaults = faults.end > .zero || !faults.byzantine.isEmpty
-        if hasFaults {
+        if faults.checksLiveness {
             add(.livenessBaseline, at: faults.end)
             add(.livenessCheck, at: faults.end + scenario.liveness.bound)
         }
