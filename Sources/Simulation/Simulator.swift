@@ -423,6 +423,13 @@ public final class Simulator {
         return chosen.sorted()
     }
 
+    /// A full committee for `shard` from `members` (of the chains it replaces): those up first,
+    /// then validators standing by, then those down (seated, they rejoin when they restart).
+    private func fullCommittee(for shard: ShardID, keepingThoseUpOf members: [Int]) -> [Int] {
+        fullCommittee(for: shard, tiers: [members.filter { runtimes[$0].up }, standbyValidators(),
+                                          members.filter { !runtimes[$0].up }])
+    }
+
     /// Adds a chain instance for `shard` and makes it the shard's current one.
     @discardableResult
     private func startChain(shard: ShardID, members: [Int], genesis: ChainState, at time: SimTime) -> Int {
@@ -1158,8 +1165,7 @@ public final class Simulator {
         let old = currentChain[shard.rawValue - 1]!
         guard let (state, height) = finalizedState(of: old) else { return false }
         let members = chains[old].members
-        let committee = fullCommittee(for: shard, tiers: [members.filter { runtimes[$0].up }, standbyValidators(),
-                                                          members.filter { !runtimes[$0].up }])
+        let committee = fullCommittee(for: shard, keepingThoseUpOf: members)
         let next = state.continuing(asInstance: UInt64(chains.count + 1))
         checkReshardConservation(before: [state], after: [next], at: now)
         end(old, at: now)
@@ -1239,8 +1245,7 @@ public final class Simulator {
         joined.absorb(absorbedState, instance: UInt64(chains.count + 1))
         checkReshardConservation(before: [survivorState, absorbedState], after: [joined], at: now)
         let members = chains[first].members + chains[second].members
-        let candidates = members.filter { runtimes[$0].up }
-        let committee = fullCommittee(for: survivor, tiers: [candidates, standbyValidators(), members.filter { !runtimes[$0].up }])
+        let committee = fullCommittee(for: survivor, keepingThoseUpOf: members)
         end(first, at: now)
         end(second, at: now)
         currentChain[absorbed.rawValue - 1] = nil
