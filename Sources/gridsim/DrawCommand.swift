@@ -37,8 +37,8 @@ struct DrawCommand: ParsableCommand {
         let seed = self.seed ?? loaded.run.seed
         let plain = relocatingPaths(of: try plainDocument(of: scenario, loaded: loaded, seed: seed, overrides: overrides),
                                     loaded: loaded, to: out)
-        let command = (["gridsim", "draw", scenario, "--seed", String(seed)] + overrides.flatMap { ["--set", $0] })
-            .map(shellQuoted).joined(separator: " ")
+        let command = commandLine(commandWords("draw", scenario: scenario, seed: seed, overrides: overrides, costProfile: nil,
+                                               mutation: nil))
         let header = """
         # Drawn by `\(command)`: the swarm run of seed \(seed), as a plain scenario.
         # `gridsim run \(out)` gives that run's digest.

@@ -161,11 +161,8 @@ struct RunCommand: ParsableCommand {
     }
 
     private func command(_ name: String, seed: UInt64) -> String {
-        var words = ["gridsim", name, scenario, "--seed", String(seed)]
-        for override in overrides { words += ["--set", override] }
-        if let costProfile { words += ["--cost-profile", costProfile] }
-        if let mutation { words += ["--mutation", mutation] }
-        return words.map(shellQuoted).joined(separator: " ")
+        commandLine(commandWords(name, scenario: scenario, seed: seed, overrides: overrides, costProfile: costProfile,
+                                 mutation: mutation))
     }
 }
 
@@ -293,6 +290,22 @@ private func describe(_ error: any Error) -> String {
 /// A name safe for a folder.
 func sanitized(_ name: String) -> String {
     String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+}
+
+/// `gridsim NAME SCENARIO --seed N` with the options that decide the run: the `--set`s, the cost
+/// profile and the mutation.
+func commandWords(_ name: String, scenario: String, seed: UInt64, overrides: [String], costProfile: String?,
+                  mutation: String?) -> [String] {
+    var words = ["gridsim", name, scenario, "--seed", String(seed)]
+    for override in overrides { words += ["--set", override] }
+    if let costProfile { words += ["--cost-profile", costProfile] }
+    if let mutation { words += ["--mutation", mutation] }
+    return words
+}
+
+/// `words` as one shell command line, each quoted when it needs it.
+func commandLine(_ words: [String]) -> String {
+    words.map(shellQuoted).joined(separator: " ")
 }
 
 /// `word` quoted for a POSIX shell when it needs quoting.

@@ -87,12 +87,8 @@ struct ShrinkCommand: ParsableCommand {
     /// This command as given, for the shrunk file's header: its `--set`s are applied in the file,
     /// but they are part of how the failure was found.
     private var invocation: String {
-        var words = ["gridsim", "shrink", scenario, "--seed", String(seed)]
-        for override in overrides { words += ["--set", override] }
-        if let costProfile { words += ["--cost-profile", costProfile] }
-        if let mutation { words += ["--mutation", mutation] }
-        words += ["--out", out]
-        return words.map(shellQuoted).joined(separator: " ")
+        commandLine(commandWords("shrink", scenario: scenario, seed: seed, overrides: overrides, costProfile: costProfile,
+                                 mutation: mutation) + ["--out", out])
     }
 }
 

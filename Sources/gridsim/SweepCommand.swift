@@ -219,7 +219,7 @@ struct SweepExecutor: Sendable {
     /// The command that runs `run` on its own, as the summary prints it: what tells one run's
     /// result from another's.
     func repro(for run: SweepRun) -> String {
-        (["gridsim", "run"] + arguments(for: run)).map(shellQuoted).joined(separator: " ")
+        commandLine(["gridsim", "run"] + arguments(for: run))
     }
 }
 
