@@ -21,7 +21,7 @@ final class ProgressLine {
         let now = clock.now
         guard lastDrawn.duration(to: now) >= .milliseconds(250) else { return }
         lastDrawn = now
-        let wall = seconds(started.duration(to: now))
+        let wall = started.duration(to: now).inSeconds
         let done = max(1e-9, simulated.seconds / max(total.seconds, 1e-9))
         let eta = wall / done - wall
         let line = String(format: "\r%@ / %@ simulated · %.2f M events/s · ETA %@   ",
@@ -35,12 +35,13 @@ final class ProgressLine {
         if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     private func clock(_ seconds: Double) -> String {
         let whole = Int(seconds)
         return String(format: "%d:%02d:%02d", whole / 3_600, whole / 60 % 60, whole % 60)
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for wall-clock figures.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -79,7 +79,7 @@ struct RunCommand: ParsableCommand {
         meter?.finish()
         try writer?.finish(digest: result.digest.hex, events: result.events)
         let wall = started.duration(to: clock.now)
-        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        let wallSeconds = wall.inSeconds
         let harness = HarnessFigures(
             events: result.events, wallSeconds: wallSeconds, simulatedSeconds: result.endTime.seconds,
             peakRssBytes: peakResidentBytes(), signatureChecksComputed: result.signatureChecksComputed,
@@ -95,7 +95,7 @@ struct RunCommand: ParsableCommand {
             print(directory)
         } else {
             print(RunSummary.render(report, directory: directory))
-            print("reports written in \(String(format: "%.2f", Double(written.components.attoseconds) / 1e18 + Double(written.components.seconds))) s")
+            print("reports written in \(String(format: "%.2f", written.inSeconds)) s")
         }
         if let violation = result.violations.first {
             printError("invariant broken: \(violation)")

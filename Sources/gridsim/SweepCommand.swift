@@ -297,8 +297,7 @@ final class SweepProgress: Sendable {
         }
         let step = max(1, total / 10)
         guard !quiet, done % step == 0 || done == total else { return }
-        let elapsed = started.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = started.duration(to: .now).inSeconds
         let left = seconds / Double(done) * Double(total - done)
         printError(String(format: "sweep: %d of %d runs, %d failed, %.0f s so far, about %.0f s left", done, total, failed, seconds, left))
     }
