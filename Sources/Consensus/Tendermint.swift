@@ -26,12 +26,18 @@ public struct ConsensusParameters: Hashable, Sendable {
     public var proofOfWorkBits: Int
     public var signatureScheme: SignatureScheme
     public var mutation: ConsensusMutation?
+    /// This validator forgets its locks and valid blocks (a Byzantine "amnesia" validator): it
+    /// prevotes for any valid proposal and proposes a fresh block in every round it leads. Its
+    /// votes are single and well formed, so nothing it signs is evidence; only the locks of the
+    /// honest validators keep it from finalizing a second block at a height.
+    public var forgetsLocks: Bool
 
     public init(blockInterval: SimDuration, timeoutPropose: SimDuration = .seconds(3),
                 timeoutPrevote: SimDuration = .seconds(1), timeoutPrecommit: SimDuration = .seconds(1),
                 timeoutDelta: SimDuration = .milliseconds(500), epochLength: UInt64 = 100,
                 slashShare: BasisPoints = BasisPoints(1_000), proofOfWorkBits: Int = 0,
-                signatureScheme: SignatureScheme = .ed25519, mutation: ConsensusMutation? = nil) {
+                signatureScheme: SignatureScheme = .ed25519, mutation: ConsensusMutation? = nil,
+                forgetsLocks: Bool = false) {
         precondition(epochLength > 0 && (0...32).contains(proofOfWorkBits))
         self.blockInterval = blockInterval
         self.timeoutPropose = timeoutPropose
@@ -43,6 +49,7 @@ public struct ConsensusParameters: Hashable, Sendable {
         self.proofOfWorkBits = proofOfWorkBits
         self.signatureScheme = signatureScheme
         self.mutation = mutation
+        self.forgetsLocks = forgetsLocks
     }
 }
 
@@ -431,7 +438,7 @@ public struct Tendermint: Sendable {
         scheduleRebroadcast(at: now, actions: &actions)
         if proposer(round: newRound) == me, !isBehindSigningRecord {
             let block: Block
-            if validRound >= 0, let valid = validBlock {
+            if validRound >= 0, let valid = validBlock, !parameters.forgetsLocks {
                 block = valid
             } else {
                 let (transactions, changes) = hooks.assemble(height, now, &work)
@@ -441,10 +448,10 @@ public struct Tendermint: Sendable {
                 work.merkleLeaves += transactions.count
             }
             work.signaturesMade += 1
-            let reproposing = validRound >= 0 && validBlock != nil
+            let reproposing = validRound >= 0 && validBlock != nil && !parameters.forgetsLocks
             let proposal = Proposal(block: block, round: newRound, validRound: reproposing ? validRound : -1,
                                     proposer: me, keyPair: keyPair, scheme: parameters.signatureScheme,
-                                    polka: validPolka)
+                                    polka: reproposing ? validPolka : [])
             proposals[newRound] = proposal
             actions.append(.broadcastProposal(proposal))
         } else {
@@ -592,7 +599,7 @@ public struct Tendermint: Sendable {
                                         at: now + timeout(parameters.timeoutPropose, round) + parameters.timeoutPrevote))
     }
 
-    private var ignoresLocks: Bool { parameters.mutation == .noLock }
+    private var ignoresLocks: Bool { parameters.mutation == .noLock || parameters.forgetsLocks }
 
     private func isQuorum(_ stake: Int64) -> Bool {
         parameters.mutation == .quorumHalf ? 2 * stake > validators.totalStake : validators.isQuorum(stake)

@@ -109,4 +109,8 @@ public enum ByzantineBehaviour: String, Sendable, CaseIterable {
     case invalidProposals = "invalid-proposals"
     /// Proposes empty blocks: no client transaction gets in through it.
     case censorship
+    /// Forgets its locks and valid blocks: prevotes for any valid proposal and proposes a fresh
+    /// block in every round it leads (``ConsensusParameters/forgetsLocks``). It signs nothing
+    /// twice, so it leaves no evidence.
+    case amnesia
 }

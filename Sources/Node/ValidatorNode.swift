@@ -509,7 +509,7 @@ public final class ValidatorNode {
             effects.append(.broadcast(.proposal(Proposal(block: forged, round: proposal.round,
                                                          validRound: proposal.validRound, proposer: id,
                                                          keyPair: keyPair, scheme: scheme))))
-        case .withholdVotes?, .censorship?, nil:
+        case .withholdVotes?, .censorship?, .amnesia?, nil:
             effects.append(.broadcast(.proposal(proposal)))
         }
     }
@@ -536,7 +536,7 @@ public final class ValidatorNode {
                                                  signature: vote.signature.corrupted))))
         case .withholdVotes?:
             break
-        case .invalidProposals?, .censorship?, nil:
+        case .invalidProposals?, .censorship?, .amnesia?, nil:
             effects.append(.broadcast(.vote(vote)))
         }
     }

@@ -110,7 +110,7 @@ public enum ScenarioSchema {
 
     static let byzantine: [Field] = [
         Field("node", .integer(0...999), .required, "validator index"),
-        Field("behaviour", .choice(["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship"]),
+        Field("behaviour", .choice(["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship", "amnesia"]),
               .required, "how it misbehaves"),
     ]
 

@@ -466,7 +466,7 @@ public final class Simulator {
 
     private func makeNode(_ validator: Int, id: NodeID, validators: ValidatorSet, genesis: ChainState) -> ValidatorNode {
         let consensus = scenario.consensus
-        let parameters = ConsensusParameters(
+        var parameters = ConsensusParameters(
             blockInterval: consensus.blockInterval,
             timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,
             timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
@@ -474,6 +474,7 @@ public final class Simulator {
             signatureScheme: consensus.signatureScheme, mutation: mutation)
         let behaviour = scenario.faults.byzantine.first { $0.node == validator }
             .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
+        parameters.forgetsLocks = behaviour == .amnesia
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
                                               behaviour: behaviour, mempoolLimit: consensus.mempoolLimit)
         return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],

@@ -254,60 +254,83 @@ struct HandDriven {
         #expect(waits.count >= 2)
     }
 
-    @Test func aLockedValidatorPrevotesNilForAnotherBlockUnlessLocksAreIgnored() throws {
-        for mutation in [nil, ConsensusMutation.noLock] {
-            var parameters = Cluster.parameters
-            parameters.mutation = mutation
-            var cluster = Cluster(validators: 4, parameters: parameters)
-            var engine = cluster.engines[0]
-            let hooks = cluster.hooks
-            var actions: [ConsensusAction] = []
-            var work = WorkMeter()
-            engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: .zero + .seconds(1),
-                                verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-            func block(_ round: UInt32, _ stamp: Int64) -> Block {
-                Block(height: 1, round: round, parentHash: Block.genesisHash, proposer: engine.proposer(round: round),
-                      timestamp: .zero + .seconds(stamp), transactions: [], lastCommit: [], evidence: [])
-            }
-            func proposal(_ block: Block, round: UInt32) -> Proposal {
-                let proposer = engine.proposer(round: round)
-                return Proposal(block: block, round: round, validRound: -1, proposer: proposer,
-                                keyPair: cluster.keys[proposer.index], scheme: .modelled)
-            }
-            func prevote(_ hash: Digest32?, by voter: Int, round: UInt32) -> Vote {
-                Vote(kind: .prevote, height: 1, round: round, blockHash: hash, voter: NodeID(voter),
-                     keyPair: cluster.keys[voter], scheme: .modelled)
-            }
-            let x = block(0, 1)
-            let now = SimTime.zero + .seconds(1)
-            engine.receive(proposal(x, round: 0), at: now, verifier: cluster.verifier, work: &work, hooks: hooks,
-                           actions: &actions)
-            for voter in 1...3 {
-                engine.receive(prevote(x.hash, by: voter, round: 0), at: now, verifier: cluster.verifier, work: &work,
-                               hooks: hooks, actions: &actions)
-            }
-            let precommits = actions.compactMap { action -> Vote? in
-                if case .broadcastVote(let vote) = action, vote.kind == .precommit { return vote }
-                return nil
-            }
-            #expect(precommits.map(\.blockHash) == [x.hash], "a polka for X: precommit X and lock on it")
-            actions.removeAll()
-            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: 0), at: now + .seconds(1),
-                                verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
-            let y = block(1, 2)
-            actions.removeAll()
-            engine.receive(proposal(y, round: 1), at: now + .seconds(1), verifier: cluster.verifier, work: &work,
+    /// How a validator locked on X treats a later round: the real protocol, the no-lock mutation
+    /// and an amnesia validator (``ConsensusParameters/forgetsLocks``).
+    enum LockHandling: CaseIterable { case real, noLock, amnesia }
+
+    @Test(arguments: LockHandling.allCases)
+    func aLockedValidatorPrevotesNilForAnotherBlockUnlessLocksAreIgnored(handling: LockHandling) throws {
+        var parameters = Cluster.parameters
+        parameters.mutation = handling == .noLock ? .noLock : nil
+        parameters.forgetsLocks = handling == .amnesia
+        let cluster = Cluster(validators: 4, parameters: parameters)
+        var engine = cluster.engines[0]
+        let hooks = cluster.hooks
+        var actions: [ConsensusAction] = []
+        var work = WorkMeter()
+        engine.timeoutFired(ConsensusTimeout(kind: .startHeight, height: 1, round: 0), at: .zero + .seconds(1),
+                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        func block(_ round: UInt32, _ stamp: Int64) -> Block {
+            Block(height: 1, round: round, parentHash: Block.genesisHash, proposer: engine.proposer(round: round),
+                  timestamp: .zero + .seconds(stamp), transactions: [], lastCommit: [], evidence: [])
+        }
+        func proposal(_ block: Block, round: UInt32) -> Proposal {
+            let proposer = engine.proposer(round: round)
+            return Proposal(block: block, round: round, validRound: -1, proposer: proposer,
+                            keyPair: cluster.keys[proposer.index], scheme: .modelled)
+        }
+        func prevote(_ hash: Digest32?, by voter: Int, round: UInt32) -> Vote {
+            Vote(kind: .prevote, height: 1, round: round, blockHash: hash, voter: NodeID(voter),
+                 keyPair: cluster.keys[voter], scheme: .modelled)
+        }
+        let x = block(0, 1)
+        let now = SimTime.zero + .seconds(1)
+        engine.receive(proposal(x, round: 0), at: now, verifier: cluster.verifier, work: &work, hooks: hooks,
+                       actions: &actions)
+        for voter in 1...3 {
+            engine.receive(prevote(x.hash, by: voter, round: 0), at: now, verifier: cluster.verifier, work: &work,
                            hooks: hooks, actions: &actions)
-            let prevotes = actions.compactMap { action -> Vote? in
-                if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.round == 1 { return vote }
-                return nil
-            }
-            if mutation == nil {
-                #expect(prevotes.map(\.blockHash) == [nil], "locked on X, it refuses Y")
-            } else {
-                #expect(prevotes.map(\.blockHash) == [y.hash], "no-lock prevotes Y anyway")
-            }
-            cluster.engines[0] = engine
+        }
+        let precommits = actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.kind == .precommit { return vote }
+            return nil
+        }
+        #expect(precommits.map(\.blockHash) == [x.hash], "a polka for X: precommit X and lock on it")
+        actions.removeAll()
+        engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: 0), at: now + .seconds(1),
+                            verifier: cluster.verifier, work: &work, hooks: hooks, actions: &actions)
+        let y = block(1, 2)
+        actions.removeAll()
+        engine.receive(proposal(y, round: 1), at: now + .seconds(1), verifier: cluster.verifier, work: &work,
+                       hooks: hooks, actions: &actions)
+        let prevotes = actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.kind == .prevote, vote.round == 1 { return vote }
+            return nil
+        }
+        if handling == .real {
+            #expect(prevotes.map(\.blockHash) == [nil], "locked on X, it refuses Y")
+        } else {
+            #expect(prevotes.map(\.blockHash) == [y.hash], "ignoring its lock, it prevotes Y anyway")
+        }
+        // Rounds pass on precommit timeouts until this validator leads one: it proposes X
+        // again with its polka, unless it forgets its valid block and proposes a fresh one.
+        var round: UInt32 = 1
+        while engine.proposer(round: round) != NodeID(0) {
+            engine.timeoutFired(ConsensusTimeout(kind: .precommit, height: 1, round: round),
+                                at: now + .seconds(2 + Int64(round)), verifier: cluster.verifier, work: &work,
+                                hooks: hooks, actions: &actions)
+            round += 1
+        }
+        let proposed = try #require(actions.compactMap { action -> Proposal? in
+            if case .broadcastProposal(let proposal) = action, proposal.round == round { return proposal }
+            return nil
+        }.first)
+        if handling == .amnesia {
+            #expect(proposed.block.hash != x.hash && proposed.validRound == -1 && proposed.polka.isEmpty,
+                    "an amnesia validator proposes a fresh block")
+        } else {
+            #expect(proposed.block.hash == x.hash && proposed.validRound == 0 && proposed.polka.count == 4,
+                    "X again, with the four prevotes of its polka in round 0")
         }
     }
 
