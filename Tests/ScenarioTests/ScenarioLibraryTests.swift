@@ -19,8 +19,8 @@ func population(_ scenario: Scenario) -> [String: Int] {
 @Suite struct ScenarioLibraryTests {
     @Test func theLibraryHoldsTheNamedScenarios() {
         for name in ["smoke.yaml", "thai-national-day.yaml", "bangkok-peak-hour.yaml", "seed-targets.yaml",
-                     "consensus-partition.yaml", "byzantine-equivocation.yaml", "crash-restart.yaml", "swarm.yaml",
-                     "governance-block-size.yaml"] {
+                     "consensus-partition.yaml", "byzantine-equivocation.yaml", "byzantine-amnesia.yaml",
+                     "crash-restart.yaml", "swarm.yaml", "governance-block-size.yaml"] {
             #expect(libraryScenarios.contains(name), "Scenarios/\(name)")
         }
     }

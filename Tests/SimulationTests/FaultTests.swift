@@ -14,7 +14,8 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
 }
 
 @Suite struct FaultScenarioTests {
-    @Test(arguments: ["byzantine-equivocation.yaml", "consensus-partition.yaml", "crash-restart.yaml"])
+    @Test(arguments: ["byzantine-equivocation.yaml", "consensus-partition.yaml", "crash-restart.yaml",
+                      "byzantine-amnesia.yaml"])
     func faultScenariosStaySafeAndLive(name: String) throws {
         for seed in UInt64(1)...2 {
             let result = try run(name, seed: seed)
@@ -207,5 +208,19 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
             }
         }
         #expect(!broken.isEmpty, "a sweep finds the safety violation")
+    }
+
+    /// Seed 37 of `byzantine-amnesia`: a lost precommit lets validator 1 finalize X in round 0
+    /// while validator 2 only locks on it; validator 0, which saw no polka, proposes a fresh block
+    /// in round 1, and the validator that forgets its locks prevotes for it. Locks keep the real
+    /// protocol to one block; ignoring them, validators 0 and 1 finalize different blocks.
+    @Test func noLockForksUnderAValidatorThatForgetsItsLocksWhereTheRealProtocolHolds() throws {
+        let real = try run("byzantine-amnesia.yaml", seed: 37)
+        #expect(real.violations.isEmpty)
+        #expect(real.consensus.evidenceDetected == 0, "an amnesia validator signs nothing twice")
+        let mutated = try run("byzantine-amnesia.yaml", seed: 37, mutation: .noLock)
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "agreement" && violation.height == 37)
+        #expect(violation.nodes.map(\.rawValue).sorted() == [0, 1])
     }
 }
