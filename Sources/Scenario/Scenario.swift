@@ -223,6 +223,8 @@ public struct SwarmSettings: Sendable {
     public var stakeSkew: ClosedRange<Double>
     public var regions: ClosedRange<Int>
     public var byzantine: ClosedRange<Int>
+    /// What a drawn Byzantine validator does: one of these, drawn for each.
+    public var behaviours: [String]
     public var crashes: ClosedRange<Int>
     public var partitions: ClosedRange<Int>
     public var loss: ClosedRange<Int64>
@@ -576,7 +578,8 @@ extension Scenario {
         func percentRange(_ key: String) -> ClosedRange<Int64> { range(key, \.storedInteger, empty: 0) }
         swarm = SwarmSettings(
             enabled: swarmNode["enabled"].bool, validators: intRange("validators"), stakeSkew: numberRange("stake_skew"),
-            regions: intRange("regions"), byzantine: intRange("byzantine"), crashes: intRange("crashes"),
+            regions: intRange("regions"), byzantine: intRange("byzantine"),
+            behaviours: swarmNode["behaviours"].list.map(\.string), crashes: intRange("crashes"),
             partitions: intRange("partitions"), loss: percentRange("loss"), load: numberRange("load"),
             shards: intRange("shards"), committee: intRange("committee"), crossShard: percentRange("cross_shard"),
             autoscalerChance: swarmNode["autoscaler"].basisPoints, sharding: shardingFields)

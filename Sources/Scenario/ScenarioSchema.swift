@@ -108,10 +108,13 @@ public enum ScenarioSchema {
         Field("end", .quantity(.duration, 0...1e15), .required, "when the held messages flow again"),
     ]
 
+    /// How a Byzantine validator can misbehave (the node's `ByzantineBehaviour` names).
+    static let byzantineBehaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals",
+                                      "censorship", "amnesia"]
+
     static let byzantine: [Field] = [
         Field("node", .integer(0...999), .required, "validator index"),
-        Field("behaviour", .choice(["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship", "amnesia"]),
-              .required, "how it misbehaves"),
+        Field("behaviour", .choice(byzantineBehaviours), .required, "how it misbehaves"),
     ]
 
     public static let faults: [Field] = [
@@ -238,6 +241,9 @@ public enum ScenarioSchema {
         Field("regions", .list(.integer(1...5), minCount: 2), .defaultValue("[1, 5]"), "how many regions validators span"),
         Field("byzantine", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 2]"),
               "Byzantine validators (kept under 1/3 of stake)"),
+        Field("behaviours", .list(.choice(byzantineBehaviours), minCount: 1),
+              .defaultValue("[equivocation, invalid-signatures, withhold-votes, invalid-proposals, censorship]"),
+              "what each drawn Byzantine validator does, drawn from these; amnesia is not among the default ones, so that seeds keep the draws they had before it existed"),
         Field("crashes", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 2]"), "crash-and-restart faults"),
         Field("partitions", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 1]"), "partitions"),
         Field("loss", .list(.quantity(.percent, 0...10_000), minCount: 2), .defaultValue("['0 %', '2 %']"),

@@ -43,7 +43,7 @@ public enum SwarmDraw {
         let total = stakes.reduce(Int64(0)) { $0 + $1.rawValue }
         var byzantine: [ByzantineFault] = []
         var faultyStake: Int64 = 0
-        let behaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals", "censorship"]
+        let behaviours = ranges.behaviours
         for _ in 0..<min(random.draw(ranges.byzantine), bounds.byzantineLimit) {
             let candidates = (0..<count).filter { node in !byzantine.contains { $0.node == node } }
             guard let node = candidates.isEmpty ? nil : candidates[random.uniformInt(below: candidates.count)],

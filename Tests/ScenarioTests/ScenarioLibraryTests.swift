@@ -207,6 +207,33 @@ func population(_ scenario: Scenario) -> [String: Int] {
         }
     }
 
+    /// `swarm.behaviours` narrows what drawn Byzantine validators do; the default list, without
+    /// amnesia, draws what the swarm drew before amnesia existed.
+    @Test func byzantineBehavioursAreDrawnFromTheListed() throws {
+        func behaviours(_ extra: String) throws -> [String] {
+            try (UInt64(1)...40).flatMap { seed in
+                let scenario = try ScenarioLoader.parse(
+                    minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges + extra,
+                    path: scenarioPath("swarm.yaml"))
+                return SwarmDraw.apply(to: scenario, seed: seed).0.faults.byzantine.map(\.behaviour)
+            }
+        }
+        let listed = try behaviours("\n  behaviours: [amnesia, censorship]\n")
+        #expect(Set(listed) == ["amnesia", "censorship"])
+        let byDefault = try behaviours("")
+        #expect(byDefault.count == listed.count, "the list changes what is drawn, not how many")
+        #expect(Set(byDefault) == ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals",
+                                   "censorship"])
+        let written = try behaviours("\n  behaviours: [equivocation, invalid-signatures, withhold-votes, "
+                                     + "invalid-proposals, censorship]\n")
+        #expect(written == byDefault)
+        let error = #expect(throws: ScenarioError.self) {
+            try ScenarioLoader.parse(minimalScenario + Self.ranges + "\n  behaviours: [amnesia, forgetful]\n",
+                                     path: scenarioPath("swarm.yaml"))
+        }
+        #expect(error?.description.contains("swarm.behaviours[1]") == true, "\(String(describing: error))")
+    }
+
     func drawnSharded(seed: UInt64, shards: String = "[1, 3]") throws -> (Scenario, [String: String]) {
         let text = minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges + """
 
