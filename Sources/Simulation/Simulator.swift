@@ -679,7 +679,7 @@ public final class Simulator {
                 let advanced = honestHeights(on: serial).filter { $0.height > baseline }
                 let stake = advanced.reduce(Int64(0)) { $0 + chain.validators[chain.local($1.index)!].stake }
                 if !chain.validators.isQuorum(stake) {
-                    let shard = sharding.enabled ? " on \(chain.shard)" : ""
+                    let shard = shardSuffix(of: serial)
                     violations.append(InvariantViolation(
                         kind: .liveness, invariant: "liveness", height: UInt64(baseline + 1),
                         nodes: advanced.map { NodeID($0.index) }, time: now,
@@ -687,6 +687,12 @@ public final class Simulator {
                 }
             }
         }
+    }
+
+    /// " on shard N" for chain instance `serial` in a sharded run, where heights are per chain;
+    /// empty otherwise.
+    private func shardSuffix(of serial: Int) -> String {
+        sharding.enabled ? " on \(chains[serial].shard)" : ""
     }
 
     /// Committed heights of the honest validators that are up and serve chain instance `serial`.
@@ -1350,15 +1356,17 @@ public final class Simulator {
                           detail: "\(block.hash.hex.prefix(12)) txs \(block.transactions.count)"))
         // Safety is about honest validators; a Byzantine node's own view is not checked.
         guard !isByzantine(node.index) else { return }
-        if let violation = chains[serial].safety.check(commitOf: block, votes: votes, by: node, at: time,
+        let onShard = shardSuffix(of: serial)
+        if var violation = chains[serial].safety.check(commitOf: block, votes: votes, by: node, at: time,
                                                        validators: certifiers, verifier: verifier) {
+            violation.detail += onShard
             violations.append(violation)
             return
         }
         guard let receipt else {
             violations.append(InvariantViolation(
                 kind: .safety, invariant: "validity", height: block.height, nodes: [node], time: time,
-                detail: "a finalized block does not apply on \(node)'s state: transaction \(failure!.transactionIndex) \(failure!.reason.rawValue)"))
+                detail: "a finalized block does not apply on \(node)'s state: transaction \(failure!.transactionIndex) \(failure!.reason.rawValue)\(onShard)"))
             return
         }
         if block.height <= UInt64(chains[serial].blocks.count) {
@@ -1367,13 +1375,13 @@ public final class Simulator {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "parameter-agreement", height: block.height,
                     nodes: [first.proposer, node], time: time,
-                    detail: "\(node) runs different governance parameters after the block than the first committer"))
+                    detail: "\(node) runs different governance parameters after the block than the first committer\(onShard)"))
             }
             if first.stateRoot != receipt.stateRoot {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "state-agreement", height: block.height,
                     nodes: [first.proposer, node], time: time,
-                    detail: "\(node) has state root \(receipt.stateRoot.hex.prefix(16)) after the block, the first committer \(first.stateRoot.hex.prefix(16))"))
+                    detail: "\(node) has state root \(receipt.stateRoot.hex.prefix(16)) after the block, the first committer \(first.stateRoot.hex.prefix(16))\(onShard)"))
             }
             return
         }

@@ -223,4 +223,19 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         #expect(violation.kind == .safety && violation.invariant == "agreement" && violation.height == 37)
         #expect(violation.nodes.map(\.rawValue).sorted() == [0, 1])
     }
+
+    /// The same fork in a shard: `shard-trades` with validator 1 amnesiac and the amnesia file's
+    /// network and rounds. Heights are per chain there, so the violation names the shard.
+    @Test func aForkInAShardNamesTheShard() throws {
+        let overrides = ["faults.byzantine=[{node: 1, behaviour: amnesia}]", "network.loss=15 %",
+                         "network.reordering=300 ms", "consensus.block_interval=250 ms", "consensus.timeout_propose=500 ms",
+                         "consensus.timeout_prevote=250 ms", "consensus.timeout_precommit=250 ms",
+                         "consensus.timeout_delta=100 ms"]
+        let real = try run("shard-trades.yaml", seed: 28, overrides: overrides)
+        #expect(real.violations.isEmpty)
+        let mutated = try run("shard-trades.yaml", seed: 28, mutation: .noLock, overrides: overrides)
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.invariant == "agreement" && violation.height == 84)
+        #expect(violation.detail.hasSuffix(" on shard 2"), "\(violation.detail)")
+    }
 }
