@@ -124,9 +124,9 @@ public final class Simulator {
         var inbox: Deque<NodeInput> = []
         var readyScheduled = false
         var busyNanos: Int64 = 0
-        var up = true
-        /// When it crashed, while it is down.
+        /// When it crashed, while it is down; `nil` while it is up.
         var downSince: SimTime?
+        var up: Bool { downSince == nil }
         var pausedUntil: SimTime?
         var skew = SimDuration.zero
         var incarnation: UInt32 = 0
@@ -616,7 +616,6 @@ public final class Simulator {
         switch action {
         case .crash(let index):
             guard runtimes[index].up else { return }
-            runtimes[index].up = false
             runtimes[index].downSince = now
             // Clients connected to the validator see the connection reset: each sends again, to
             // the next member, a transaction it submitted there that is not final yet (peers
@@ -637,7 +636,6 @@ public final class Simulator {
             guard !runtimes[index].up else { return }
             var runtime = runtimes[index]
             runtime.incarnation += 1
-            runtime.up = true
             runtime.downSince = nil
             runtime.pausedUntil = nil
             runtime.readyScheduled = false
