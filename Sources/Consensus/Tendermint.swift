@@ -437,9 +437,11 @@ public struct Tendermint: Sendable {
         step = .propose
         scheduleRebroadcast(at: now, actions: &actions)
         if proposer(round: newRound) == me, !isBehindSigningRecord {
+            // The valid block, proposed again with its polka, unless this validator forgets it.
+            let reproposed = validRound >= 0 && !parameters.forgetsLocks ? validBlock : nil
             let block: Block
-            if validRound >= 0, let valid = validBlock, !parameters.forgetsLocks {
-                block = valid
+            if let reproposed {
+                block = reproposed
             } else {
                 let (transactions, changes) = hooks.assemble(height, now, &work)
                 block = stamp(Block(height: height, round: newRound, parentHash: lastCommittedHash, proposer: me,
@@ -448,10 +450,9 @@ public struct Tendermint: Sendable {
                 work.merkleLeaves += transactions.count
             }
             work.signaturesMade += 1
-            let reproposing = validRound >= 0 && validBlock != nil && !parameters.forgetsLocks
-            let proposal = Proposal(block: block, round: newRound, validRound: reproposing ? validRound : -1,
+            let proposal = Proposal(block: block, round: newRound, validRound: reproposed != nil ? validRound : -1,
                                     proposer: me, keyPair: keyPair, scheme: parameters.signatureScheme,
-                                    polka: reproposing ? validPolka : [])
+                                    polka: reproposed != nil ? validPolka : [])
             proposals[newRound] = proposal
             actions.append(.broadcastProposal(proposal))
         } else {

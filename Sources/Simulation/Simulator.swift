@@ -466,15 +466,14 @@ public final class Simulator {
 
     private func makeNode(_ validator: Int, id: NodeID, validators: ValidatorSet, genesis: ChainState) -> ValidatorNode {
         let consensus = scenario.consensus
-        var parameters = ConsensusParameters(
+        let behaviour = scenario.faults.byzantine.first { $0.node == validator }
+            .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
+        let parameters = ConsensusParameters(
             blockInterval: consensus.blockInterval,
             timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,
             timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
             epochLength: consensus.epochLength, slashShare: consensus.slash, proofOfWorkBits: consensus.proofOfWorkBits,
-            signatureScheme: consensus.signatureScheme, mutation: mutation)
-        let behaviour = scenario.faults.byzantine.first { $0.node == validator }
-            .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
-        parameters.forgetsLocks = behaviour == .amnesia
+            signatureScheme: consensus.signatureScheme, mutation: mutation, forgetsLocks: behaviour == .amnesia)
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
                                               behaviour: behaviour, mempoolLimit: consensus.mempoolLimit)
         return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],
