@@ -167,9 +167,11 @@ func population(_ scenario: Scenario) -> [String: Int] {
       load: [0.5, 3]
     """
 
-    func drawn(seed: UInt64) throws -> (Scenario, [String: String]) {
-        let scenario = try ScenarioLoader.parse(minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges,
-                                                path: scenarioPath("swarm.yaml"))
+    /// Seed `seed`'s draw within `ranges` and any `swarm` lines of `extraRanges`.
+    func drawn(seed: UInt64, extraRanges: String = "") throws -> (Scenario, [String: String]) {
+        let scenario = try ScenarioLoader.parse(
+            minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges + extraRanges,
+            path: scenarioPath("swarm.yaml"))
         let (result, values) = SwarmDraw.apply(to: scenario, seed: seed)
         return (result, Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) }))
     }
@@ -211,12 +213,7 @@ func population(_ scenario: Scenario) -> [String: Int] {
     /// amnesia, draws what the swarm drew before amnesia existed.
     @Test func byzantineBehavioursAreDrawnFromTheListed() throws {
         func behaviours(_ extra: String) throws -> [String] {
-            try (UInt64(1)...40).flatMap { seed in
-                let scenario = try ScenarioLoader.parse(
-                    minimalScenario.replacingOccurrences(of: "10 s", with: "60 s") + Self.ranges + extra,
-                    path: scenarioPath("swarm.yaml"))
-                return SwarmDraw.apply(to: scenario, seed: seed).0.faults.byzantine.map(\.behaviour)
-            }
+            try (UInt64(1)...40).flatMap { try drawn(seed: $0, extraRanges: extra).0.faults.byzantine.map(\.behaviour) }
         }
         let listed = try behaviours("\n  behaviours: [amnesia, censorship]\n")
         #expect(Set(listed) == ["amnesia", "censorship"])
@@ -228,8 +225,7 @@ func population(_ scenario: Scenario) -> [String: Int] {
                                      + "invalid-proposals, censorship]\n")
         #expect(written == byDefault)
         let error = #expect(throws: ScenarioError.self) {
-            try ScenarioLoader.parse(minimalScenario + Self.ranges + "\n  behaviours: [amnesia, forgetful]\n",
-                                     path: scenarioPath("swarm.yaml"))
+            try drawn(seed: 1, extraRanges: "\n  behaviours: [amnesia, forgetful]\n")
         }
         #expect(error?.description.contains("swarm.behaviours[1]") == true, "\(String(describing: error))")
     }
