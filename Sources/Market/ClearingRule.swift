@@ -36,9 +36,11 @@ public struct MarketConfiguration: Sendable {
     /// Most resting orders one incoming order examines (bounds matching cost when compatibility
     /// checks skip many candidates).
     public var candidateLimit: Int
+    /// A deliberately broken cross-shard rule, to test the checkers; `nil` for the real rules.
+    public var mutation: ExchangeMutation?
 
     public init(areas: [[Region]] = Region.allCases.map { [$0] }, clearingRule: ClearingRule = .payAsAsk,
-                slotLength: SimDuration = .minutes(15), candidateLimit: Int = 64) {
+                slotLength: SimDuration = .minutes(15), candidateLimit: Int = 64, mutation: ExchangeMutation? = nil) {
         precondition(Set(areas.flatMap { $0 }).count == Region.allCases.count
                         && areas.flatMap { $0 }.count == Region.allCases.count,
                      "every region must be in exactly one market area")
@@ -47,6 +49,7 @@ public struct MarketConfiguration: Sendable {
         self.clearingRule = clearingRule
         self.slotLength = slotLength
         self.candidateLimit = candidateLimit
+        self.mutation = mutation
     }
 
     /// The area of `region`.

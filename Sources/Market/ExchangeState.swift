@@ -352,7 +352,7 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
         let orderNumberBase = OrderNumber(instances.moved) << 40
         precondition(orderNumberBase > nextOrderNumber, "the moved part numbers orders beyond the kept part's")
         var movedEscrow = AssetAmounts()
-        for order in openOrders.values where movesArea(order.area) {
+        for order in openOrders.values where movesArea(order.area) && configuration.mutation != .splitKeepsEscrow {
             if let escrow = order.terms.escrow { movedEscrow[escrow.asset] += order.escrow }
         }
         var movedTrades: Set<TradeID> = []
@@ -789,7 +789,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             marketCommitment.remove(lock.digest)
             journal.append(.lockClosed(lock))
             let amounts = lock.terms.amounts
-            let credited = evidence.commitment.timestamp <= lock.terms.deadline
+            let settledAt = configuration.mutation == .settleOwnClock ? context.timestamp : evidence.commitment.timestamp
+            let credited = settledAt <= lock.terms.deadline
             for asset in Asset.allCases where amounts[asset] > 0 {
                 ledger.adjustEscrow(asset, by: -amounts[asset])
                 if credited { ledger.recordExported(asset, amounts[asset]) }

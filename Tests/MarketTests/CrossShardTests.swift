@@ -192,6 +192,29 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         #expect(source.state.conservationViolations().isEmpty)
     }
 
+    /// A credit made before the deadline whose settlement reaches the source after it: the lock
+    /// is released, because the credit's block decides. Under `settle-own-clock` the source
+    /// goes by its own block's time and refunds the sender as well, so the value exists twice.
+    @Test(arguments: [nil, ExchangeMutation.settleOwnClock])
+    mutating func aTimelyCreditSettledLateIsReleasedUnlessTheSourceGoesByItsOwnClock(_ mutation: ExchangeMutation?) throws {
+        source = Fixture(funded: [sender], tokens: 1_000, configuration: MarketConfiguration(mutation: mutation))
+        trust([])
+        let lockTransaction = lock(amount: 200_000, deadlineIn: .seconds(15))
+        try #require(source.commitBlock([lockTransaction]).receipt != nil)
+        let afterLock = source.balance(of: sender.publicKey, .payment)
+        // Credited 10 s after the lock was made, settled by the source's block 20 s after.
+        let (credit, receipt, resolved) = try relayCredit(of: lockTransaction)
+        guard case .resolved(_, _, let credited) = try #require(resolved.crossShard.first) else { return }
+        #expect(credited)
+        let (_, settled) = try relaySettlement(of: credit, lockEvidence: receipt)
+        guard case .settled(_, let released) = try #require(settled.crossShard.first) else { return }
+        #expect(released == (mutation == nil))
+        #expect(source.balance(of: sender.publicKey, .payment) == afterLock + (mutation == nil ? 0 : 200_000))
+        let states = [source.state, destination.state]
+        let createdTwice = held(states).enumerated().map { $0.element - created(states)[$0.offset] }
+        #expect(createdTwice == Asset.allCases.map { $0 == .payment && mutation != nil ? 200_000 : 0 })
+    }
+
     @Test mutating func evidenceThatProvesNothingIsRejected() throws {
         let lockTransaction = lock(amount: 100_000)
         // Outside a sharded network there is no one to lock for.

@@ -18,11 +18,12 @@ import Testing
 
     /// A market with a producer and a buyer in each of Bangkok and the East, a resting order on
     /// each book and a trade awaiting delivery in each.
-    private func busyMarket() throws -> (Fixture, bangkok: [KeyPair], east: [KeyPair]) {
+    private func busyMarket(mutation: ExchangeMutation? = nil) throws -> (Fixture, bangkok: [KeyPair], east: [KeyPair]) {
         let keys = RandomStream(masterSeed: 5, name: "resharding-tests")
         let inBangkok = (0..<2).map { _ in KeyPair(drawingFrom: keys) }
         let inEast = (0..<2).map { _ in KeyPair(drawingFrom: keys) }
-        var fixture = Fixture(funded: inBangkok + inEast, tokens: 100_000)
+        var fixture = Fixture(funded: inBangkok + inEast, tokens: 100_000,
+                              configuration: MarketConfiguration(mutation: mutation))
         try #require(fixture.commitBlock([fixture.mint(inBangkok[0], .kWh(100), at: bangkok),
                                           fixture.mint(inEast[0], .kWh(100), at: east)]).receipt != nil)
         let orders = [
@@ -56,6 +57,22 @@ import Testing
         // Both remember what was committed, so nothing replays on either side.
         #expect(kept.ledger.rememberedTransactionCount == state.ledger.rememberedTransactionCount)
         #expect(moved.ledger.rememberedTransactionCount == state.ledger.rememberedTransactionCount)
+    }
+
+    /// Under `split-keeps-escrow` the moved East order's escrow stays behind: each part's
+    /// escrow misses or exceeds what its orders hold by that much, though the totals over both
+    /// still sum to the state's (the ledger alone cannot see it).
+    @Test func aSplitThatKeepsTheMovedOrdersEscrowBreaksEachPartsConservation() throws {
+        let (fixture, _, inEast) = try busyMarket(mutation: .splitKeepsEscrow)
+        let eastKeys = Set(inEast.map(\.publicKey))
+        let eastArea = MarketConfiguration().area(of: .east)
+        let (kept, moved) = fixture.state.splitting(movingAreas: { $0 == eastArea },
+                                                    movingOwners: { eastKeys.contains($0) },
+                                                    instances: (kept: 1, moved: 2))
+        #expect(totals([kept, moved]) == totals([fixture.state]))
+        #expect(kept.ledger.conservationViolations().isEmpty && moved.ledger.conservationViolations().isEmpty)
+        #expect(kept.conservationViolations().count == 1 && moved.conservationViolations().count == 1)
+        #expect(kept.conservationViolations().first?.hasPrefix("energy") == true, "the resting East ask escrows energy")
     }
 
     @Test func mergeUndoesASplitExactly() throws {
