@@ -148,7 +148,7 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · mean block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)), max \(consensus.roundsMax) · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
         lines.append("")
-        lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)" + (consensus.mutation.map { " · **mutation `\($0)`** (a deliberately broken protocol)" } ?? ""))
+        lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)" + (consensus.mutation.map { " · **mutation `\($0)`** (deliberately broken, to test the checkers)" } ?? ""))
         lines.append("")
         lines.append("| shard | regions | validators | tps | admission p99 | finality p99 | CPU | memory peak (model) |")
         lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")

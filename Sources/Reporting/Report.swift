@@ -317,7 +317,7 @@ public struct Report: Codable, Sendable {
         public var messagesDuplicated: Int
         public var crashes: Int
         public var restarts: Int
-        /// The deliberately broken protocol variant run, if any.
+        /// The deliberately broken protocol or cross-shard rule run (`Mutation.name`), if any.
         public var mutation: String?
         /// Mean share of simulated time the validators' cores were busy.
         public var cpuUtilisationBp: Int64

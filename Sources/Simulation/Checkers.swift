@@ -1,4 +1,5 @@
 import Consensus
+import Foundation
 import GridCore
 
 /// A broken invariant, with what is needed to find it again.
@@ -18,9 +19,13 @@ public struct InvariantViolation: Sendable, CustomStringConvertible {
     public var time: SimTime
     public var detail: String
 
+    /// E.g. "safety invariant 'agreement' broken at 21.036 s, height 21, nodes n0,n1: …"; the
+    /// height and nodes are left out for a check of no block (a reshard's, the run's end).
     public var description: String {
-        "\(kind) invariant '\(invariant)' broken at height \(height), time \(time), nodes "
-            + nodes.map(\.description).joined(separator: ",") + ": \(detail)"
+        var place = "\(kind) invariant '\(invariant)' broken at \(String(format: "%.3f", time.seconds)) s"
+        if height > 0 { place += ", height \(height)" }
+        if !nodes.isEmpty { place += ", nodes " + nodes.map(\.description).joined(separator: ",") }
+        return place + ": \(detail)"
     }
 }
 

@@ -187,7 +187,7 @@ public final class Simulator {
     private let keyPairs: [KeyPair]
     private let genesis: ChainState
     private let collusion = Collusion()
-    private let mutation: ConsensusMutation?
+    private let mutation: Mutation?
     private var runtimes: [NodeRuntime] = []
     private var storage: [NodeStorage] = []
     private var faultActions: [FaultAction] = []
@@ -247,11 +247,11 @@ public final class Simulator {
     public static var verifiesAheadByDefault: Bool { ProcessInfo.processInfo.activeProcessorCount > 1 }
 
     /// Prepares a run of `scenario` under `seed` (which takes the place of `run.seed`), with the
-    /// real protocol or a deliberately broken `mutation` of it. With `verifyingAhead`, ed25519
+    /// real modules or a deliberately broken `mutation` of one. With `verifyingAhead`, ed25519
     /// signatures are checked ahead on a helper thread; the outcome is the same either way.
     /// With `sharingExecution`, a replica that holds exactly the state another replica applied a
     /// block to takes that result (see `ExecutionCache`); the outcome is the same either way.
-    public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile, mutation: ConsensusMutation? = nil,
+    public init(scenario: Scenario, seed: UInt64, costProfile: CostProfile, mutation: Mutation? = nil,
                 verifyingAhead: Bool = Simulator.verifiesAheadByDefault, sharingExecution: Bool = true) {
         execution = sharingExecution ? ExecutionCache() : nil
         self.scenario = scenario
@@ -283,13 +283,14 @@ public final class Simulator {
                                     loadNoise: RandomStream(masterSeed: seed, name: "grid/load-noise"),
                                     loadNoiseSigma: scenario.grid.loadNoise.fraction)
         let genesisOutputs = workload.takeGenesis()
-        genesis = Simulator.genesisState(scenario: scenario, workload: workload, outputs: genesisOutputs, gridNetwork: gridNetwork)
+        genesis = Simulator.genesisState(scenario: scenario, workload: workload, outputs: genesisOutputs, gridNetwork: gridNetwork,
+                                         mutation: mutation?.exchange)
         unspentOutPoints = Set(genesisOutputs.indices.map { OutPoint(transaction: genesisOrigin, index: UInt32($0)) })
         currentParameters = genesis.governance.parameters
         governanceStatistics.initial = genesis.governance.parameters
         proposalIDs = Array(repeating: nil, count: scenario.governance.proposals.count)
         network = Network(settings: scenario.network, nodeRegions: regions, faults: scenario.faults, seed: seed)
-        consensusStatistics.mutation = mutation?.rawValue
+        consensusStatistics.mutation = mutation?.name
         startInitialChains()
         for member in members {
             let chain = chains.first { $0.members.contains(member.id.index) }?.serial
@@ -473,7 +474,7 @@ public final class Simulator {
             timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,
             timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
             epochLength: consensus.epochLength, slashShare: consensus.slash, proofOfWorkBits: consensus.proofOfWorkBits,
-            signatureScheme: consensus.signatureScheme, mutation: mutation, forgetsLocks: behaviour == .amnesia)
+            signatureScheme: consensus.signatureScheme, mutation: mutation?.consensus, forgetsLocks: behaviour == .amnesia)
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
                                               behaviour: behaviour, mempoolLimit: consensus.mempoolLimit)
         return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],
@@ -482,7 +483,8 @@ public final class Simulator {
     }
 
     /// The chain state every validator starts from: the scenario's rules and the genesis balances.
-    static func genesisState(scenario: Scenario, workload: Workload, outputs: [TxOutput], gridNetwork: GridNetwork) -> ChainState {
+    static func genesisState(scenario: Scenario, workload: Workload, outputs: [TxOutput], gridNetwork: GridNetwork,
+                             mutation: ExchangeMutation?) -> ChainState {
         let market = scenario.market
         let parameters = LedgerParameters(
             gridOperators: workload.gridOperatorKeys, minimumFee: market.minimumFee, tradingFee: market.tradingFee,
@@ -491,7 +493,7 @@ public final class Simulator {
         let clearingRule = ClearingRule(rawValue: market.clearingRule)!
         let configuration = MarketConfiguration(
             areas: market.areas, clearingRule: clearingRule, slotLength: market.slot,
-            candidateLimit: market.candidateLimit)
+            candidateLimit: market.candidateLimit, mutation: mutation)
         let settings = scenario.governance
         let governance = GovernanceState(
             rules: GovernanceRules(deposit: settings.deposit, epochLength: scenario.consensus.epochLength),
@@ -1171,7 +1173,7 @@ public final class Simulator {
         let members = chains[old].members
         let committee = fullCommittee(for: shard, keepingThoseUpOf: members)
         let next = state.continuing(asInstance: UInt64(chains.count + 1))
-        checkReshardConservation(before: [state], after: [next], at: now)
+        checkReshardConservation(before: [state], after: [(shard, next)], at: now)
         end(old, at: now)
         let serial = startChain(shard: shard, members: committee, genesis: next, at: now)
         seat(committee, on: serial)
@@ -1210,7 +1212,7 @@ public final class Simulator {
         let ownerLeaves = ownerMoves(regions)
         let parts = state.splitting(movingAreas: areaMoves(regions), movingOwners: ownerLeaves,
                                     instances: (kept: UInt64(chains.count + 1), moved: UInt64(chains.count + 2)))
-        checkReshardConservation(before: [state], after: [parts.kept, parts.moved], at: now)
+        checkReshardConservation(before: [state], after: [(shard, parts.kept), (new, parts.moved)], at: now)
         for index in crossShardTransfers.indices
         where crossShardTransfers[index].holder == shard && ownerLeaves(crossShardTransfers[index].lock.signer) {
             crossShardTransfers[index].holder = new
@@ -1247,7 +1249,7 @@ public final class Simulator {
         shardMap.merge(absorbed, into: survivor)
         var joined = survivorState
         joined.absorb(absorbedState, instance: UInt64(chains.count + 1))
-        checkReshardConservation(before: [survivorState, absorbedState], after: [joined], at: now)
+        checkReshardConservation(before: [survivorState, absorbedState], after: [(survivor, joined)], at: now)
         let members = chains[first].members + chains[second].members
         let committee = fullCommittee(for: survivor, keepingThoseUpOf: members)
         end(first, at: now)
@@ -1326,18 +1328,20 @@ public final class Simulator {
         return waiting.count
     }
 
-    /// A reshard creates and loses nothing: per asset, what the states hold (unspent + escrow)
-    /// and their supply (created − burned) sum to the same before and after.
-    private func checkReshardConservation(before: [ChainState], after: [ChainState], at time: SimTime) {
+    /// A reshard creates and loses nothing: each state after it is conserved on its own (its
+    /// escrow is what its orders, trades and locks hold), and per asset what the states hold
+    /// (unspent + escrow) and their supply (created − burned) sum to the same before and after.
+    private func checkReshardConservation(before: [ChainState], after: [(shard: ShardID, state: ChainState)],
+                                          at time: SimTime) {
         func totals(_ states: [ChainState]) -> [Int64] {
             Asset.allCases.flatMap { asset in
                 [states.reduce(0) { $0 + $1.ledger.unspentTotals[asset] + $1.ledger.escrowTotals[asset] },
                  states.reduce(0) { $0 + $1.ledger.supply(of: asset) }]
             }
         }
-        var problems = after.flatMap { $0.conservationViolations() }
-        if totals(before) != totals(after) {
-            problems.append("held and supply per asset were \(totals(before)), after the reshard \(totals(after))")
+        var problems = after.flatMap { part in part.state.conservationViolations().map { "\(part.shard)'s new state: \($0)" } }
+        if totals(before) != totals(after.map(\.state)) {
+            problems.append("held and supply per asset were \(totals(before)), after the reshard \(totals(after.map(\.state)))")
         }
         if !problems.isEmpty {
             violations.append(InvariantViolation(kind: .safety, invariant: "reshard-conservation", height: 0, nodes: [],

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CMimalloc
-import Consensus
 import Foundation
 import GridCore
 import Reporting
@@ -26,7 +25,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A cost profile written by `gridsim calibrate` (default: the scenario's, else the built-in reference).")
     var costProfile: String?
 
-    @Option(help: "Run a deliberately broken protocol to test the checkers: \(ConsensusMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Run a deliberately broken protocol or cross-shard rule to test the checkers: \(Mutation.allCases.map(\.name).joined(separator: ", ")).")
     var mutation: String?
 
     @Flag(help: "Print only the report path.")
@@ -105,10 +104,10 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    static func parseMutation(_ name: String?) throws -> ConsensusMutation? {
+    static func parseMutation(_ name: String?) throws -> Mutation? {
         guard let name else { return nil }
-        guard let known = ConsensusMutation(rawValue: name) else {
-            printError("run: unknown --mutation '\(name)'; known: \(ConsensusMutation.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let known = Mutation(name: name) else {
+            printError("run: unknown --mutation '\(name)'; known: \(Mutation.allCases.map(\.name).joined(separator: ", "))")
             throw ExitStatus.badInput.exitCode
         }
         return known

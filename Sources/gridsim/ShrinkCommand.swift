@@ -1,5 +1,4 @@
 import ArgumentParser
-import Consensus
 import Foundation
 import Reporting
 import Scenario
@@ -28,7 +27,7 @@ struct ShrinkCommand: ParsableCommand {
     @Option(help: "The failing seed.")
     var seed: UInt64
 
-    @Option(help: "A deliberately broken protocol the failure needs (see `run --mutation`).")
+    @Option(help: "A deliberately broken protocol or cross-shard rule the failure needs (see `run --mutation`).")
     var mutation: String?
 
     @Option(name: .customLong("set"), help: "Override a scenario field: key.path=value (repeatable).")
@@ -96,7 +95,7 @@ struct ShrinkCommand: ParsableCommand {
 struct ShrinkTrial {
     var path: String
     var seed: UInt64
-    var mutation: ConsensusMutation?
+    var mutation: Mutation?
     var profile: CostProfile
 
     func scenario(_ document: Yams.Node) throws -> Scenario {

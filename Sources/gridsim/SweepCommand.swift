@@ -31,7 +31,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "A parameter to sweep: key.path=v1,v2,… (repeatable; every combination runs).")
     var grid: [String] = []
 
-    @Option(help: "Run a deliberately broken protocol in every run (see `run --mutation`).")
+    @Option(help: "Run a deliberately broken protocol or cross-shard rule in every run (see `run --mutation`).")
     var mutation: String?
 
     @Option(help: "Run only slice i of N (0 ≤ i < N), e.g. a Kubernetes completion index; `gridsim merge` combines slices.")

@@ -8,7 +8,7 @@ func loadScenario(_ name: String, overrides: [String] = []) throws -> Scenario {
     try ScenarioLoader.load(path: scenarioPath(name), overrides: overrides)
 }
 
-func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overrides: [String] = []) throws -> RunResult {
+func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [String] = []) throws -> RunResult {
     Simulator(scenario: try loadScenario(name, overrides: overrides), seed: seed, costProfile: .reference,
               mutation: mutation).run()
 }
@@ -194,14 +194,14 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
     }
 }
 
-/// The harness must be able to fail: a deliberately broken protocol is caught.
+/// The harness must be able to fail: a deliberately broken protocol or cross-shard rule is caught.
 @Suite struct MutationTests {
     @Test func quorumHalfBreaksSafetyWhereTheRealProtocolHolds() throws {
         var broken: [UInt64] = []
         for seed in UInt64(1)...6 {
             let real = try run("byzantine-equivocation.yaml", seed: seed)
             #expect(real.violations.isEmpty, "the real protocol holds on seed \(seed)")
-            let mutated = try run("byzantine-equivocation.yaml", seed: seed, mutation: .quorumHalf)
+            let mutated = try run("byzantine-equivocation.yaml", seed: seed, mutation: .consensus(.quorumHalf))
             if let violation = mutated.violations.first {
                 #expect(violation.kind == .safety)
                 broken.append(seed)
@@ -218,7 +218,7 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
         let real = try run("byzantine-amnesia.yaml", seed: 37)
         #expect(real.violations.isEmpty)
         #expect(real.consensus.evidenceDetected == 0, "an amnesia validator signs nothing twice")
-        let mutated = try run("byzantine-amnesia.yaml", seed: 37, mutation: .noLock)
+        let mutated = try run("byzantine-amnesia.yaml", seed: 37, mutation: .consensus(.noLock))
         let violation = try #require(mutated.violations.first)
         #expect(violation.kind == .safety && violation.invariant == "agreement" && violation.height == 37)
         #expect(violation.nodes.map(\.rawValue).sorted() == [0, 1])
@@ -233,9 +233,37 @@ func run(_ name: String, seed: UInt64, mutation: ConsensusMutation? = nil, overr
                          "consensus.timeout_delta=100 ms"]
         let real = try run("shard-trades.yaml", seed: 28, overrides: overrides)
         #expect(real.violations.isEmpty)
-        let mutated = try run("shard-trades.yaml", seed: 28, mutation: .noLock, overrides: overrides)
+        let mutated = try run("shard-trades.yaml", seed: 28, mutation: .consensus(.noLock), overrides: overrides)
         let violation = try #require(mutated.violations.first)
         #expect(violation.invariant == "agreement" && violation.height == 84)
         #expect(violation.detail.hasSuffix(" on shard 2"), "\(violation.detail)")
+    }
+
+    /// `shard-surge` splits the East off at 75 s. A split that leaves the moved orders' escrow
+    /// with the kept shard is caught at once, in both new states.
+    @Test func aSplitThatLeavesEscrowBehindBreaksReshardConservation() throws {
+        let real = try run("shard-surge.yaml", seed: 1)
+        #expect(real.violations.isEmpty)
+        #expect(real.sharding.events.map(\.action) == [.split])
+        let mutated = try run("shard-surge.yaml", seed: 1, mutation: .exchange(.splitKeepsEscrow))
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "reshard-conservation")
+        #expect(violation.time == real.sharding.events.first?.time)
+        #expect(violation.detail.hasPrefix("shard 1's new state: payment") && violation.detail.contains("; shard 3's new state: payment"),
+                "\(violation.detail)")
+    }
+
+    /// With 3 s deadlines in `shard-trades`, credits made in time are often settled at home
+    /// after the deadline. A source that goes by its own clock refunds them too; the relay's
+    /// check sees the lock settle against the destination's outcome.
+    @Test func aSourceSettlingByItsOwnClockBreaksCrossShardAtomicity() throws {
+        let overrides = ["sharding.cross_shard_deadline=3 s"]
+        let real = try run("shard-trades.yaml", seed: 1, overrides: overrides)
+        #expect(real.violations.isEmpty)
+        #expect(real.sharding.crossShard.delivered > 0 && real.sharding.crossShard.refunded == 0, "every credit was in time")
+        let mutated = try run("shard-trades.yaml", seed: 1, mutation: .exchange(.settleOwnClock), overrides: overrides)
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "cross-shard-atomicity")
+        #expect(violation.detail.hasSuffix("settled as refunded against the destination's outcome"), "\(violation.detail)")
     }
 }

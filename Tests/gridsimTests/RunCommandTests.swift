@@ -242,9 +242,21 @@ import Testing
         #expect(result.stderr.contains("--set 'faults.crashes="))
     }
 
-    @Test func anUnknownMutationIsBadInput() throws {
+    @Test func aBrokenCrossShardRuleExitsFourAndTheReportNamesIt() throws {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["run", "Scenarios/shard-trades.yaml", "--set", "sharding.cross_shard_deadline=3s",
+                                  "--mutation", "settle-own-clock", "--out", out])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("invariant broken: safety invariant 'cross-shard-atomicity' broken at 21.036 s, height 21, nodes n1: lock "),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("--set sharding.cross_shard_deadline=3s --mutation settle-own-clock"))
+        let consensus = try #require(try CLI.json(out + "/report.json")["consensus"] as? [String: Any])
+        #expect(consensus["mutation"] as? String == "settle-own-clock")
+    }
+
+    @Test func anUnknownMutationIsBadInputAndTheKnownAreListed() throws {
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--mutation", "quorum-third"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("quorum-half"))
+        #expect(result.stderr.contains("known: quorum-half, no-lock, split-keeps-escrow, settle-own-clock"), "\(result.stderr)")
     }
 }
