@@ -150,7 +150,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Scenario", "Sharding", "Simulation", "TestSupport"],
+            dependencies: ["GridCore", "Ledger", "Market", "Grid", "Node", "Scenario", "Sharding", "Simulation", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

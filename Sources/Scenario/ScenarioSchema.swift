@@ -108,8 +108,9 @@ public enum ScenarioSchema {
         Field("end", .quantity(.duration, 0...1e15), .required, "when the held messages flow again"),
     ]
 
-    /// How a Byzantine validator can misbehave (the node's `ByzantineBehaviour` names).
-    static let byzantineBehaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals",
+    /// How a Byzantine validator can misbehave: the node's `ByzantineBehaviour` names, in its
+    /// order (a test checks it; this module does not depend on the node's).
+    public static let byzantineBehaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals",
                                       "censorship", "amnesia"]
 
     static let byzantine: [Field] = [

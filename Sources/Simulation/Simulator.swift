@@ -467,8 +467,12 @@ public final class Simulator {
 
     private func makeNode(_ validator: Int, id: NodeID, validators: ValidatorSet, genesis: ChainState) -> ValidatorNode {
         let consensus = scenario.consensus
-        let behaviour = scenario.faults.byzantine.first { $0.node == validator }
-            .flatMap { ByzantineBehaviour(rawValue: $0.behaviour) }
+        let behaviour = scenario.faults.byzantine.first { $0.node == validator }.map { entry in
+            guard let known = ByzantineBehaviour(rawValue: entry.behaviour) else {
+                preconditionFailure("the scenario schema admits behaviour '\(entry.behaviour)', which the node lacks")
+            }
+            return known
+        }
         let parameters = ConsensusParameters(
             blockInterval: consensus.blockInterval,
             timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,

@@ -1,5 +1,6 @@
 import Consensus
 import GridCore
+import Node
 import Scenario
 import Simulation
 import Testing
@@ -24,6 +25,12 @@ func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [St
             // over seeds 1...30), and the liveness checker holds the strict bound.
             #expect(result.blocks.count > 20, "\(name) seed \(seed) finalizes")
         }
+    }
+
+    /// The scenario module cannot see the node's behaviours, so it writes their names again; a
+    /// name the node lacked would stop the run on a precondition.
+    @Test func theScenarioSchemaAdmitsExactlyTheNodesByzantineBehaviours() {
+        #expect(ScenarioSchema.byzantineBehaviours == ByzantineBehaviour.allCases.map(\.rawValue))
     }
 
     @Test func equivocatorsAreCaughtAndSlashed() throws {
