@@ -23,7 +23,7 @@ public struct CostProfile: Codable, Hashable, Sendable {
     /// Fixed overhead of handling one message (decode, dispatch).
     public var messageNanos: Int64
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name
         case measuredOn = "measured_on"
         case signNanos = "sign_ns"
@@ -90,7 +90,10 @@ public struct CostProfile: Codable, Hashable, Sendable {
         } catch DecodingError.keyNotFound(let key, _) {
             throw problem(nil, "`\(key.stringValue)` is missing (a profile names every cost; `gridsim calibrate` writes one)")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.dataCorrupted(let context) {
-            guard let key = context.codingPath.first?.stringValue else { throw problem(nil, "not a cost profile in JSON") }
+            // Foundation's decoder calls a number it cannot hold (1e30, 1.5) invalid JSON, with no path.
+            guard let key = context.codingPath.first?.stringValue ?? firstCostNotWritten(asWholeNanosIn: text) else {
+                throw problem(nil, "not a cost profile in JSON")
+            }
             throw problem(key, key.hasSuffix("_ns") ? "expected a whole number of nanoseconds" : "expected text")
         } catch {
             throw problem(nil, "not a cost profile in JSON")
@@ -107,6 +110,20 @@ public struct CostProfile: Codable, Hashable, Sendable {
          (CodingKeys.hashNanos.rawValue, hashNanos), (CodingKeys.merkleLeafNanos.rawValue, merkleLeafNanos),
          (CodingKeys.transactionApplyNanos.rawValue, transactionApplyNanos),
          (CodingKeys.bookOperationNanos.rawValue, bookOperationNanos), (CodingKeys.messageNanos.rawValue, messageNanos)]
+    }
+
+    /// The first cost key in `text` whose value is a number written other than as a 64-bit
+    /// integer (a fraction, an exponent, too many digits), if any.
+    private static func firstCostNotWritten(asWholeNanosIn text: String) -> String? {
+        let keys = CodingKeys.allCases.map(\.rawValue).filter { $0.hasSuffix("_ns") }
+        for line in text.split(separator: "\n") {
+            guard let key = keys.first(where: { line.contains("\"\($0)\"") }),
+                  let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].prefix { $0 != "," && $0 != "}" }
+                .trimmingCharacters(in: .whitespaces)
+            if value.first.map({ $0 == "-" || $0.isNumber }) == true, Int64(value) == nil { return key }
+        }
+        return nil
     }
 
     /// Where `"key":` is written in `text` (line 1 when `key` is `nil` or not found).

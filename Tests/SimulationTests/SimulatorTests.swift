@@ -127,8 +127,9 @@ func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile =
     }
 
     /// A profile that cannot be used is bad input naming the file, line and field: a negative
-    /// cost ran time backwards and a huge one overflowed the clock (found by fuzzing), and a
-    /// missing or mistyped one was a raw decoding error at line 0.
+    /// cost ran time backwards and a huge one overflowed the clock (found by fuzzing), a missing
+    /// or mistyped one was a raw decoding error at line 0, and a fraction or 1e30 was "not a cost
+    /// profile" at line 1.
     @Test func aCostProfileThatCannotBeUsedNamesItsFileLineAndField() throws {
         let written = String(decoding: try CostProfile.reference.encoded(), as: UTF8.self)
         #expect(try CostProfile.load(path: try ScratchFolder.file("p.json", containing: written).path) == .reference)
@@ -137,6 +138,12 @@ func runSmall(seed: UInt64 = 1, overrides: [String] = [], profile: CostProfile =
             ("\"message_ns\" : 102", "\"message_ns\" : 9223372036854775807", "message_ns",
              "9223372036854775807 ns is out of range (0 to 1 s)"),
             ("\"sign_ns\" : 19000", "\"sign_ns\" : \"fast\"", "sign_ns", "expected a whole number of nanoseconds"),
+            // Numbers Foundation's decoder cannot hold, which it calls invalid JSON without a path.
+            ("\"hash_ns\" : 355", "\"hash_ns\" : 1e30", "hash_ns", "expected a whole number of nanoseconds"),
+            ("\"message_ns\" : 102", "\"message_ns\" : 102.5", "message_ns", "expected a whole number of nanoseconds"),
+            ("\"verify_ns\" : 56000", "\"verify_ns\" : 99999999999999999999", "verify_ns",
+             "expected a whole number of nanoseconds"),
+            ("\"verify_ns\" : 56000", "\"verify_ns\" : 56000,,", "cost_profile", "not a cost profile in JSON"),
             ("  \"hash_ns\" : 355,\n", "", "cost_profile", "`hash_ns` is missing (a profile names every cost; `gridsim calibrate` writes one)"),
         ]
         for (original, changed, field, message) in cases {
