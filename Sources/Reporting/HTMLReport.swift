@@ -36,13 +36,16 @@ public enum HTMLReport {
                 : "\(missed) of \(report.targets.count) targets missed; every invariant held.")
             : "\(report.violations.count) invariant\(report.violations.count == 1 ? "" : "s") broken."
         html += "<p class=\"banner \(healthy ? "ok" : "bad")\">\(verdict)</p>"
+        if let mutation = report.consensus.mutation {
+            html += "<p><b>Mutation <code>\(escape(mutation))</code></b>: a deliberately broken protocol or cross-shard rule, run to test the checkers.</p>"
+        }
         if let warnings = manifest.warnings, !warnings.isEmpty {
             html += "<p>Scenario warnings (values this run ignored):</p><ul>"
                 + warnings.map { "<li><code>\(escape($0))</code></li>" }.joined() + "</ul>"
         }
         if !report.violations.isEmpty {
             html += "<ul>" + report.violations.map {
-                "<li>\(escape($0.kind)) <code>\(escape($0.invariant))</code> at height \($0.height), t = \(format($0.timeSeconds)) s: \(escape($0.detail))</li>"
+                "<li>\(escape($0.kind)) <code>\(escape($0.invariant))</code> at \($0.height > 0 ? "height \($0.height), " : "")t = \(format($0.timeSeconds)) s: \(escape($0.detail))</li>"
             }.joined() + "</ul>"
         }
         if !report.targets.isEmpty {

@@ -33,8 +33,13 @@ public enum MarkdownReport {
         } else {
             lines.append("**Invariants broken:**")
             for violation in report.violations {
-                lines.append("- \(violation.kind) `\(violation.invariant)` at height \(violation.height), t = \(format(violation.timeSeconds)) s: \(violation.detail)")
+                let height = violation.height > 0 ? "height \(violation.height), " : ""
+                lines.append("- \(violation.kind) `\(violation.invariant)` at \(height)t = \(format(violation.timeSeconds)) s: \(violation.detail)")
             }
+        }
+        if let mutation = report.consensus.mutation {
+            lines.append("")
+            lines.append("**Mutation `\(mutation)`:** a deliberately broken protocol or cross-shard rule, run to test the checkers.")
         }
         if !report.targets.isEmpty {
             lines.append("")
@@ -148,7 +153,7 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · mean block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)), max \(consensus.roundsMax) · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
         lines.append("")
-        lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)" + (consensus.mutation.map { " · **mutation `\($0)`** (deliberately broken, to test the checkers)" } ?? ""))
+        lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)")
         lines.append("")
         lines.append("| shard | regions | validators | tps | admission p99 | finality p99 | CPU | memory peak (model) |")
         lines.append("|---:|---|---:|---:|---:|---:|---:|---:|")

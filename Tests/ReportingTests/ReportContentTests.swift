@@ -93,6 +93,24 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         #expect(html.contains("tps &gt;= 8"), "the smoke scenario's target, escaped")
     }
 
+    /// A mutated run says so at the top of both pages, beside what it broke; a check of no
+    /// block (a reshard's) gives no height.
+    @Test func aMutatedRunSaysSoBesideTheBrokenInvariant() throws {
+        let scenario = try ScenarioLoader.load(path: scenarioPath("shard-surge.yaml"))
+        let result = Simulator(scenario: scenario, seed: 1, costProfile: .reference,
+                               mutation: .exchange(.splitKeepsEscrow)).run()
+        let report = makeReport(result, bucketSeconds: 5)
+        #expect(report.consensus.mutation == "split-keeps-escrow")
+        let markdown = MarkdownReport.render(report)
+        #expect(markdown.contains("- safety `reshard-conservation` at t = 75 s: shard 1's new state:"), "\(markdown)")
+        #expect(markdown.contains("**Mutation `split-keeps-escrow`:** a deliberately broken protocol or cross-shard rule"))
+        let html = HTMLReport.render(report)
+        #expect(html.contains("<code>reshard-conservation</code> at t = 75 s: shard 1's new state:"), "\(html.prefix(2_000))")
+        #expect(html.contains("<b>Mutation <code>split-keeps-escrow</code></b>"))
+        let clean = makeReport(Simulator(scenario: scenario, seed: 1, costProfile: .reference).run(), bucketSeconds: 5)
+        #expect(!MarkdownReport.render(clean).contains("Mutation") && !HTMLReport.render(clean).contains("Mutation"))
+    }
+
     /// A run without trades (payments only) says there is no price rather than drawing an empty
     /// chart, which the browser check (`scripts/report-check.sh`) refused on `shard-stress`.
     @Test func aRunWithoutTradesHasNoEmptyPriceChart() throws {
