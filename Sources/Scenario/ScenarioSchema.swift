@@ -110,8 +110,8 @@ public enum ScenarioSchema {
 
     /// How a Byzantine validator can misbehave: the node's `ByzantineBehaviour` names, in its
     /// order (a test checks it; this module does not depend on the node's).
-    public static let byzantineBehaviours = ["equivocation", "invalid-signatures", "withhold-votes", "invalid-proposals",
-                                      "censorship", "amnesia"]
+    public static let byzantineBehaviours = ["equivocation", "invalid-signatures", "withhold-votes",
+                                             "invalid-proposals", "censorship", "amnesia"]
 
     static let byzantine: [Field] = [
         Field("node", .integer(0...999), .required, "validator index"),
