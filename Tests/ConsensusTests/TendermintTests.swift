@@ -462,12 +462,27 @@ struct HandDriven {
         #expect(cluster.commits[0].allSatisfy { $0.proofOfWorkNonce > 0 })
     }
 
-    @Test func invalidBlocksAreNotFinalized() {
-        var cluster = Cluster(validators: 4)
-        cluster.validate = { _ in false }
+    /// Blocks whose transactions do not apply are never finalized; under `no-block-check`,
+    /// which votes without executing, every one of them is.
+    @Test(arguments: [nil, ConsensusMutation.noBlockCheck])
+    func invalidBlocksAreNotFinalizedUnlessTheyAreNotChecked(_ mutation: ConsensusMutation?) {
+        var parameters = Cluster.parameters
+        parameters.mutation = mutation
+        var cluster = Cluster(validators: 4, parameters: parameters)
+        var executed = 0
+        cluster.validate = { _ in
+            executed += 1
+            return false
+        }
         cluster.start()
         cluster.run(until: .zero + .seconds(10))
-        #expect(cluster.commits.allSatisfy { $0.isEmpty })
+        if mutation == nil {
+            #expect(cluster.commits.allSatisfy { $0.isEmpty })
+            #expect(executed > 0)
+        } else {
+            #expect(cluster.commits.allSatisfy { $0.count >= 5 }, "\(cluster.commits.map(\.count))")
+            #expect(executed == 0)
+        }
     }
 
     @Test func aRestartedValidatorKeepsItsLock() throws {

@@ -246,6 +246,21 @@ func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [St
         #expect(violation.detail.hasSuffix(" on shard 2"), "\(violation.detail)")
     }
 
+    /// Validator 1 of `smoke` proposes blocks that spend an input twice. Honest validators
+    /// execute a proposal before voting and refuse those; voting without executing, they
+    /// finalize one, which the checker finds does not apply.
+    @Test func votingWithoutExecutingFinalizesABlockThatDoesNotApply() throws {
+        let overrides = ["faults.byzantine=[{node: 1, behaviour: invalid-proposals}]"]
+        let real = try run("smoke.yaml", seed: 1, overrides: overrides)
+        #expect(real.violations.isEmpty)
+        #expect(real.blocks.allSatisfy { $0.proposer.index != 1 || $0.transactionCount == 0 },
+                "only its empty blocks, which it cannot forge, are finalized")
+        let mutated = try run("smoke.yaml", seed: 1, mutation: .consensus(.noBlockCheck), overrides: overrides)
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "validity" && violation.height == 7)
+        #expect(violation.detail.hasSuffix("double_spend_in_block"), "\(violation.detail)")
+    }
+
     /// `shard-surge` splits the East off at 75 s. A split that leaves the moved orders' escrow
     /// with the kept shard is caught at once, in both new states.
     @Test func aSplitThatLeavesEscrowBehindBreaksReshardConservation() throws {
