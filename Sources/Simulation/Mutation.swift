@@ -8,6 +8,7 @@ public enum Mutation: Hashable, Sendable, CaseIterable {
     case consensus(ConsensusMutation)
     case exchange(ExchangeMutation)
 
+    /// Every mutation, the consensus ones first, in their declared order.
     public static var allCases: [Mutation] {
         ConsensusMutation.allCases.map(Self.consensus) + ExchangeMutation.allCases.map(Self.exchange)
     }
@@ -18,6 +19,7 @@ public enum Mutation: Hashable, Sendable, CaseIterable {
         self = known
     }
 
+    /// The name `--mutation` takes and reports print.
     public var name: String {
         switch self {
         case .consensus(let mutation): mutation.rawValue
@@ -25,11 +27,13 @@ public enum Mutation: Hashable, Sendable, CaseIterable {
         }
     }
 
+    /// The consensus mutation, if this is one (for `ConsensusParameters`).
     var consensus: ConsensusMutation? {
         if case .consensus(let mutation) = self { return mutation }
         return nil
     }
 
+    /// The exchange mutation, if this is one (for `MarketConfiguration`).
     var exchange: ExchangeMutation? {
         if case .exchange(let mutation) = self { return mutation }
         return nil
