@@ -82,14 +82,14 @@ enum SVGChart {
             for tick in yRange.ticks {
                 let y = plotY(tick, yRange)
                 svg += "<line class=\"grid\" x1=\"\(margin.left)\" x2=\"\(width - margin.right)\" y1=\"\(format(y))\" y2=\"\(format(y))\"/>"
-                svg += "<text x=\"\(margin.left - 6)\" y=\"\(format(y + 4))\" text-anchor=\"end\">\(Axis.label(tick))</text>"
+                svg += "<text x=\"\(margin.left - 6)\" y=\"\(format(y + 4))\" text-anchor=\"end\">\(yRange.label(tick))</text>"
             }
             svg += "<text x=\"14\" y=\"\(format((margin.top + bottom) / 2))\" transform=\"rotate(-90 14 \(format((margin.top + bottom) / 2)))\" text-anchor=\"middle\">\(escape(yLabel))</text>"
         }
         if let xRange {
             for tick in xRange.ticks {
                 let x = plotX(tick, xRange)
-                svg += "<text x=\"\(format(x))\" y=\"\(format(bottom + 16))\" text-anchor=\"middle\">\(Axis.label(logX ? pow(10, tick) : tick))</text>"
+                svg += "<text x=\"\(format(x))\" y=\"\(format(bottom + 16))\" text-anchor=\"middle\">\(logX ? Axis.powerOfTenLabel(tick) : xRange.label(tick))</text>"
             }
         }
         svg += "<text x=\"\(format((margin.left + width - margin.right) / 2))\" y=\"\(format(height - 6))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
@@ -143,10 +143,22 @@ struct Axis {
         stride(from: lower, through: upper + step / 2, by: step).map { $0 }
     }
 
-    static func label(_ value: Double) -> String {
-        let magnitude = abs(value)
-        if magnitude >= 1e6 { return String(format: "%.3gM", value / 1e6) }
-        if magnitude >= 1e3 { return String(format: "%.3gk", value / 1e3) }
+    /// The label of `value`, a tick of this axis, in the axis's unit (k for thousands, M for
+    /// millions, by its larger end) with as many decimals as the step needs, so neighbouring
+    /// ticks never read the same: 49.990, 49.995, 50.000 on a frequency axis, not 50 three times.
+    func label(_ value: Double) -> String {
+        guard value != 0 else { return "0" }
+        let largest = max(abs(lower), abs(upper))
+        let (scale, suffix) = largest >= 1e6 ? (1e6, "M") : largest >= 1e3 ? (1e3, "k") : (1.0, "")
+        let decimals = max(0, Int(ceil(-log10(step / scale) - 1e-9)))
+        return String(format: "%.\(decimals)f", value / scale) + suffix
+    }
+
+    /// The label of the tick at `exponent` on a log axis: 10 to the power, as 10, 100, 1k, 10k.
+    static func powerOfTenLabel(_ exponent: Double) -> String {
+        let value = pow(10, exponent)
+        if value >= 1e6 { return String(format: "%.3gM", value / 1e6) }
+        if value >= 1e3 { return String(format: "%.3gk", value / 1e3) }
         return String(format: "%.4g", value)
     }
 }

@@ -93,6 +93,24 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         #expect(html.contains("tps &gt;= 8"), "the smoke scenario's target, escaped")
     }
 
+    /// Neighbouring ticks read differently on every axis: the grid frequency moves by
+    /// hundredths of a hertz, and its ticks (50.000, 50.005, …) were all labelled "50".
+    @Test func noTwoTicksOfAnAxisReadTheSame() throws {
+        let (report, _) = try tradingRun()
+        let html = HTMLReport.render(report)
+        func yLabels(_ id: String) throws -> [String] {
+            let start = try #require(html.range(of: "id=\"\(id)\""))
+            let chart = html[start.upperBound...].components(separatedBy: "</svg>")[0]
+            return chart.components(separatedBy: "text-anchor=\"end\">").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        }
+        for id in HTMLReport.chartIDs {
+            let labels = try yLabels(id)
+            #expect(labels.count >= 2, "\(id) has a y axis")
+            #expect(Set(labels).count == labels.count, "\(id): \(labels)")
+        }
+        #expect(try yLabels("frequency").contains("50.005"), "frequency ticks a few mHz apart")
+    }
+
     /// A mutated run says so at the top of both pages, beside what it broke; a check of no
     /// block (a reshard's) gives no height.
     @Test func aMutatedRunSaysSoBesideTheBrokenInvariant() throws {
