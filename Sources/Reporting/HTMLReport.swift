@@ -117,7 +117,7 @@ public enum HTMLReport {
                    (x: series.startSeconds[$0], y: Double(series.tradedWh[$0]) / 1000)
                })], xLabel: "simulated time (s)", yLabel: "kWh"))
         if report.autoscaler != nil {
-            html += (Report.autoscalerLines(report) + Report.crossShardLines(report)).map { "<p>\(escape($0))</p>" }.joined()
+            html += (Report.autoscalerLines(report) + Report.crossShardLines(report)).map { "<p>\(inline($0))</p>" }.joined()
         } else {
             html += "<p>Autoscaler: not enabled (one shard serves every region).</p>"
         }
@@ -152,7 +152,7 @@ public enum HTMLReport {
         html += "<p>Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)) · missed votes \(consensus.missedVotes) · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %</p>"
         let governance = Report.governanceLines(report.governance)
         if !governance.isEmpty {
-            html += "<h2>Governance</h2>" + governance.map { "<p>\(escape($0))</p>" }.joined()
+            html += "<h2>Governance</h2>" + governance.map { "<p>\(inline($0))</p>" }.joined()
         }
         html += "<h2>Harness (wall clock, not part of the digest)</h2><p>\(harness.events) events in \(format(harness.wallSeconds)) s · \(format(harness.eventsPerSecond)) events/s · \(format(harness.simToWallRatio))× real time · peak RSS \(harness.peakRssBytes / 1_048_576) MiB</p>"
         return html
@@ -174,4 +174,15 @@ public enum HTMLReport {
     private static func format(_ value: Double) -> String { escape(MarkdownReport.format(value)) }
 
     private static func escape(_ text: String) -> String { SVGChart.escape(text) }
+
+    /// A line written for both reports, escaped, with its Markdown emphasis (`**…**`) and code
+    /// (`` `…` ``) as HTML instead of literal asterisks and backticks.
+    private static func inline(_ line: String) -> String {
+        func tagged(_ text: String, _ marker: String, _ tag: String) -> String {
+            let parts = text.components(separatedBy: marker)
+            guard parts.count % 2 == 1 else { return text }
+            return parts.enumerated().map { $0.offset % 2 == 1 ? "<\(tag)>\($0.element)</\(tag)>" : $0.element }.joined()
+        }
+        return tagged(tagged(escape(line), "**", "b"), "`", "code")
+    }
 }

@@ -125,6 +125,8 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         let html = HTMLReport.render(report)
         #expect(html.contains("<code>reshard-conservation</code> at t = 75 s: shard 1's new state:"), "\(html.prefix(2_000))")
         #expect(html.contains("<b>Mutation <code>split-keeps-escrow</code></b>"))
+        #expect(html.contains("75 s — <b>split</b> of shards 1 and 3 (east moved)"), "the autoscaler's line in HTML")
+        #expect(!html.contains("**"), "no Markdown emphasis left as text")
         let clean = makeReport(Simulator(scenario: scenario, seed: 1, costProfile: .reference).run(), bucketSeconds: 5)
         #expect(!MarkdownReport.render(clean).contains("Mutation") && !HTMLReport.render(clean).contains("Mutation"))
     }
