@@ -143,7 +143,7 @@ public enum HTMLReport {
         html += "</table>"
         html += "<h2>Against the seed's dashboard</h2><table><tr><th>seed figure</th><th>seed</th><th>this run</th><th>compared to</th></tr>"
         for row in report.seedDashboard {
-            html += "<tr><td>\(escape(row.figure))</td><td class=\"n\">\(escape(row.seed))</td><td class=\"n\">\(escape(Report.figure(row.measured))) \(escape(row.unit))</td><td><code>\(escape(row.comparedTo))</code></td></tr>"
+            html += "<tr><td>\(escape(row.figure))</td><td class=\"n\">\(escape(row.seed))</td><td class=\"n\">\(escape(row.measuredText)) \(escape(row.unit))</td><td><code>\(escape(row.comparedTo))</code></td></tr>"
         }
         html += "</table>"
         let market = report.market, grid = report.grid, consensus = report.consensus, harness = report.harness

@@ -170,7 +170,7 @@ public enum MarkdownReport {
         lines.append("| seed figure | seed | this run | compared to |")
         lines.append("|---|---:|---:|---|")
         for row in report.seedDashboard {
-            lines.append("| \(row.figure) | \(row.seed) | \(Report.figure(row.measured)) \(row.unit) | `\(row.comparedTo)` |")
+            lines.append("| \(row.figure) | \(row.seed) | \(row.measuredText) \(row.unit) | `\(row.comparedTo)` |")
         }
         let harness = report.harness
         lines.append("")

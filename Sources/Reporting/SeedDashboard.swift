@@ -13,6 +13,20 @@ public struct SeedComparison: Codable, Sendable {
     public var unit: String
     /// The report field compared, and how (e.g. scaled to a day).
     public var comparedTo: String
+
+    /// This run's figure to at least the seed figure's precision and, unless it is whole, three
+    /// significant digits, so the two read alike: 50.02 Hz beside the seed's "50.02 Hz" (not
+    /// 50), 8.33 ms beside "45 ms", 12 validators; whole numbers grouped by thousands.
+    public var measuredText: String {
+        guard measured.isFinite else { return "n/a" }
+        let number = seed.prefix { $0.isNumber || $0 == "," || $0 == "." }
+        let seedDecimals = number.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
+        let magnitude = abs(measured)
+        let whole = measured == measured.rounded()
+        let significant = whole || magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3
+        let decimals = max(seedDecimals, significant)
+        return decimals == 0 ? CapacityCheck.grouped(Int(measured.rounded())) : String(format: "%.\(decimals)f", measured)
+    }
 }
 
 /// The seed's dashboard (`../shared/seeds/`: monitoring panel, performance dashboard, network

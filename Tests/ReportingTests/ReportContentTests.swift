@@ -79,6 +79,15 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         #expect(energy.comparedTo.contains("scaled to 24 h"))
         let tps = try #require(rows.first { $0.figure == "TPS (monitoring panel)" })
         #expect(tps.measured == report.throughput.tps && tps.seedValue == 1_250)
+        // Each measured figure is written to its seed figure's precision.
+        let frequency = try #require(rows.first { $0.figure == "grid frequency" })
+        #expect(frequency.measuredText == String(format: "%.2f", report.grid.frequencyMaxHz) && frequency.measuredText != "50.00")
+        #expect(report.throughput.tps >= 10 && report.throughput.tps < 100)
+        #expect(tps.measuredText == String(format: "%.1f", report.throughput.tps), "three significant digits")
+        let validators = try #require(rows.first { $0.figure == "active validators (network health)" })
+        #expect(validators.measuredText == "\(report.consensus.activeValidators)")
+        let price = try #require(rows.first { $0.figure == "average price" })
+        #expect(price.measuredText.split(separator: ".").last?.count == 2)
     }
 
     @Test func theHTMLPageIsSelfContainedAndEveryChartHasData() throws {
