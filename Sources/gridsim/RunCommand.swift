@@ -268,22 +268,57 @@ func readReport(_ path: String) throws -> (report: Report, file: String) {
     do {
         return (try Report.decode(data), file)
     } catch {
-        printError("\(file):0:0: error: report: not a report.json: \(describe(error))")
+        let (problem, path) = describe(error)
+        let (line, column) = location(of: path, in: String(decoding: data, as: UTF8.self))
+        printError("\(file):\(line):\(column): error: report: not a report.json: \(problem)")
         throw ExitStatus.badInput.exitCode
     }
 }
 
-/// A decoding error as the field it concerns and what is wrong there.
-private func describe(_ error: any Error) -> String {
+/// A decoding error as the field it concerns, as `report.json` spells it, and what is wrong
+/// there; with the coding path of the value (for a missing key, of the object that lacks it).
+private func describe(_ error: any Error) -> (problem: String, path: [any CodingKey]) {
     func field(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the document" : "`" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "`"
+        path.isEmpty ? "the document" : "`" + path.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".") + "`"
     }
     switch error as? DecodingError {
-    case .keyNotFound(let key, let context)?: return "\(field(context.codingPath + [key])) is missing"
-    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
-        return "\(field(context.codingPath)): \(context.debugDescription)"
-    default: return "\(error)"
+    case .keyNotFound(let key, let context)?:
+        return ("\(field(context.codingPath + [key])) is missing", context.codingPath)
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+        return ("\(field(context.codingPath)): \(context.debugDescription)", context.codingPath)
+    case .dataCorrupted(let context)? where context.codingPath.isEmpty:
+        // Foundation's decoder also calls a number it cannot hold (1e30 where a count belongs) invalid JSON.
+        return ("not JSON, or a number that does not fit its field (a fraction, an exponent or more than 64 bits "
+                + "where a whole number belongs)", [])
+    case .dataCorrupted(let context)?:
+        return ("\(field(context.codingPath)): \(context.debugDescription)", context.codingPath)
+    default: return ("\(error)", [])
     }
+}
+
+/// `report.json`'s spelling of a coding key: `byKind` is written `by_kind`.
+private func snakeCase(_ key: String) -> String {
+    key.reduce(into: "") { spelled, character in
+        if character.isUppercase { spelled += "_" + character.lowercased() } else { spelled.append(character) }
+    }
+}
+
+/// The line and column where the value at `path` is written in `text`, found by looking for
+/// each key after the one before (array positions are skipped); 1:1 for the document, 0:0
+/// when a key is not found.
+private func location(of path: [any CodingKey], in text: String) -> (line: Int, column: Int) {
+    var position = text.startIndex
+    for key in path where key.intValue == nil {
+        guard let found = text.range(of: "\"\(snakeCase(key.stringValue))\"", range: position..<text.endIndex) else {
+            return (0, 0)
+        }
+        position = found.lowerBound
+    }
+    let before = text[..<position]
+    let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+    let column = before.distance(from: before.lastIndex(of: "\n").map(before.index(after:)) ?? before.startIndex,
+                                 to: before.endIndex) + 1
+    return (line, column)
 }
 
 /// A name safe for a folder.

@@ -45,8 +45,27 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: broken))
         let unreadable = try CLI.run(["report", broken])
         #expect(unreadable.status == 2)
-        #expect(unreadable.stderr.contains("broken.json:0:0: error: report: not a report.json: `transactions.accepted` is missing"),
+        #expect(unreadable.stderr.contains("broken.json:1:"), "one line, at the object that lacks the field")
+        #expect(unreadable.stderr.contains(": error: report: not a report.json: `transactions.accepted` is missing"),
                 "the field a report lacks is named: \(unreadable.stderr)")
+        // A mistyped value is named as report.json spells it, at its line.
+        transactions["accepted"] = 1
+        var byKind = try #require(transactions["by_kind"] as? [String: Any])
+        var transfers = try #require(byKind["transfer"] as? [String: Any])
+        transfers["submitted"] = "many"
+        byKind["transfer"] = transfers
+        transactions["by_kind"] = byKind
+        object["transactions"] = transactions
+        let mistyped = again + "/mistyped.json"
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                          as: UTF8.self)
+        try text.write(toFile: mistyped, atomically: true, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.contains("\"many\"") }) + 1
+        let wrong = try CLI.run(["report", mistyped])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("mistyped.json:\(line):"), "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("`transactions.by_kind.transfer.submitted`: Expected to decode Int"), "\(wrong.stderr)")
     }
 
     @Test func aBadBucketIsBadInputAndWritesNothing() throws {
