@@ -272,11 +272,13 @@ struct MergeCommand: ParsableCommand {
 }
 
 /// What a sweep has done so far, on standard error: a failed run as soon as it finishes, and
-/// (unless quiet) a line at every tenth of the runs with the failures so far and the wall time
-/// left, so a sweep's log shows it is alive. Wall-clock figures only; nothing here enters a run.
+/// (unless quiet) the runs done with the failures so far and the wall time left — on a
+/// terminal one line redrawn after every run, elsewhere a line at every tenth of the runs, so
+/// a sweep's log shows it is alive. Wall-clock figures only; nothing here enters a run.
 final class SweepProgress: Sendable {
     private let total: Int
     private let quiet: Bool
+    private let onTerminal = isatty(STDERR_FILENO) == 1
     private let started = ContinuousClock.now
     private let state = Mutex((done: 0, failed: 0))
 
@@ -286,19 +288,27 @@ final class SweepProgress: Sendable {
     }
 
     func record(_ result: SweepResult) {
-        let (done, failed) = state.withLock { state in
+        // Under the lock, so lines from runs ending together do not interleave.
+        state.withLock { state in
             state.done += 1
-            if result.exit != 0 { state.failed += 1 }
-            return (state.done, state.failed)
+            let redraw = onTerminal && !quiet
+            if result.exit != 0 {
+                state.failed += 1
+                printError((redraw ? "\r\u{1B}[K" : "")
+                           + "sweep: seed \(result.seed)\(result.parameters.isEmpty ? "" : " at point \(result.point)") exited \(result.exit)"
+                           + "\(result.invariant.map { " (\($0))" } ?? ""): \(result.repro)")
+            }
+            let step = max(1, total / 10)
+            guard !quiet, redraw || state.done % step == 0 || state.done == total else { return }
+            let seconds = started.duration(to: .now).inSeconds
+            let left = seconds / Double(state.done) * Double(total - state.done)
+            let line = String(format: "sweep: %d of %d runs, %d failed, %.0f s so far, about %.0f s left",
+                              state.done, total, state.failed, seconds, left)
+            if redraw {
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (state.done == total ? "\n" : "")).utf8))
+            } else {
+                printError(line)
+            }
         }
-        if result.exit != 0 {
-            printError("sweep: seed \(result.seed)\(result.parameters.isEmpty ? "" : " at point \(result.point)") exited \(result.exit)"
-                       + "\(result.invariant.map { " (\($0))" } ?? ""): \(result.repro)")
-        }
-        let step = max(1, total / 10)
-        guard !quiet, done % step == 0 || done == total else { return }
-        let seconds = started.duration(to: .now).inSeconds
-        let left = seconds / Double(done) * Double(total - done)
-        printError(String(format: "sweep: %d of %d runs, %d failed, %.0f s so far, about %.0f s left", done, total, failed, seconds, left))
     }
 }
