@@ -8,4 +8,7 @@ public enum ExchangeMutation: String, Sendable, CaseIterable {
     /// by the time of the destination's credit: a credit made in time but settled after the
     /// deadline is refunded at home too, so the value exists twice.
     case settleOwnClock = "settle-own-clock"
+    /// The destination credits a transfer's outputs without recording them as imported: its
+    /// ledger holds more than its books say it was given.
+    case creditUnrecorded = "credit-unrecorded"
 }

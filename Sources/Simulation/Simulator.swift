@@ -1458,7 +1458,7 @@ public final class Simulator {
             if !problems.isEmpty {
                 violations.append(InvariantViolation(
                     kind: .safety, invariant: "conservation", height: block.height, nodes: [node], time: time,
-                    detail: problems.joined(separator: "; ")))
+                    detail: problems.joined(separator: "; ") + onShard))
             }
         }
     }

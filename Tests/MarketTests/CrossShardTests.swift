@@ -215,6 +215,21 @@ private func evidence(_ transactions: [Transaction], _ index: Int, at time: SimT
         #expect(createdTwice == Asset.allCases.map { $0 == .payment && mutation != nil ? 200_000 : 0 })
     }
 
+    /// A credit the destination does not record as imported leaves its books short by the
+    /// amount, which its conservation check names; the real rules balance.
+    @Test(arguments: [nil, ExchangeMutation.creditUnrecorded])
+    mutating func aCreditIsRecordedAsImported(_ mutation: ExchangeMutation?) throws {
+        destination = Fixture(seed: 1, funded: [seller], tokens: 10, configuration: MarketConfiguration(mutation: mutation))
+        trust([])
+        let lockTransaction = lock(amount: 150_000)
+        try #require(source.commitBlock([lockTransaction]).receipt != nil)
+        _ = try relayCredit(of: lockTransaction)
+        #expect(destination.balance(of: recipient.publicKey, .payment) == 150_000)
+        #expect(destination.state.ledger.importedTotals.payment == (mutation == nil ? 150_000 : 0))
+        let problems = destination.state.conservationViolations()
+        #expect(mutation == nil ? problems.isEmpty : problems.count == 1 && problems[0].hasPrefix("payment"), "\(problems)")
+    }
+
     @Test mutating func evidenceThatProvesNothingIsRejected() throws {
         let lockTransaction = lock(amount: 100_000)
         // Outside a sharded network there is no one to lock for.

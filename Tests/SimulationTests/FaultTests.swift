@@ -275,6 +275,18 @@ func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [St
                 "\(violation.detail)")
     }
 
+    /// A destination that credits transfers without recording the import: the ledger audit of
+    /// every 20th block finds the shard holding more than its books say.
+    @Test func aCreditLeftOutOfTheBooksBreaksConservation() throws {
+        let real = try run("shard-trades.yaml", seed: 1)
+        #expect(real.violations.isEmpty && real.sharding.crossShard.delivered > 0)
+        let mutated = try run("shard-trades.yaml", seed: 1, mutation: .exchange(.creditUnrecorded))
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "conservation" && violation.height == 20)
+        #expect(violation.detail.hasPrefix("payment (µtoken): unspent") && violation.detail.hasSuffix(" on shard 2"),
+                "\(violation.detail)")
+    }
+
     /// With 3 s deadlines in `shard-trades`, credits made in time are often settled at home
     /// after the deadline. A source that goes by its own clock refunds them too; the relay's
     /// check sees the lock settle against the destination's outcome.
