@@ -14,6 +14,23 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(file):\(line):\(column)" }
+
+    /// Where the value at `keys` is written in the JSON `text` of `file`: the line and column of
+    /// its last key's quoted name, found by looking for each key after the one before (1:1 for
+    /// no keys, the document); `nil` when a key is not found.
+    ///
+    /// Complexity: O(length of `text`).
+    public static func ofJSONKeys(_ keys: [String], in text: String, file: String) -> SourceLocation? {
+        var position = text.startIndex
+        for key in keys {
+            guard let found = text.range(of: "\"\(key)\"", range: position..<text.endIndex) else { return nil }
+            position = found.lowerBound
+        }
+        let before = text[..<position]
+        let lineStart = before.lastIndex(of: "\n").map(before.index(after:)) ?? before.startIndex
+        return SourceLocation(file: file, line: before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 },
+                              column: before.distance(from: lineStart, to: before.endIndex) + 1)
+    }
 }
 
 /// One problem in a scenario, located and naming the field.

@@ -82,7 +82,10 @@ public struct CostProfile: Codable, Hashable, Sendable {
         }
         let text = String(decoding: data, as: UTF8.self)
         func problem(_ key: String?, _ message: String) -> ScenarioError {
-            ScenarioError(location: location(of: key, in: text, path: path), field: key ?? "cost_profile", message: message)
+            // At its key, or line 1 when there is none or it is not written.
+            ScenarioError(location: SourceLocation.ofJSONKeys(key.map { [$0] } ?? [], in: text, file: path)
+                            ?? SourceLocation(file: path, line: 1, column: 1),
+                          field: key ?? "cost_profile", message: message)
         }
         let profile: CostProfile
         do {
@@ -124,16 +127,6 @@ public struct CostProfile: Codable, Hashable, Sendable {
             if value.first.map({ $0 == "-" || $0.isNumber }) == true, Int64(value) == nil { return key }
         }
         return nil
-    }
-
-    /// Where `"key":` is written in `text` (line 1 when `key` is `nil` or not found).
-    private static func location(of key: String?, in text: String, path: String) -> SourceLocation {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let key, let line = lines.firstIndex(where: { $0.contains("\"\(key)\"") }),
-              let column = lines[line].firstRange(of: "\"\(key)\"")?.lowerBound else {
-            return SourceLocation(file: path, line: 1, column: 1)
-        }
-        return SourceLocation(file: path, line: line + 1, column: lines[line].distance(from: lines[line].startIndex, to: column) + 1)
     }
 
     /// The profile as pretty JSON.

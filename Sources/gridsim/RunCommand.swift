@@ -269,8 +269,10 @@ func readReport(_ path: String) throws -> (report: Report, file: String) {
         return (try Report.decode(data), file)
     } catch {
         let (problem, path) = describe(error)
-        let (line, column) = location(of: path, in: String(decoding: data, as: UTF8.self))
-        printError("\(file):\(line):\(column): error: report: not a report.json: \(problem)")
+        let keys = path.filter { $0.intValue == nil }.map { snakeCase($0.stringValue) }
+        let location = SourceLocation.ofJSONKeys(keys, in: String(decoding: data, as: UTF8.self), file: file)
+            ?? SourceLocation(file: file, line: 0, column: 0)
+        printError("\(location): error: report: not a report.json: \(problem)")
         throw ExitStatus.badInput.exitCode
     }
 }
@@ -301,24 +303,6 @@ private func snakeCase(_ key: String) -> String {
     key.reduce(into: "") { spelled, character in
         if character.isUppercase { spelled += "_" + character.lowercased() } else { spelled.append(character) }
     }
-}
-
-/// The line and column where the value at `path` is written in `text`, found by looking for
-/// each key after the one before (array positions are skipped); 1:1 for the document, 0:0
-/// when a key is not found.
-private func location(of path: [any CodingKey], in text: String) -> (line: Int, column: Int) {
-    var position = text.startIndex
-    for key in path where key.intValue == nil {
-        guard let found = text.range(of: "\"\(snakeCase(key.stringValue))\"", range: position..<text.endIndex) else {
-            return (0, 0)
-        }
-        position = found.lowerBound
-    }
-    let before = text[..<position]
-    let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
-    let column = before.distance(from: before.lastIndex(of: "\n").map(before.index(after:)) ?? before.startIndex,
-                                 to: before.endIndex) + 1
-    return (line, column)
 }
 
 /// A name safe for a folder.
