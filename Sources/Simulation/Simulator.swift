@@ -1344,8 +1344,9 @@ public final class Simulator {
             }
         }
         var problems = after.flatMap { part in part.state.conservationViolations().map { "\(part.shard)'s new state: \($0)" } }
-        if totals(before) != totals(after.map(\.state)) {
-            problems.append("held and supply per asset were \(totals(before)), after the reshard \(totals(after.map(\.state)))")
+        let (held, heldAfter) = (totals(before), totals(after.map(\.state)))
+        if held != heldAfter {
+            problems.append("held and supply per asset were \(held), after the reshard \(heldAfter)")
         }
         if !problems.isEmpty {
             violations.append(InvariantViolation(kind: .safety, invariant: "reshard-conservation", height: 0, nodes: [],
@@ -1362,6 +1363,11 @@ public final class Simulator {
         // Safety is about honest validators; a Byzantine node's own view is not checked.
         guard !isByzantine(node.index) else { return }
         let onShard = shardSuffix(of: serial)
+        // A safety check of this commit broke; in a sharded run the detail names the shard.
+        func broken(_ invariant: String, nodes: [NodeID], _ detail: String) {
+            violations.append(InvariantViolation(kind: .safety, invariant: invariant, height: block.height, nodes: nodes,
+                                                 time: time, detail: detail + onShard))
+        }
         if var violation = chains[serial].safety.check(commitOf: block, votes: votes, by: node, at: time,
                                                        validators: certifiers, verifier: verifier) {
             violation.detail += onShard
@@ -1369,24 +1375,20 @@ public final class Simulator {
             return
         }
         guard let receipt else {
-            violations.append(InvariantViolation(
-                kind: .safety, invariant: "validity", height: block.height, nodes: [node], time: time,
-                detail: "a finalized block does not apply on \(node)'s state: transaction \(failure!.transactionIndex) \(failure!.reason.rawValue)\(onShard)"))
+            broken("validity", nodes: [node], "a finalized block does not apply on \(node)'s state: "
+                   + "transaction \(failure!.transactionIndex) \(failure!.reason.rawValue)")
             return
         }
         if block.height <= UInt64(chains[serial].blocks.count) {
             let first = chains[serial].blocks[Int(block.height) - 1]
             if first.parametersDigest != receipt.parameters.digest {
-                violations.append(InvariantViolation(
-                    kind: .safety, invariant: "parameter-agreement", height: block.height,
-                    nodes: [first.proposer, node], time: time,
-                    detail: "\(node) runs different governance parameters after the block than the first committer\(onShard)"))
+                broken("parameter-agreement", nodes: [first.proposer, node],
+                       "\(node) runs different governance parameters after the block than the first committer")
             }
             if first.stateRoot != receipt.stateRoot {
-                violations.append(InvariantViolation(
-                    kind: .safety, invariant: "state-agreement", height: block.height,
-                    nodes: [first.proposer, node], time: time,
-                    detail: "\(node) has state root \(receipt.stateRoot.hex.prefix(16)) after the block, the first committer \(first.stateRoot.hex.prefix(16))\(onShard)"))
+                broken("state-agreement", nodes: [first.proposer, node],
+                       "\(node) has state root \(receipt.stateRoot.hex.prefix(16)) after the block, "
+                       + "the first committer \(first.stateRoot.hex.prefix(16))")
             }
             return
         }
@@ -1455,11 +1457,7 @@ public final class Simulator {
         }
         if block.height % Simulator.conservationAuditInterval == 0 {
             let problems = runtimes[node.index].node.state.conservationViolations()
-            if !problems.isEmpty {
-                violations.append(InvariantViolation(
-                    kind: .safety, invariant: "conservation", height: block.height, nodes: [node], time: time,
-                    detail: problems.joined(separator: "; ") + onShard))
-            }
+            if !problems.isEmpty { broken("conservation", nodes: [node], problems.joined(separator: "; ")) }
         }
     }
 
