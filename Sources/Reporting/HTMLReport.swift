@@ -45,7 +45,7 @@ public enum HTMLReport {
         }
         if !report.violations.isEmpty {
             html += "<ul>" + report.violations.map {
-                "<li>\(escape($0.kind)) <code>\(escape($0.invariant))</code> at \($0.height > 0 ? "height \($0.height), " : "")t = \(format($0.timeSeconds)) s: \(escape($0.detail))</li>"
+                "<li>\(escape($0.kind)) <code>\(escape($0.invariant))</code> at \(escape($0.place)): \(escape($0.detail))</li>"
             }.joined() + "</ul>"
         }
         if !report.targets.isEmpty {

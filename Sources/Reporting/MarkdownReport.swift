@@ -33,8 +33,7 @@ public enum MarkdownReport {
         } else {
             lines.append("**Invariants broken:**")
             for violation in report.violations {
-                let height = violation.height > 0 ? "height \(violation.height), " : ""
-                lines.append("- \(violation.kind) `\(violation.invariant)` at \(height)t = \(format(violation.timeSeconds)) s: \(violation.detail)")
+                lines.append("- \(violation.kind) `\(violation.invariant)` at \(violation.place): \(violation.detail)")
             }
         }
         if let mutation = report.consensus.mutation {

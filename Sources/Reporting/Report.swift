@@ -344,6 +344,12 @@ public struct Report: Codable, Sendable {
         public var nodes: [UInt32]
         public var timeSeconds: Double
         public var detail: String
+
+        /// Where it broke, as both pages write it: "height 7, t = 21.04 s", or "t = 75 s" for
+        /// a check of no block (a reshard's, the run's end).
+        var place: String {
+            (height > 0 ? "height \(height), " : "") + "t = \(MarkdownReport.format(timeSeconds)) s"
+        }
     }
 
     public var manifest: Manifest
