@@ -278,33 +278,34 @@ struct MergeCommand: ParsableCommand {
 final class SweepProgress: Sendable {
     private let total: Int
     private let quiet: Bool
-    private let onTerminal = isatty(STDERR_FILENO) == 1
+    /// Redraws one line on a terminal rather than printing a line at every tenth.
+    private let redraws: Bool
     private let started = ContinuousClock.now
     private let state = Mutex((done: 0, failed: 0))
 
     init(total: Int, quiet: Bool) {
         self.total = total
         self.quiet = quiet
+        redraws = !quiet && isatty(STDERR_FILENO) == 1
     }
 
     func record(_ result: SweepResult) {
         // Under the lock, so lines from runs ending together do not interleave.
         state.withLock { state in
             state.done += 1
-            let redraw = onTerminal && !quiet
             if result.exit != 0 {
                 state.failed += 1
-                printError((redraw ? "\r\u{1B}[K" : "")
+                printError((redraws ? "\r\u{1B}[K" : "")
                            + "sweep: seed \(result.seed)\(result.parameters.isEmpty ? "" : " at point \(result.point)") exited \(result.exit)"
                            + "\(result.invariant.map { " (\($0))" } ?? ""): \(result.repro)")
             }
             let step = max(1, total / 10)
-            guard !quiet, redraw || state.done % step == 0 || state.done == total else { return }
+            guard !quiet, redraws || state.done % step == 0 || state.done == total else { return }
             let seconds = started.duration(to: .now).inSeconds
             let left = seconds / Double(state.done) * Double(total - state.done)
             let line = String(format: "sweep: %d of %d runs, %d failed, %.0f s so far, about %.0f s left",
                               state.done, total, state.failed, seconds, left)
-            if redraw {
+            if redraws {
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (state.done == total ? "\n" : "")).utf8))
             } else {
                 printError(line)
