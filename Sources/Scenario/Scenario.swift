@@ -173,7 +173,8 @@ public struct LoadSettings: Sendable {
     /// poisson and fixed controllers draw arrivals from.
     public static let fieldUsers: [(field: String, controllers: [Controller])] = [
         ("schedule", [.poisson, .fixed]), ("daily_profiles", [.poisson, .fixed]), ("tps", [.poisson, .fixed]),
-        ("outstanding", [.closedLoop]), ("backoff", [.closedLoop]), ("trace", [.trace]),
+        ("outstanding", [.closedLoop]), ("backoff", [.closedLoop]), ("think_time", [.closedLoop]),
+        ("trace", [.trace]),
     ]
 
     /// Whether `controller` uses the load field `field`, one of ``fieldUsers``.
@@ -189,6 +190,9 @@ public struct LoadSettings: Sendable {
     /// Closed loop: how long a place in flight stays empty after its transaction was refused as
     /// `mempool_full`, before the next one starts.
     public var backoff: SimDuration
+    /// Closed loop: the mean of a client's think time between a response (its transaction
+    /// finalized or refused) and its next transaction, drawn exponentially; zero: at once.
+    public var thinkTime: SimDuration
     /// The trace file, resolved against the scenario's folder.
     public var tracePath: String?
     /// The trace's rows, read when the scenario is loaded (empty unless the controller is `trace`).
@@ -543,7 +547,7 @@ extension Scenario {
                           regions: $0["regions"].isAbsent ? nil : $0["regions"].list.map(\.region))
             },
             dailyProfiles: loadNode["daily_profiles"].bool, outstanding: loadNode["outstanding"].int,
-            backoff: loadNode["backoff"].duration,
+            backoff: loadNode["backoff"].duration, thinkTime: loadNode["think_time"].duration,
             tracePath: loadNode["trace"].isAbsent ? nil : ScenarioLoader.resolve(loadNode["trace"].string, relativeTo: sourcePath))
         if load.controller == .trace, load.tracePath == nil {
             diagnostics.append(ScenarioDiagnostic(location: loadNode.location, field: "load.trace",

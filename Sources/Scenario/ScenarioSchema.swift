@@ -229,6 +229,8 @@ public enum ScenarioSchema {
               "closed-loop: transactions kept in flight"),
         Field("backoff", .quantity(.duration, 0...1e12), .defaultValue("1 s"),
               "closed-loop: how long a transaction's place waits after a `mempool_full` refusal before the next one starts (a busy validator's client backs off)"),
+        Field("think_time", .quantity(.duration, 0...1e12), .defaultValue("0 s"),
+              "closed-loop: mean of each client's think time between a response and its next transaction, drawn exponentially; throughput is then `outstanding` ÷ (response time + think time)"),
         Field("trace", .string, .optional,
               "trace: CSV with header `time_s,class,kind` (class index or name, kind order or transfer), relative to the scenario file"),
     ]

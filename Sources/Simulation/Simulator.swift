@@ -197,6 +197,8 @@ public final class Simulator {
     private var loadStatistics = LoadStatistics()
     private var evidenceSeen: Set<Digest32> = []
     private var closedLoopInFlight: Set<TransactionID> = []
+    /// The closed loop's think times (`load.think_time`); drawn from only when that is above zero.
+    private let thinkTimes: RandomStream
     private var network: Network
     private var workload: Workload
     private var physicalGrid: PhysicalGrid
@@ -278,6 +280,7 @@ public final class Simulator {
         let calendar = scenario.run.calendar
         gridNetwork = GridNetwork(topology: scenario.grid.topology, calendar: calendar)
         workload = Workload(scenario: scenario, seed: seed, validatorRegions: regions, calendar: calendar)
+        thinkTimes = RandomStream(masterSeed: seed, name: "load/think-time")
         impact = GridImpact(topology: scenario.grid.topology)
         physicalGrid = PhysicalGrid(network: gridNetwork,
                                     loadNoise: RandomStream(masterSeed: seed, name: "grid/load-noise"),
@@ -853,12 +856,18 @@ public final class Simulator {
         }
     }
 
-    /// A closed-loop transaction finished (finalized or rejected) and the next one starts at
-    /// `time`: when the node that finished it is done processing, or `load.backoff` after that
-    /// when it refused it as `mempool_full`.
+    /// A closed-loop transaction finished (finalized or rejected) at `time`: when the node that
+    /// finished it is done processing, or `load.backoff` after that when it refused it as
+    /// `mempool_full`. Its client's next transaction starts a think time later
+    /// (`load.think_time`, exponential).
     private func completed(_ id: TransactionID, at time: SimTime) {
         guard closedLoopInFlight.remove(id) != nil else { return }
-        scheduleClosedLoopArrival(at: time)
+        let meanThink = scenario.load.thinkTime
+        guard meanThink > .zero else { return scheduleClosedLoopArrival(at: time) }
+        let thinkSeconds = thinkTimes.exponential(mean: meanThink.seconds)
+        // A client thinking past the run's end sends nothing more.
+        guard thinkSeconds < ((.zero + scenario.run.duration) - time).seconds else { return }
+        scheduleClosedLoopArrival(at: time + SimDuration(seconds: thinkSeconds))
     }
 
     private func submit(_ transaction: Transaction, by agent: Int, kind: SubmissionKind) {

@@ -325,7 +325,7 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(idle.first?.message.contains("every one of them is 0") == true)
     }
 
-    /// `outstanding` and `backoff` drive only the closed loop, `trace` only the trace controller,
+    /// `outstanding`, `backoff` and `think_time` drive only the closed loop, `trace` only the trace controller,
     /// `schedule` and `daily_profiles` only the poisson and fixed rates: written for another
     /// controller, each is a warning naming its line and field, and the scenario still loads (a
     /// recorded trace is replayed by overriding the controller alone). Defaults never warn.
@@ -353,10 +353,11 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
           controller: poisson
           outstanding: 50
           backoff: 2 s
+          think_time: 5 s
           trace: arrivals.csv
         """
         let openLoop = try ScenarioLoader.parse(text, path: scenarioPath("tiny.yaml"))
-        #expect(openLoop.warnings.map(\.field) == ["load.outstanding", "load.backoff", "load.trace"])
+        #expect(openLoop.warnings.map(\.field) == ["load.outstanding", "load.backoff", "load.think_time", "load.trace"])
         #expect(openLoop.warnings.allSatisfy { $0.severity == .warning })
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let outstandingLine = try #require(lines.firstIndex { $0.contains("outstanding: 50") }) + 1

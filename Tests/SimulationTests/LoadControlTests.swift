@@ -141,6 +141,38 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(backingOff.accepted >= hammering.accepted * 9 / 10, "backing off costs the chain no throughput")
     }
 
+    /// Clients that think for a mean of Z between a response and their next transaction: N of
+    /// them finish N ÷ (R + Z) transactions a second, R their mean response time (the
+    /// interactive response time law), so the think time the run kept can be read back from
+    /// its throughput and latency. Without thinking the same clients go about twice as fast.
+    @Test func closedLoopClientsThinkBetweenAResponseAndTheirNextTransaction() throws {
+        func run(thinkTime: String) throws -> (throughput: Double, responseSeconds: Double, transfers: Int) {
+            let result = try runLoad(loadTestScenario(
+                duration: "600 s", load: "controller: closed-loop\noutstanding: 20\nthink_time: \(thinkTime)"))
+            let tracker = result.transactions
+            #expect(result.load.unfundedTransfers == 0)
+            let finished = (0..<tracker.count).filter { tracker.kinds[$0] == "transfer" && tracker.finalizedNanos[$0] >= 0 }
+            let responses = finished.map { Double(tracker.finalizedNanos[$0] - tracker.submittedNanos[$0]) / 1e9 }
+            return (Double(finished.count) / 600, responses.reduce(0, +) / Double(responses.count), finished.count)
+        }
+        let thinking = try run(thinkTime: "2 s")
+        let keptThinkSeconds = 20 / thinking.throughput - thinking.responseSeconds
+        #expect(abs(keptThinkSeconds - 2) < 0.15, "\(keptThinkSeconds) s of think time kept, \(thinking)")
+        let eager = try run(thinkTime: "0 s")
+        #expect(abs(20 / eager.throughput - eager.responseSeconds) < 0.1, "no think time: \(eager)")
+        #expect(eager.throughput > 1.5 * thinking.throughput, "\(eager) against \(thinking)")
+    }
+
+    /// A client whose think time runs past the run's end sends nothing more: with a mean far
+    /// beyond the run, the first transactions are about all there are.
+    @Test func aClientThinkingPastTheEndSendsNothingMore() throws {
+        let result = try runLoad(loadTestScenario(
+            duration: "60 s", load: "controller: closed-loop\noutstanding: 5\nthink_time: 1000 s"))
+        let transfers = transferTimes(result)
+        #expect(transfers.count >= 5 && transfers.count < 10, "\(transfers.count) transfers")
+        #expect(transfers.prefix(5).allSatisfy { $0 == 0 })
+    }
+
     @Test func aTraceIsReplayedRowByRow() throws {
         let trace = try traceFile(
             "time_s,class,kind\n1.5,residential,transfer\n4,0,transfer\n4,0,transfer\n9.25,residential,transfer\n400,0,transfer\n")
