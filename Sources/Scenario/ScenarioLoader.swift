@@ -55,8 +55,10 @@ public enum ScenarioLoader {
         } catch let error as ScenarioError {
             var diagnostics = error.diagnostics
             if diagnostics.count == 1, diagnostics[0].message == "cannot read the grid data file" {
+                let unwritten = gridNode["data"].isWritten ? "" : " (`grid.data` is not written: its default is read beside the "
+                    + "scenario file; set it to the path of the project's `Scenarios/data/thai-grid.yaml`)"
                 diagnostics = [ScenarioDiagnostic(location: gridNode["data"].location, field: "grid.data",
-                                                  message: "cannot read the grid data file \(dataPath)")]
+                                                  message: "cannot read the grid data file \(dataPath)" + unwritten)]
             }
             throw ScenarioError(diagnostics.map { relocate($0, overridden) })
         }

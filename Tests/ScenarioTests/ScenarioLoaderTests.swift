@@ -180,10 +180,25 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(noItem.first?.message.contains("no item 4") == true)
     }
 
-    @Test func missingGridDataIsNamed() {
-        let found = diagnostics(of: minimalScenario + "\ngrid:\n  data: nowhere/grid.yaml\n")
-        #expect(found.map(\.field) == ["grid.data"])
-        #expect(found.first?.message.contains("nowhere/grid.yaml") == true)
+    /// A scenario kept outside `Scenarios/` reads the default grid data beside itself and finds
+    /// none: the error says the field was not written and what to write. A path written and
+    /// missing is named at its own line, without the advice.
+    @Test func missingGridDataNamesTheFileAndWhetherItWasTheDefault() throws {
+        func diagnostics(of text: String) throws -> [ScenarioDiagnostic] {
+            do {
+                _ = try ScenarioLoader.parse(text, path: "/nonexistent/elsewhere/tiny.yaml")
+                Issue.record("expected the scenario to be rejected")
+                return []
+            } catch let error as ScenarioError { return error.diagnostics }
+        }
+        let unwritten = try #require(try diagnostics(of: minimalScenario).first)
+        #expect(unwritten.field == "grid.data")
+        #expect(unwritten.message.hasPrefix("cannot read the grid data file /nonexistent/elsewhere/data/thai-grid.yaml"))
+        #expect(unwritten.message.contains("`grid.data` is not written")
+                && unwritten.message.contains("`Scenarios/data/thai-grid.yaml`"), "\(unwritten.message)")
+        let written = try #require(try diagnostics(of: minimalScenario + "\ngrid:\n  data: my-grid.yaml\n").first)
+        #expect(written.message == "cannot read the grid data file /nonexistent/elsewhere/my-grid.yaml")
+        #expect(written.location.line == 12)
     }
 
     @Test func marketAndStartTime() throws {
