@@ -30,6 +30,7 @@ public enum HTMLReport {
         let healthy = missed == 0 && report.violations.isEmpty
         var html = "<h1>\(escape(manifest.scenario)) · seed \(manifest.seed)</h1>"
         html += "<p class=\"meta\">\(format(manifest.simulatedSeconds)) s simulated · digest <code>\(manifest.digest.prefix(16))…</code> · stopped: \(escape(manifest.stopReason)) · cost profile \(escape(manifest.costProfile)) · signatures \(escape(manifest.signatureScheme))</p>"
+        if let load = manifest.load { html += "<p class=\"meta\">Load: \(escape(load.sentence)).</p>" }
         let verdict = report.violations.isEmpty
             ? (report.targets.isEmpty ? "No targets set; every invariant held."
                 : missed == 0 ? "Every target met; every invariant held."

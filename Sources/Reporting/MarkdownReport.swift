@@ -8,6 +8,10 @@ public enum MarkdownReport {
         lines.append("# GridTokenX simulation report: \(manifest.scenario)")
         lines.append("")
         lines.append("Seed \(manifest.seed) · \(format(manifest.simulatedSeconds)) s simulated · digest `\(manifest.digest.prefix(16))…` · cost profile \(manifest.costProfile) · signatures \(manifest.signatureScheme) · stopped: \(manifest.stopReason)")
+        if let load = manifest.load {
+            lines.append("")
+            lines.append("Load: \(load.sentence).")
+        }
         if !manifest.swarm.isEmpty {
             lines.append("")
             lines.append("Swarm mode: the configuration drawn from the seed.")

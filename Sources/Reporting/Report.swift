@@ -91,6 +91,66 @@ public struct Report: Codable, Sendable {
         /// wrote that this run ignored, e.g. a closed-loop field under a Poisson load. Absent in
         /// reports written before warnings were recorded.
         public var warnings: [String]?
+        /// How the load arrived, to read the throughput and latency against. Absent in reports
+        /// written before it was recorded.
+        public var load: LoadModel?
+    }
+
+    /// The load controller and the fields it used (`load` in the scenario). An open loop's
+    /// arrivals never wait on responses; a closed loop's clients wait for theirs, so its
+    /// throughput and latency hold each other back.
+    public struct LoadModel: Codable, Sendable, Equatable {
+        /// `poisson`, `fixed`, `closed-loop` or `trace`.
+        public var controller: String
+        /// Closed loop: transactions kept in flight.
+        public var outstanding: Int?
+        /// Closed loop: the mean think time between a response and the client's next transaction.
+        public var thinkTimeSeconds: Double?
+        /// Closed loop: how long a place waits after a `mempool_full` refusal.
+        public var backoffSeconds: Double?
+        /// Poisson and fixed: whether consumers follow their daily curves, and the schedule's points.
+        public var dailyProfiles: Bool?
+        public var schedulePoints: Int?
+        /// Trace: the rows the file holds.
+        public var traceRows: Int?
+
+        public init(_ load: LoadSettings) {
+            controller = load.controller.rawValue
+            switch load.controller {
+            case .closedLoop:
+                outstanding = load.outstanding
+                thinkTimeSeconds = load.thinkTime.seconds
+                backoffSeconds = load.backoff.seconds
+            case .poisson, .fixed:
+                dailyProfiles = load.dailyProfiles
+                schedulePoints = load.schedule.count
+            case .trace:
+                traceRows = load.trace.count
+            }
+        }
+
+        /// The model in one line for `report.md` and `report.html`.
+        public var sentence: String {
+            let f = MarkdownReport.format
+            switch LoadSettings.Controller(rawValue: controller) {
+            case .closedLoop:
+                let thinks = (thinkTimeSeconds ?? 0) > 0
+                let next = thinks ? "\(f(thinkTimeSeconds!)) s after a response on average (an exponential think time)"
+                    : "as soon as its last is finalized or refused"
+                return "closed loop: \(outstanding ?? 0) transactions in flight; a client sends its next \(next), and waits "
+                    + "\(f(backoffSeconds ?? 0)) s more after a full mempool's refusal; in flight = throughput × "
+                    + (thinks ? "(latency + think time)" : "latency") + ", so throughput and latency hold each other back"
+            case .poisson, .fixed:
+                let arrivals = controller == "poisson" ? "Poisson open loop (exponential gaps" : "fixed-rate open loop (even gaps"
+                let schedule = (schedulePoints ?? 0) == 0 ? "" : ", a schedule of \(schedulePoints!) point\(schedulePoints == 1 ? "" : "s")"
+                return arrivals + " that never wait on responses)" + (dailyProfiles == true ? ", consumers on their daily curves" : "")
+                    + schedule
+            case .trace:
+                return "replay of a trace of \(traceRows ?? 0) rows, open loop"
+            case nil:
+                return controller
+            }
+        }
     }
 
     public struct Counts: Codable, Sendable {
@@ -388,7 +448,7 @@ public struct Report: Codable, Sendable {
             signatureScheme: scenario.consensus.signatureScheme.rawValue, stopReason: result.stopReason.rawValue,
             simulatedSeconds: result.endTime.seconds, warmupSeconds: scenario.run.warmup.seconds,
             swarm: Dictionary(uniqueKeysWithValues: swarm.map { ($0.name, $0.value) }),
-            warnings: scenario.warnings.map(\.description))
+            warnings: scenario.warnings.map(\.description), load: LoadModel(scenario.load))
 
         let tracker = result.transactions
         var accepted = 0, pending = 0

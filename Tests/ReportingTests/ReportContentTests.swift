@@ -140,6 +140,40 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         #expect(!MarkdownReport.render(clean).contains("Mutation") && !HTMLReport.render(clean).contains("Mutation"))
     }
 
+    /// The report says how the load arrived, since a closed loop's throughput and latency hold
+    /// each other back and an open loop's do not: the controller and the fields it used, in
+    /// `report.json` and as a line on both pages. A report from before has no load and still reads.
+    @Test func theReportNamesTheLoadModelItsFiguresAreReadAgainst() throws {
+        let closed = try ScenarioLoader.load(path: scenarioPath("smoke.yaml"), overrides: [
+            "run.duration=10 s", "load.controller=closed-loop", "load.outstanding=20", "load.think_time=2 s",
+        ])
+        let report = makeReport(Simulator(scenario: closed, seed: 1, costProfile: .reference).run())
+        let load = try #require(report.manifest.load)
+        #expect(load.controller == "closed-loop" && load.outstanding == 20 && load.thinkTimeSeconds == 2)
+        #expect(load.backoffSeconds == 1 && load.dailyProfiles == nil && load.schedulePoints == nil)
+        let json = try report.json()
+        #expect(try Report.decode(json).manifest.load == load)
+        #expect(String(decoding: json, as: UTF8.self).contains("\"think_time_seconds\" : 2"))
+        let sentence = "Load: closed loop: 20 transactions in flight; a client sends its next 2 s after a response on average"
+        #expect(MarkdownReport.render(report).contains(sentence))
+        #expect(HTMLReport.render(report).contains(sentence))
+        #expect(MarkdownReport.render(report).contains("in flight = throughput × (latency + think time)"))
+
+        let open = try ScenarioLoader.load(path: scenarioPath("smoke.yaml"), overrides: ["run.duration=10 s"])
+        let openReport = makeReport(Simulator(scenario: open, seed: 1, costProfile: .reference).run())
+        #expect(openReport.manifest.load == Report.LoadModel(open.load))
+        #expect(openReport.manifest.load?.outstanding == nil && openReport.manifest.load?.dailyProfiles == true)
+        #expect(MarkdownReport.render(openReport).contains(
+            "Load: Poisson open loop (exponential gaps that never wait on responses), consumers on their daily curves."))
+
+        var fields = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        var manifest = try #require(fields["manifest"] as? [String: Any])
+        manifest["load"] = nil
+        fields["manifest"] = manifest
+        let older = try Report.decode(try JSONSerialization.data(withJSONObject: fields))
+        #expect(older.manifest.load == nil && !MarkdownReport.render(older).contains("Load:"))
+    }
+
     /// A run without trades (payments only) says there is no price rather than drawing an empty
     /// chart, which the browser check (`scripts/report-check.sh`) refused on `shard-stress`.
     @Test func aRunWithoutTradesHasNoEmptyPriceChart() throws {
