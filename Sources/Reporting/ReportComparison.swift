@@ -24,6 +24,10 @@ public struct ReportComparison: Sendable {
     public var rows: [Row]
     /// The relative change past which a worse figure is a regression (0.10 = 10 %).
     public var threshold: Double
+    /// How the two runs were set up differently, each as "what: baseline → candidate" (the
+    /// scenario and its file, seed, overrides, cost profile, signatures, simulated time, load
+    /// model, mutation): a metric's change may come from these rather than from the code.
+    public var setupDifferences: [String]
 
     public var regressions: [Row] { rows.filter(\.regressed) }
 
@@ -32,6 +36,7 @@ public struct ReportComparison: Sendable {
     public init(baseline: Report, candidate: Report, threshold: Double, includeHarness: Bool = false) {
         precondition(threshold >= 0, "a threshold is not negative")
         self.threshold = threshold
+        setupDifferences = ReportComparison.setupDifferences(baseline, candidate)
         var metrics: [(String, Direction, (Report) -> Double?)] = [
             ("throughput.tps", .higherIsBetter, { $0.throughput.tps }),
             ("transactions.rejected_share", .lowerIsBetter, {
@@ -69,8 +74,35 @@ public struct ReportComparison: Sendable {
     }
 
     /// A table for the terminal: regressions first.
+    /// What differs between the runs' manifests; a load model only one report recorded is not
+    /// counted (reports before it had none).
+    private static func setupDifferences(_ baseline: Report, _ candidate: Report) -> [String] {
+        let old = baseline.manifest, new = candidate.manifest
+        func overrides(_ manifest: Report.Manifest) -> String {
+            manifest.overrides.isEmpty ? "none" : manifest.overrides.joined(separator: ", ")
+        }
+        var pairs: [(String, String, String)] = [
+            ("scenario", old.scenario, new.scenario),
+            ("scenario file", "hash " + old.scenarioHash.prefix(12), "hash " + new.scenarioHash.prefix(12)),
+            ("seed", "\(old.seed)", "\(new.seed)"),
+            ("overrides", overrides(old), overrides(new)),
+            ("cost profile", old.costProfile, new.costProfile),
+            ("signatures", old.signatureScheme, new.signatureScheme),
+            ("simulated time", MarkdownReport.format(old.simulatedSeconds) + " s", MarkdownReport.format(new.simulatedSeconds) + " s"),
+            ("mutation", baseline.consensus.mutation ?? "none", candidate.consensus.mutation ?? "none"),
+        ]
+        if let oldLoad = old.load, let newLoad = new.load { pairs.append(("load", oldLoad.sentence, newLoad.sentence)) }
+        return pairs.filter { $0.1 != $0.2 }.map { "\($0.0): \($0.1) → \($0.2)" }
+    }
+
     public func render() -> String {
-        var lines = ["metric                                  baseline      candidate     change    verdict"]
+        var lines: [String] = []
+        if !setupDifferences.isEmpty {
+            lines.append("The runs were set up differently, so a change below may come from that rather than the code:")
+            lines += setupDifferences.map { "  \($0)" }
+            lines.append("")
+        }
+        lines.append("metric                                  baseline      candidate     change    verdict")
         for row in rows.sorted(by: { $0.regressed && !$1.regressed }) {
             let change = row.change.isFinite ? String(format: "%+.1f %%", row.change * 100) : "new"
             let verdict = row.regressed ? "REGRESSED" : row.direction == .informational ? "" : "ok"

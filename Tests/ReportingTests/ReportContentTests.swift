@@ -222,5 +222,32 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         faster.throughput.tps *= 1.2
         #expect(ReportComparison(baseline: report, candidate: faster, threshold: 0.10).regressions.isEmpty,
                  "an improvement is not a regression")
+        #expect(same.setupDifferences.isEmpty && regressed.setupDifferences.isEmpty)
+        #expect(!same.render().contains("set up differently"))
+    }
+
+    /// Two reports of runs set up differently (another seed, an override, another load model)
+    /// are still compared, and the comparison says how they differ, first, since a metric's change
+    /// may come from that rather than from the code.
+    @Test func aComparisonSaysHowTheTwoRunsWereSetUpDifferently() throws {
+        let (report, _) = try tradingRun()
+        let other = try ScenarioLoader.load(path: scenarioPath("smoke.yaml"), overrides: [
+            "load.controller=closed-loop", "load.outstanding=20",
+        ])
+        let candidate = makeReport(Simulator(scenario: other, seed: 3, costProfile: .reference).run(), bucketSeconds: 5)
+        let comparison = ReportComparison(baseline: report, candidate: candidate, threshold: 0.10)
+        #expect(comparison.setupDifferences.count == 3, "\(comparison.setupDifferences)")
+        #expect(comparison.setupDifferences.first == "seed: 2 → 3")
+        #expect(comparison.setupDifferences[1] == "overrides: none → load.controller=closed-loop, load.outstanding=20")
+        #expect(comparison.setupDifferences[2].hasPrefix("load: Poisson open loop (exponential gaps that never wait on "
+                                                         + "responses), consumers on their daily curves → closed loop: 20 transactions in flight"))
+        let rendered = comparison.render()
+        #expect(rendered.hasPrefix("The runs were set up differently, so a change below may come from that rather than the code:\n  seed: 2 → 3\n"))
+        #expect(rendered.contains("metric                                  baseline"))
+        var older = candidate
+        older.manifest.load = nil
+        let againstOlder = ReportComparison(baseline: report, candidate: older, threshold: 0.10)
+        #expect(!againstOlder.setupDifferences.contains { $0.hasPrefix("load:") },
+                "a report from before the load model was recorded is not counted as another load")
     }
 }
