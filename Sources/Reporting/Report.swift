@@ -134,15 +134,16 @@ public struct Report: Codable, Sendable {
             let f = MarkdownReport.format
             switch LoadSettings.Controller(rawValue: controller) {
             case .closedLoop:
-                let thinks = (thinkTimeSeconds ?? 0) > 0
-                let next = thinks ? "\(f(thinkTimeSeconds!)) s after a response on average (an exponential think time)"
+                let think = thinkTimeSeconds ?? 0
+                let next = think > 0 ? "\(f(think)) s after a response on average (an exponential think time)"
                     : "as soon as its last is finalized or refused"
                 return "closed loop: \(outstanding ?? 0) transactions in flight; a client sends its next \(next), and waits "
                     + "\(f(backoffSeconds ?? 0)) s more after a full mempool's refusal; in flight = throughput × "
-                    + (thinks ? "(latency + think time)" : "latency") + ", so throughput and latency hold each other back"
+                    + (think > 0 ? "(latency + think time)" : "latency") + ", so throughput and latency hold each other back"
             case .poisson, .fixed:
                 let arrivals = controller == "poisson" ? "Poisson open loop (exponential gaps" : "fixed-rate open loop (even gaps"
-                let schedule = (schedulePoints ?? 0) == 0 ? "" : ", a schedule of \(schedulePoints!) point\(schedulePoints == 1 ? "" : "s")"
+                let points = schedulePoints ?? 0
+                let schedule = points == 0 ? "" : ", a schedule of \(points) point\(points == 1 ? "" : "s")"
                 return arrivals + " that never wait on responses)" + (dailyProfiles == true ? ", consumers on their daily curves" : "")
                     + schedule
             case .trace:

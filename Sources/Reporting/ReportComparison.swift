@@ -73,7 +73,6 @@ public struct ReportComparison: Sendable {
         }
     }
 
-    /// A table for the terminal: regressions first.
     /// What differs between the runs' manifests; a load model only one report recorded is not
     /// counted (reports before it had none).
     private static func setupDifferences(_ baseline: Report, _ candidate: Report) -> [String] {
@@ -95,6 +94,7 @@ public struct ReportComparison: Sendable {
         return pairs.filter { $0.1 != $0.2 }.map { "\($0.0): \($0.1) → \($0.2)" }
     }
 
+    /// A table for the terminal, regressions first, after the set-up differences if any.
     public func render() -> String {
         var lines: [String] = []
         if !setupDifferences.isEmpty {
