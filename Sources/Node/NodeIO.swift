@@ -113,4 +113,16 @@ public enum ByzantineBehaviour: String, Sendable, CaseIterable {
     /// block in every round it leads (``ConsensusParameters/forgetsLocks``). It signs nothing
     /// twice, so it leaves no evidence.
     case amnesia
+    /// Amnesia aimed at the locks, with the first round's messages sent where they split the
+    /// honest validators. At each height one peer gets none of its first-round proposal and
+    /// prevotes for a block, so it sees no polka and precommits nil, and one other peer alone
+    /// gets its first-round precommit for a block, so that peer alone can finalize; as the
+    /// proposer it also ignores that round's precommits for its own block, staying at the height
+    /// with the peers short of a quorum, which move to the next round, where it backs a fresh
+    /// block to everyone. Only the honest validators' locks (and their rebroadcasts) keep them
+    /// to the finalized block. It still signs nothing twice.
+    case splitAmnesia = "split-amnesia"
+
+    /// Whether this validator forgets its locks (``ConsensusParameters/forgetsLocks``).
+    public var forgetsLocks: Bool { self == .amnesia || self == .splitAmnesia }
 }

@@ -88,6 +88,8 @@ public final class ValidatorNode {
     /// The actions being carried out (see `drainActions`); empty in between.
     private var drained: [ConsensusAction] = []
     private var syncOutstanding = false
+    /// A split-amnesia validator's last first-round proposal (see ``ByzantineBehaviour/splitAmnesia``).
+    private var splitProposal: Digest32?
     private var syncAttempt: UInt32 = 0
 
     /// The height this node is deciding.
@@ -183,6 +185,11 @@ public final class ValidatorNode {
         case .message(let from, .proposal(let proposal)):
             noteHeight(proposal.height, from: from, at: now, effects: &effects)
             consensus.receive(proposal, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
+        case .message(_, .vote(let vote)) where vote.kind == .precommit && vote.round == 0
+            && vote.blockHash != nil && vote.blockHash == splitProposal:
+            // A split-amnesia proposer stays at the height past the first round, so as not to
+            // announce the block its targeted precommit may have let one peer finalize.
+            break
         case .message(let from, .vote(let vote)):
             noteHeight(vote.height, from: from, at: now, effects: &effects)
             consensus.receive(vote, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
@@ -509,7 +516,11 @@ public final class ValidatorNode {
             effects.append(.broadcast(.proposal(Proposal(block: forged, round: proposal.round,
                                                          validRound: proposal.validRound, proposer: id,
                                                          keyPair: keyPair, scheme: scheme))))
-        case .withholdVotes?, .censorship?, .amnesia?, nil:
+        case .splitAmnesia? where proposal.round == 0 && peers.count > 1:
+            splitProposal = proposal.block.hash
+            let skipped = splitTargets(at: proposal.block.height).skipped
+            effects.append(.send(to: peers.filter { $0 != skipped }, .proposal(proposal)))
+        case .withholdVotes?, .censorship?, .amnesia?, .splitAmnesia?, nil:
             effects.append(.broadcast(.proposal(proposal)))
         }
     }
@@ -536,9 +547,21 @@ public final class ValidatorNode {
                                                  signature: vote.signature.corrupted))))
         case .withholdVotes?:
             break
-        case .invalidProposals?, .censorship?, .amnesia?, nil:
+        case .splitAmnesia? where vote.round == 0 && vote.blockHash != nil && peers.count > 1:
+            let targets = splitTargets(at: vote.height)
+            effects.append(.send(to: vote.kind == .precommit ? [targets.precommitsTo] : peers.filter { $0 != targets.skipped },
+                                 .vote(vote)))
+        case .invalidProposals?, .censorship?, .amnesia?, .splitAmnesia?, nil:
             effects.append(.broadcast(.vote(vote)))
         }
+    }
+
+    /// Where a split-amnesia validator aims at `height`: the one peer its precommits for a block
+    /// go to, and another that its proposals and prevotes for a block skip (both turn with the
+    /// height). Needs two peers or more.
+    private func splitTargets(at height: UInt64) -> (precommitsTo: NodeID, skipped: NodeID) {
+        let first = Int(height % UInt64(peers.count))
+        return (peers[first], peers[(first + 1) % peers.count])
     }
 
     /// Peers split by id parity: how an equivocator divides the network.

@@ -111,7 +111,7 @@ public enum ScenarioSchema {
     /// How a Byzantine validator can misbehave: the node's `ByzantineBehaviour` names, in its
     /// order (a test checks it; this module does not depend on the node's).
     public static let byzantineBehaviours = ["equivocation", "invalid-signatures", "withhold-votes",
-                                             "invalid-proposals", "censorship", "amnesia"]
+                                             "invalid-proposals", "censorship", "amnesia", "split-amnesia"]
 
     static let byzantine: [Field] = [
         Field("node", .integer(0...999), .required, "validator index"),
@@ -246,7 +246,7 @@ public enum ScenarioSchema {
               "Byzantine validators (kept under 1/3 of stake)"),
         Field("behaviours", .list(.choice(byzantineBehaviours), minCount: 1),
               .defaultValue("[equivocation, invalid-signatures, withhold-votes, invalid-proposals, censorship]"),
-              "what each drawn Byzantine validator does, drawn from these; amnesia is not among the default ones, so that seeds keep the draws they had before it existed"),
+              "what each drawn Byzantine validator does, drawn from these; amnesia and split-amnesia are not among the default ones, so that seeds keep the draws they had before they existed"),
         Field("crashes", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 2]"), "crash-and-restart faults"),
         Field("partitions", .list(.integer(0...1_000), minCount: 2), .defaultValue("[0, 1]"), "partitions"),
         Field("loss", .list(.quantity(.percent, 0...10_000), minCount: 2), .defaultValue("['0 %', '2 %']"),

@@ -481,7 +481,7 @@ public final class Simulator {
             timeoutPropose: consensus.timeoutPropose, timeoutPrevote: consensus.timeoutPrevote,
             timeoutPrecommit: consensus.timeoutPrecommit, timeoutDelta: consensus.timeoutDelta,
             epochLength: consensus.epochLength, slashShare: consensus.slash, proofOfWorkBits: consensus.proofOfWorkBits,
-            signatureScheme: consensus.signatureScheme, mutation: mutation?.consensus, forgetsLocks: behaviour == .amnesia)
+            signatureScheme: consensus.signatureScheme, mutation: mutation?.consensus, forgetsLocks: behaviour?.forgetsLocks ?? false)
         let configuration = NodeConfiguration(consensus: parameters, storageSyncEvery: scenario.storage.syncEvery,
                                               behaviour: behaviour, mempoolLimit: consensus.mempoolLimit)
         return ValidatorNode(id: id, validators: validators, keyPair: keyPairs[validator],

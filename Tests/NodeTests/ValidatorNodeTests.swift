@@ -325,6 +325,11 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
     let stream = RandomStream(masterSeed: 5, name: "byzantine-node-tests")
 
     private func node(_ behaviour: ByzantineBehaviour?, count: Int = 4) -> ValidatorNode {
+        nodeAndKeys(behaviour, count: count).node
+    }
+
+    /// The round-0 proposer of height 1 with `behaviour`, and every validator's key.
+    private func nodeAndKeys(_ behaviour: ByzantineBehaviour?, count: Int = 4) -> (node: ValidatorNode, keys: [KeyPair]) {
         let keys = (0..<count).map { _ in KeyPair(drawingFrom: stream) }
         let set = ValidatorSet(keys.enumerated().map {
             Validator(id: NodeID($0.offset), publicKey: $0.element.publicKey, stake: 1, region: .bangkok)
@@ -334,11 +339,12 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         let probe = Tendermint(me: NodeID(0), keyPair: keys[0], validators: set,
                                parameters: ConsensusParameters(blockInterval: .seconds(1)))
         let proposer = probe.proposer(round: 0)
-        return ValidatorNode(id: proposer, validators: set, keyPair: keys[proposer.index],
-                             configuration: NodeConfiguration(
-                                consensus: ConsensusParameters(blockInterval: .seconds(1)),
-                                behaviour: behaviour),
-                             verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
+        let node = ValidatorNode(id: proposer, validators: set, keyPair: keys[proposer.index],
+                                 configuration: NodeConfiguration(
+                                    consensus: ConsensusParameters(blockInterval: .seconds(1)),
+                                    behaviour: behaviour),
+                                 verifier: SignatureVerifier(), genesis: genesis, collusion: Collusion())
+        return (node, keys)
     }
 
     /// Starts height 1 on the round-0 proposer and returns what it sends.
@@ -379,6 +385,52 @@ func testGenesis(operator key: PublicKey, funding: [TxOutput], maxBlockTransacti
         }
         #expect(Set(votes.map(\.blockHash)) == Set(sent.map { Optional($0.proposal.block.hash) }),
                 "it backs its even block to one half and the twin to the other")
+    }
+
+    /// A split-amnesia proposer keeps one peer out of its first round (no proposal, no prevote
+    /// for its block), sends its precommit for the block to one other peer alone, and does not
+    /// finalize it on the first round's precommits, so that it stays at the height with the
+    /// peers that could not finalize; an honest proposer in its place finalizes.
+    @Test func aSplitAmnesiaProposerSplitsItsFirstRoundAndStaysAtTheHeight() throws {
+        func play(_ behaviour: ByzantineBehaviour?) throws -> (proposalTo: [NodeID]?, prevoteTo: [NodeID]?,
+                                                              precommitTo: [NodeID]?, committed: Bool) {
+            let (proposer, keys) = nodeAndKeys(behaviour)
+            var effects = firstRound(proposer)
+            let sent = try #require(proposals(effects).first)
+            let block = sent.proposal.block
+            let others = keys.indices.map(NodeID.init).filter { $0 != proposer.id }
+            func targets(of kind: VoteKind) -> [NodeID]?? {
+                effects.lazy.compactMap { effect -> [NodeID]?? in
+                    switch effect {
+                    case .broadcast(.vote(let vote)) where vote.kind == kind && vote.voter == proposer.id: .some(nil)
+                    case .send(let to, .vote(let vote)) where vote.kind == kind && vote.voter == proposer.id: .some(to)
+                    default: nil
+                    }
+                }.first
+            }
+            let prevoteTo = try #require(targets(of: .prevote))
+            var work = WorkMeter()
+            for kind in [VoteKind.prevote, .precommit] {
+                for voter in others.prefix(2) {
+                    let vote = Vote(kind: kind, height: 1, round: 0, blockHash: block.hash, voter: voter,
+                                    keyPair: keys[voter.index], scheme: .ed25519)
+                    proposer.handle(.message(from: voter, .vote(vote)), now: .zero + .seconds(1), work: &work,
+                                    effects: &effects)
+                }
+            }
+            let precommitTo = try #require(targets(of: .precommit))
+            let committed = effects.contains { if case .committed = $0 { true } else { false } }
+            return (sent.targets, prevoteTo, precommitTo, committed)
+        }
+        let honest = try play(nil)
+        #expect(honest.proposalTo == nil && honest.prevoteTo == nil && honest.precommitTo == nil && honest.committed)
+        let split = try play(.splitAmnesia)
+        let proposalTo = try #require(split.proposalTo)
+        #expect(proposalTo.count == 2, "one of the three peers is left out")
+        #expect(split.prevoteTo == proposalTo)
+        let precommitTo = try #require(split.precommitTo)
+        #expect(precommitTo.count == 1 && proposalTo.contains(precommitTo[0]))
+        #expect(!split.committed, "it stays at the height")
     }
 
     @Test func otherBehaviours() {

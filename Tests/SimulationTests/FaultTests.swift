@@ -231,6 +231,23 @@ func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [St
         #expect(violation.nodes.map(\.rawValue).sorted() == [0, 1])
     }
 
+    /// An amnesia validator that also aims its first round's messages (`split-amnesia`: one peer
+    /// left out of its proposal and prevotes, its precommit to one other peer alone, and staying
+    /// at the height) makes the fork that ignoring locks allows far likelier: seed 17 forks at
+    /// height 8 under `no-lock`, where plain amnesia does not fork at all; the real protocol
+    /// holds against both, and neither leaves evidence.
+    @Test func anAmnesiaValidatorThatSplitsItsFirstRoundForksNoLockWhereTheRealProtocolHolds() throws {
+        let split = ["faults.byzantine=[{node: 3, behaviour: split-amnesia}]"]
+        let real = try run("byzantine-amnesia.yaml", seed: 17, overrides: split)
+        #expect(real.violations.isEmpty)
+        #expect(real.consensus.evidenceDetected == 0, "it signs nothing twice")
+        let mutated = try run("byzantine-amnesia.yaml", seed: 17, mutation: .consensus(.noLock), overrides: split)
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.invariant == "agreement" && violation.height == 8)
+        #expect(try run("byzantine-amnesia.yaml", seed: 17, mutation: .consensus(.noLock)).violations.isEmpty,
+                "plain amnesia does not fork this seed")
+    }
+
     /// The same fork in a shard: `shard-trades` with validator 1 amnesiac and the amnesia file's
     /// network and rounds. Heights are per chain there, so the violation names the shard.
     @Test func aForkInAShardNamesTheShard() throws {
