@@ -181,6 +181,23 @@ func count(_ times: [Double], in range: Range<Double>) -> Int { times.filter(ran
         #expect(result.transactions.participantClasses.allSatisfy { $0 == 0 })
     }
 
+    /// A closed loop whose clients think is recorded and replayed like any other load: the trace
+    /// holds the arrivals its completions and think times made, and replaying it draws no think
+    /// time, so the run is the same (what `gridsim shrink` relies on to cut such a run).
+    @Test func aClosedLoopWithThinkTimeReplaysFromItsTrace() throws {
+        let text = loadTestScenario(duration: "60 s", load: "controller: closed-loop\noutstanding: 10\nthink_time: 1 s")
+        let recorder = Simulator(scenario: try ScenarioLoader.parse(text, path: scenarioPath("load.yaml")), seed: 3,
+                                 costProfile: .reference)
+        var rows: [TraceRow] = []
+        recorder.arrivalObserver = { rows.append($0) }
+        let recorded = recorder.run()
+        #expect(rows.count > 200)
+        let trace = try traceFile(LoadTrace.text(of: rows))
+        let replayed = try ScenarioLoader.parse(text, path: scenarioPath("load.yaml"),
+                                                overrides: ["load.controller=trace", "load.trace=\(trace.path)"])
+        #expect(Simulator(scenario: replayed, seed: 3, costProfile: .reference).run().digest == recorded.digest)
+    }
+
     /// A run's arrivals recorded with their participants, quantities, prices, recipients and
     /// amounts, replayed as a trace, give the very same run: the workload draws nothing.
     @Test func anExplicitTraceOfARunsArrivalsReproducesItsDigest() throws {
