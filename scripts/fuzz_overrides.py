@@ -72,7 +72,8 @@ def main():
     parser.add_argument("--gridsim", default=".build/release/gridsim")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a run may take (longer ones are listed apart)")
     parser.add_argument("--set", action="append", default=[], dest="fixed",
-                        help="an override every trial keeps, before its own (e.g. 'run.duration=60 s' for long scenarios)")
+                        help="an override every trial starts from, before its own (e.g. 'run.duration=60 s' for long "
+                             "scenarios); its field is fuzzed too")
     arguments = parser.parse_args()
     rng = random.Random(arguments.seed)
     tally = {}
@@ -82,6 +83,8 @@ def main():
             scenario = rng.choice(arguments.scenarios)
             with open(scenario) as file:
                 fields = [leaf for leaf in leaves(yaml.safe_load(file)) if not leaf[0].startswith(("name", "description"))]
+            # The fields a `--set` adds are fuzzed too, the trial's value written after it.
+            fields += [(path, yaml.safe_load(value)) for path, value in (fixed.split("=", 1) for fixed in arguments.fixed)]
             overrides = [f"{path}={awkward(value, rng)}" for path, value in rng.sample(fields, rng.choice([1, 1, 2, 3]))]
             command = [arguments.gridsim, "run", scenario, "--seed", str(rng.randint(1, 50)), "--quiet",
                        "--out", f"{scratch}/{trial}"]
