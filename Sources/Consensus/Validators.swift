@@ -35,7 +35,14 @@ public struct ValidatorSet: Hashable, Sendable {
             precondition(member.id.index == index, "validator ids must be 0..<count in order")
         }
         self.members = members
-        self.totalStake = members.reduce(0) { $0 + $1.stake }
+        var total: Int64 = 0
+        for member in members {
+            let (sum, overflow) = total.addingReportingOverflow(member.stake)
+            precondition(!overflow && sum <= MicroTokens.maximumTotalStake.rawValue,
+                         "validators hold at most \(MicroTokens.maximumTotalStake) of stake in all")
+            total = sum
+        }
+        self.totalStake = total
         self.finalityThreshold = finalityThreshold
         precondition(totalStake > 0, "a validator set needs stake")
     }
@@ -48,7 +55,8 @@ public struct ValidatorSet: Hashable, Sendable {
     /// and, when governance set one, more than the finality threshold.
     @inlinable
     public func isQuorum(_ stake: Int64) -> Bool {
-        3 * stake > 2 * totalStake && (finalityThreshold.map { stake * 10_000 > $0.rawValue * totalStake } ?? true)
+        3 * stake > 2 * totalStake
+            && (finalityThreshold.map { Int128(stake) * 10_000 > Int128($0.rawValue) * Int128(totalStake) } ?? true)
     }
 
     /// Whether `stake` is more than one third of the total: at least one honest validator is in it.

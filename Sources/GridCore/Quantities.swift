@@ -90,6 +90,10 @@ public struct MicroTokens: IntegerQuantity {
     public var tokens: Double { Double(rawValue) / 1e6 }
     public var description: String { "\(rawValue) µtoken" }
 
+    /// The most stake a run's validators may hold in all (10¹² tokens): three times it still fits
+    /// in 64 bits, as the quorum rules count stake in thirds. Scenarios are refused beyond it.
+    public static let maximumTotalStake = MicroTokens(1_000_000_000_000_000_000)
+
     /// The value of `energy` at `price`: Wh × (µtoken/kWh) ÷ 1,000, rounded down; `nil` on overflow.
     ///
     /// The seed's example: 500 kWh at 3.5 tokens/kWh is 1,750 tokens.

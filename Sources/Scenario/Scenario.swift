@@ -597,6 +597,9 @@ extension Scenario {
                                                       message: "a committee needs at least one validator"))
             }
         }
+        if let problem = Scenario.totalStakeProblem(root["validators"], validators: validators, swarm: swarm) {
+            diagnostics.append(problem)
+        }
         liveness = LivenessSettings(bound: root["liveness"]["bound"].duration)
         faults = Scenario.faults(root["faults"], validators: validators, run: run, liveness: liveness,
                                  diagnostics: &diagnostics)
@@ -659,6 +662,39 @@ extension Scenario {
     static let largeGenesisOutputs = 10_000_000
 
     /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
+    /// A total stake beyond ``MicroTokens/maximumTotalStake``, which the quorum rules cannot
+    /// count: the validators' own, or for a swarm the most a draw can give (its most validators,
+    /// a committee of its largest size for every region and one standing by when it shards, each
+    /// at the stake times the largest skew).
+    static func totalStakeProblem(_ node: ScenarioNode, validators: ValidatorSettings,
+                                  swarm: SwarmSettings) -> ScenarioDiagnostic? {
+        let limit = MicroTokens.maximumTotalStake
+        let field = node["stakes"].isWritten ? "stakes" : "stake"
+        func problem(_ what: String) -> ScenarioDiagnostic {
+            ScenarioDiagnostic(location: node[field].location, field: "validators.\(field)",
+                               message: what + "; consensus counts stake in 64-bit micro-tokens, so validators may hold "
+                                   + "at most \(Int64(limit.tokens)) tokens in all")
+        }
+        if swarm.enabled {
+            let committees = swarm.shards.upperBound > 1 ? (Region.allCases.count + 1) * swarm.committee.upperBound : 0
+            let most = max(swarm.validators.upperBound, committees)
+            let skew = max(1, swarm.stakeSkew.upperBound)
+            let total = validators.stake.tokens * skew * Double(most)
+            guard total * 1e6 * (1 + 1e-9) > Double(limit.rawValue) else { return nil }
+            return problem("a swarm draw can give up to \(most) validators up to \(String(format: "%g", skew)) times "
+                           + "this stake, \(String(format: "%g", total)) tokens in all")
+        }
+        var total: Int64 = 0
+        for index in 0..<validators.count {
+            let (sum, overflow) = total.addingReportingOverflow(validators.stake(ofValidator: index).rawValue)
+            guard !overflow, sum <= limit.rawValue else {
+                return problem("the \(validators.count) validators' stakes add up to more than \(Int64(limit.tokens)) tokens")
+            }
+            total = sum
+        }
+        return nil
+    }
+
     static let governanceWithShardsUnsupported =
         "governance proposals are not supported with sharding yet (each shard would govern itself)"
 

@@ -212,6 +212,22 @@ struct HandDriven {
         #expect(cluster.commits[0].allSatisfy { $0.round == 0 }, "no timeouts in a healthy network")
     }
 
+    /// The quorum rules count stake in thirds and, under a governance finality threshold, in
+    /// basis points of the total; at the most stake a set may hold, both stay exact (the basis
+    /// point product once overflowed 64 bits and stopped the run).
+    @Test func quorumsAreCountedExactlyAtTheLargestTotalStake() {
+        let quarter = MicroTokens.maximumTotalStake.rawValue / 4
+        let members = (0..<4).map { Validator(id: NodeID($0), publicKey: PublicKey(bytes: .zero), stake: quarter, region: .bangkok) }
+        let plain = ValidatorSet(members)
+        #expect(plain.totalStake == MicroTokens.maximumTotalStake.rawValue)
+        #expect(!plain.isQuorum(2 * quarter + quarter * 2 / 3) && plain.isQuorum(3 * quarter))
+        #expect(!plain.isOneThird(quarter) && plain.isOneThird(2 * quarter))
+        let strict = ValidatorSet(members, finalityThreshold: BasisPoints(9_000))
+        #expect(!strict.isQuorum(3 * quarter), "75 % is not above 90 %")
+        #expect(!strict.isQuorum(MicroTokens.maximumTotalStake.rawValue / 10 * 9))
+        #expect(strict.isQuorum(MicroTokens.maximumTotalStake.rawValue / 10 * 9 + 1))
+    }
+
     @Test func twoOfFourIsNotAQuorumButThreeIs() {
         var halted = Cluster(validators: 4)
         halted.crashed = [2, 3]

@@ -347,6 +347,26 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
     /// A genesis of more than 10 million coins warns of the memory it takes, before the run:
     /// 300,000 households of 400 coins were killed by the kernel for want of memory with no word.
     /// A household's coins are its balance split, so a balance of 3 micro-tokens makes 3.
+    /// Consensus counts stake in 64-bit micro-tokens, so the validators may hold at most 10¹²
+    /// tokens in all: more is refused at the stake's line, for the validators written and for the
+    /// most a swarm draw can give. 1e12 tokens each once stopped a run with an arithmetic overflow.
+    @Test func moreStakeThanConsensusCanCountIsRefusedAtItsField() throws {
+        let written = diagnostics(of: minimalScenario.replacingOccurrences(of: "  count: 3\n", with: "  count: 3\n  stake: 5e11 tokens\n"))
+        #expect(written.map(\.field) == ["validators.stake"])
+        #expect(written.first?.location.line == 6)
+        #expect(written.first?.message == "the 3 validators' stakes add up to more than 1000000000000 tokens; consensus counts "
+                + "stake in 64-bit micro-tokens, so validators may hold at most 1000000000000 tokens in all")
+        #expect(diagnostics(of: minimalScenario, overrides: ["validators.stakes=[1e12 tokens, 1 tokens, 1 tokens]"])
+            .map(\.field) == ["validators.stakes"])
+        #expect(try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
+                                         overrides: ["validators.stake=3.3e11 tokens"]).validators.stake.tokens == 3.3e11)
+        let swarm = diagnostics(of: minimalScenario, overrides: ["swarm.enabled=true", "swarm.validators=[4, 100]",
+                                                                 "swarm.stake_skew=[1, 10]", "validators.stake=1e9 tokens"])
+        #expect(swarm.map(\.field) == ["validators.stake"])
+        #expect(swarm.first?.message.hasPrefix("a swarm draw can give up to 100 validators up to 10 times this stake, 1e+12 tokens") == true,
+                "\(swarm)")
+    }
+
     @Test func aGenesisTooLargeForMemoryIsAWarning() throws {
         let large = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
                                              overrides: ["participants[0].count=2000000", "participants[0].coins=6"])
