@@ -129,6 +129,20 @@ public struct Report: Codable, Sendable {
             }
         }
 
+        /// The model in a few words, for `gridsim run`'s summary.
+        public var brief: String {
+            switch LoadSettings.Controller(rawValue: controller) {
+            case .closedLoop:
+                let think = thinkTimeSeconds ?? 0
+                return "closed loop, \(outstanding ?? 0) in flight"
+                    + (think > 0 ? ", think time \(MarkdownReport.format(think)) s" : "")
+            case .poisson: return "Poisson open loop"
+            case .fixed: return "fixed-rate open loop"
+            case .trace: return "trace of \(traceRows ?? 0) rows"
+            case nil: return controller
+            }
+        }
+
         /// The model in one line for `report.md` and `report.html`.
         public var sentence: String {
             let f = MarkdownReport.format

@@ -9,6 +9,7 @@ enum RunSummary {
         var lines = [
             "scenario \(report.manifest.scenario) · seed \(report.manifest.seed) · \(format(report.manifest.simulatedSeconds)) s simulated",
             "digest   \(report.manifest.digest)",
+            "load     \(report.manifest.load?.brief ?? "not recorded")",
             "tx       submitted \(t.submitted) = accepted \(t.accepted) + rejected \(t.rejected) + pending \(t.pending)",
             "tps      \(format(report.throughput.tps))   finality p50 \(format(f.p50Ms)) ms  p99 \(format(f.p99Ms)) ms   height \(report.consensus.height)",
         ]

@@ -8,6 +8,7 @@ import Testing
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--seed", "1", "--out", out])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("digest"))
+        #expect(result.stdout.contains("\nload     Poisson open loop\n"), "\(result.stdout)")
         let report = try CLI.json(out + "/report.json")
         let manifest = try #require(report["manifest"] as? [String: Any])
         #expect(manifest["scenario"] as? String == "smoke")
@@ -109,6 +110,15 @@ import Testing
         let other = try digest(seed: 6)
         #expect(first == second)
         #expect(first != other)
+    }
+
+    /// The summary says which load the figures under it come from.
+    @Test func theSummaryNamesAClosedLoopAndItsThinkTime() throws {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--set", "load.controller=closed-loop",
+                                  "--set", "load.outstanding=30", "--set", "load.think_time=1.5 s", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\nload     closed loop, 30 in flight, think time 1.50 s\n"), "\(result.stdout)")
     }
 
     @Test func overridesAreListedInTheManifest() throws {
