@@ -661,7 +661,6 @@ extension Scenario {
     /// 4.2 GB in all).
     static let largeGenesisOutputs = 10_000_000
 
-    /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
     /// A total stake beyond ``MicroTokens/maximumTotalStake``, which the quorum rules cannot
     /// count: the validators' own, or for a swarm the most a draw can give (its most validators,
     /// a committee of its largest size for every region and one standing by when it shards, each
@@ -695,6 +694,7 @@ extension Scenario {
         return nil
     }
 
+    /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
     static let governanceWithShardsUnsupported =
         "governance proposals are not supported with sharding yet (each shard would govern itself)"
 
