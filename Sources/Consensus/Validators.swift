@@ -35,12 +35,8 @@ public struct ValidatorSet: Hashable, Sendable {
             precondition(member.id.index == index, "validator ids must be 0..<count in order")
         }
         self.members = members
-        var total: Int64 = 0
-        for member in members {
-            let (sum, overflow) = total.addingReportingOverflow(member.stake)
-            precondition(!overflow && sum <= MicroTokens.maximumTotalStake.rawValue,
-                         "validators hold at most \(MicroTokens.maximumTotalStake) of stake in all")
-            total = sum
+        guard let total = MicroTokens.totalStake(of: members.lazy.map(\.stake)) else {
+            preconditionFailure("validators hold at most \(MicroTokens.maximumTotalStake) of stake in all")
         }
         self.totalStake = total
         self.finalityThreshold = finalityThreshold

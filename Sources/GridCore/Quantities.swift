@@ -94,6 +94,17 @@ public struct MicroTokens: IntegerQuantity {
     /// in 64 bits, as the quorum rules count stake in thirds. Scenarios are refused beyond it.
     public static let maximumTotalStake = MicroTokens(1_000_000_000_000_000_000)
 
+    /// The sum of `stakes` (micro-tokens), or `nil` when it passes ``maximumTotalStake``.
+    public static func totalStake(of stakes: some Sequence<Int64>) -> Int64? {
+        var total: Int64 = 0
+        for stake in stakes {
+            let (sum, overflow) = total.addingReportingOverflow(stake)
+            guard !overflow, sum <= maximumTotalStake.rawValue else { return nil }
+            total = sum
+        }
+        return total
+    }
+
     /// The value of `energy` at `price`: Wh × (µtoken/kWh) ÷ 1,000, rounded down; `nil` on overflow.
     ///
     /// The seed's example: 500 kWh at 3.5 tokens/kWh is 1,750 tokens.

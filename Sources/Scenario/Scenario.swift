@@ -683,15 +683,9 @@ extension Scenario {
             return problem("a swarm draw can give up to \(most) validators up to \(String(format: "%g", skew)) times "
                            + "this stake, \(String(format: "%g", total)) tokens in all")
         }
-        var total: Int64 = 0
-        for index in 0..<validators.count {
-            let (sum, overflow) = total.addingReportingOverflow(validators.stake(ofValidator: index).rawValue)
-            guard !overflow, sum <= limit.rawValue else {
-                return problem("the \(validators.count) validators' stakes add up to more than \(Int64(limit.tokens)) tokens")
-            }
-            total = sum
-        }
-        return nil
+        guard MicroTokens.totalStake(of: (0..<validators.count).lazy.map { validators.stake(ofValidator: $0).rawValue }) == nil
+        else { return nil }
+        return problem("the \(validators.count) validators' stakes add up to more than \(Int64(limit.tokens)) tokens")
     }
 
     /// Why a sharded scenario, or a swarm that may draw shards, cannot have governance proposals.
