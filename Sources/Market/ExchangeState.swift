@@ -772,8 +772,8 @@ public struct ExchangeState<Grid: GridTradeAssessor>: Sendable {
             let credited = context.timestamp <= terms.deadline
             if credited {
                 let amounts = terms.amounts
-                for asset in Asset.allCases where amounts[asset] > 0 && configuration.mutation != .creditUnrecorded {
-                    ledger.recordImported(asset, amounts[asset])
+                if configuration.mutation != .creditUnrecorded {
+                    for asset in Asset.allCases where amounts[asset] > 0 { ledger.recordImported(asset, amounts[asset]) }
                 }
                 if let order = terms.order, order.expiresAt > context.timestamp {
                     placeOrder(order, id: lock.id, owner: lock.signer, area: configuration.area(of: terms.destination),

@@ -185,8 +185,8 @@ public final class ValidatorNode {
         case .message(let from, .proposal(let proposal)):
             noteHeight(proposal.height, from: from, at: now, effects: &effects)
             consensus.receive(proposal, at: now, verifier: verifier, work: &work, hooks: hooks, actions: &actions)
-        case .message(_, .vote(let vote)) where vote.kind == .precommit && vote.round == 0
-            && vote.blockHash != nil && vote.blockHash == splitProposal:
+        case .message(_, .vote(let vote)) where splitProposal != nil && vote.blockHash == splitProposal
+            && vote.kind == .precommit && vote.round == 0:
             // A split-amnesia proposer stays at the height past the first round, so as not to
             // announce the block its targeted precommit may have let one peer finalize.
             break
