@@ -91,6 +91,9 @@ public final class ValidatorNode {
     /// A split-amnesia validator's last first-round proposal (see ``ByzantineBehaviour/splitAmnesia``).
     private var splitProposal: Digest32?
     private var syncAttempt: UInt32 = 0
+    /// The node clock's reading at the input being handled: where the `local-clock` mutation
+    /// executes blocks.
+    private var inputTime = SimTime.zero
 
     /// The height this node is deciding.
     public var height: UInt64 { consensus.height }
@@ -149,6 +152,7 @@ public final class ValidatorNode {
 
     /// Starts consensus at `now` (node clock).
     public func start(at now: SimTime, effects: inout [NodeEffect]) {
+        inputTime = now
         consensus.start(at: now, actions: &actions)
         var work = WorkMeter()
         drainActions(at: now, work: &work, effects: &effects)
@@ -158,6 +162,7 @@ public final class ValidatorNode {
     /// through the chain state, every commit certificate checked again) and the signing record.
     public func restore(from records: [CommittedRecord], signing: SigningRecord?, at now: SimTime,
                         work: inout WorkMeter) {
+        inputTime = now
         var effects: [NodeEffect] = []
         for record in records {
             guard consensus.fastForward(record.block, commit: record.commit, at: now, verifier: verifier, work: &work,
@@ -170,6 +175,7 @@ public final class ValidatorNode {
 
     /// Handles one input at `now` (node clock), counting the work done and appending effects.
     public func handle(_ input: NodeInput, now: SimTime, work: inout WorkMeter, effects: inout [NodeEffect]) {
+        inputTime = now
         work.messages += 1
         switch input {
         case .client(let transaction), .handover(let transaction):
@@ -405,7 +411,8 @@ public final class ValidatorNode {
     }
 
     private func context(of block: Block) -> BlockContext {
-        BlockContext(height: block.height, timestamp: block.timestamp, proposer: validatorKeys[block.proposer.index])
+        let timestamp = configuration.consensus.mutation == .localClock ? inputTime : block.timestamp
+        return BlockContext(height: block.height, timestamp: timestamp, proposer: validatorKeys[block.proposer.index])
     }
 
     // MARK: Consensus actions

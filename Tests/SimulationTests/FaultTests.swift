@@ -278,6 +278,23 @@ func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [St
         #expect(violation.detail.hasSuffix("double_spend_in_block"), "\(violation.detail)")
     }
 
+    /// Validators that execute a block at their own clock instead of its timestamp. `smoke`'s
+    /// call auction clears every 10 s slot, and a validator executes a proposal when it
+    /// validates it: block 20 reaches the replicas around the 20 s boundary, so those that run
+    /// it after the boundary clear a slot that the others leave open, and their state roots
+    /// part. The real protocol executes at the block's timestamp, the same on every replica.
+    @Test func validatorsExecutingAtTheirOwnClocksPartAtASlotBoundary() throws {
+        let real = try run("smoke.yaml", seed: 1)
+        #expect(real.violations.isEmpty)
+        let mutated = try run("smoke.yaml", seed: 1, mutation: .consensus(.localClock))
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "state-agreement" && violation.height == 20)
+        #expect(violation.detail.contains("has state root"), "\(violation.detail)")
+        let slower = try run("smoke.yaml", seed: 1, mutation: .consensus(.localClock), overrides: ["market.slot=30 s"])
+        #expect(slower.violations.first?.invariant == "state-agreement" && slower.violations.first?.height == 30,
+                "the first part moves with the slot boundary")
+    }
+
     /// `shard-surge` splits the East off at 75 s. A split that leaves the moved orders' escrow
     /// with the kept shard is caught at once, in both new states.
     @Test func aSplitThatLeavesEscrowBehindBreaksReshardConservation() throws {

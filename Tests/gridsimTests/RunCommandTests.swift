@@ -267,6 +267,6 @@ import Testing
     @Test func anUnknownMutationIsBadInputAndTheKnownAreListed() throws {
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--mutation", "quorum-third"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("known: quorum-half, no-lock, no-block-check, split-keeps-escrow, settle-own-clock, credit-unrecorded"), "\(result.stderr)")
+        #expect(result.stderr.contains("known: quorum-half, no-lock, no-block-check, local-clock, split-keeps-escrow, settle-own-clock, credit-unrecorded"), "\(result.stderr)")
     }
 }
