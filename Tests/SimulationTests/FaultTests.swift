@@ -321,6 +321,21 @@ func run(_ name: String, seed: UInt64, mutation: Mutation? = nil, overrides: [St
                 "\(violation.detail)")
     }
 
+    /// The same mutation in a run that ends before that audit's first block: the check at the
+    /// run's end finds the shards' net imports short of what the transfers credited hold.
+    @Test func aCreditLeftOutOfTheBooksBreaksCrossShardConservationAtTheRunsEnd() throws {
+        let overrides = ["run.duration=15 s"]
+        let real = try run("shard-trades.yaml", seed: 1, overrides: overrides)
+        #expect(real.violations.isEmpty)
+        #expect(real.sharding.crossShard.delivered + real.sharding.crossShard.awaitingSettlement > 0)
+        let mutated = try run("shard-trades.yaml", seed: 1, mutation: .exchange(.creditUnrecorded), overrides: overrides)
+        #expect(mutated.violations.count == 1)
+        let violation = try #require(mutated.violations.first)
+        #expect(violation.kind == .safety && violation.invariant == "cross-shard-conservation")
+        #expect(violation.time == .zero + .seconds(15))
+        #expect(violation.detail.hasPrefix("shards imported − exported energy 0 Wh, payment -"), "\(violation.detail)")
+    }
+
     /// With 3 s deadlines in `shard-trades`, credits made in time are often settled at home
     /// after the deadline. A source that goes by its own clock refunds them too; the relay's
     /// check sees the lock settle against the destination's outcome.
