@@ -15,6 +15,18 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(file):\(line):\(column)" }
 
+    /// The line and column of byte `offset` of the UTF-8 `bytes` of `file` (columns count
+    /// characters, as ``ofJSONKeys(_:in:file:)`` does).
+    ///
+    /// Complexity: O(offset).
+    public init(ofByte offset: Int, in bytes: [UInt8], file: String) {
+        precondition((0...bytes.count).contains(offset))
+        let before = bytes[..<offset]
+        let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        self.init(file: file, line: before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 },
+                  column: String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1)
+    }
+
     /// Where the value at `keys` is written in the JSON `text` of `file`: the line and column of
     /// its last key's quoted name, found by looking for each key after the one before (1:1 for
     /// no keys, the document); `nil` when a key is not found.

@@ -255,56 +255,6 @@ func peakResidentBytes() -> Int64 {
     return Int64(usage.ru_maxrss) * 1_024
 }
 
-/// The report at `path` (a `report.json`, or a run folder holding one), and the file read;
-/// exits 2 with the file named when it cannot be read.
-func readReport(_ path: String) throws -> (report: Report, file: String) {
-    var isDirectory: ObjCBool = false
-    let isFolder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-    let file = isFolder ? (path as NSString).appendingPathComponent("report.json") : path
-    guard let data = FileManager.default.contents(atPath: file) else {
-        printError("\(file):0:0: error: report: no such file, or it cannot be read")
-        throw ExitStatus.badInput.exitCode
-    }
-    do {
-        return (try Report.decode(data), file)
-    } catch {
-        let (problem, path) = describe(error)
-        let keys = path.filter { $0.intValue == nil }.map { snakeCase($0.stringValue) }
-        let location = SourceLocation.ofJSONKeys(keys, in: String(decoding: data, as: UTF8.self), file: file)
-            ?? SourceLocation(file: file, line: 0, column: 0)
-        printError("\(location): error: report: not a report.json: \(problem)")
-        throw ExitStatus.badInput.exitCode
-    }
-}
-
-/// A decoding error as the field it concerns, as `report.json` spells it, and what is wrong
-/// there; with the coding path of the value (for a missing key, of the object that lacks it).
-private func describe(_ error: any Error) -> (problem: String, path: [any CodingKey]) {
-    func field(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the document" : "`" + path.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".") + "`"
-    }
-    switch error as? DecodingError {
-    case .keyNotFound(let key, let context)?:
-        return ("\(field(context.codingPath + [key])) is missing", context.codingPath)
-    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
-        return ("\(field(context.codingPath)): \(context.debugDescription)", context.codingPath)
-    case .dataCorrupted(let context)? where context.codingPath.isEmpty:
-        // Foundation's decoder also calls a number it cannot hold (1e30 where a count belongs) invalid JSON.
-        return ("not JSON, or a number that does not fit its field (a fraction, an exponent or more than 64 bits "
-                + "where a whole number belongs)", [])
-    case .dataCorrupted(let context)?:
-        return ("\(field(context.codingPath)): \(context.debugDescription)", context.codingPath)
-    default: return ("\(error)", [])
-    }
-}
-
-/// `report.json`'s spelling of a coding key: `byKind` is written `by_kind`.
-private func snakeCase(_ key: String) -> String {
-    key.reduce(into: "") { spelled, character in
-        if character.isUppercase { spelled += "_" + character.lowercased() } else { spelled.append(character) }
-    }
-}
-
 /// A name safe for a folder.
 func sanitized(_ name: String) -> String {
     String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })

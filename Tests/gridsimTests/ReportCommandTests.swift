@@ -66,6 +66,33 @@ func checkInBrowser(_ directories: [String]) throws -> CLI.Output {
         #expect(wrong.status == 2)
         #expect(wrong.stderr.contains("mistyped.json:\(line):"), "\(wrong.stderr)")
         #expect(wrong.stderr.contains("`transactions.by_kind.transfer.submitted`: Expected to decode Int"), "\(wrong.stderr)")
+        // Foundation's decoder calls a number its field cannot hold, and text that is not JSON,
+        // invalid JSON without a path; both are placed, the number with its field.
+        for (value, written) in [(1e30, "1e+30"), (2.5, "2.5")] {
+            transfers["submitted"] = value
+            byKind["transfer"] = transfers
+            transactions["by_kind"] = byKind
+            object["transactions"] = transactions
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                              as: UTF8.self)
+            let misfit = again + "/misfit.json"
+            try text.write(toFile: misfit, atomically: true, encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = try #require(lines.firstIndex { $0.contains("\"submitted\" : \(written)") }) + 1
+            let column = lines[line - 1].distance(from: lines[line - 1].startIndex,
+                                                  to: lines[line - 1].firstIndex(of: ":")!) + 3
+            let refused = try CLI.run(["report", misfit])
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("misfit.json:\(line):\(column): error: report: not a report.json: "
+                                            + "`transactions.by_kind.transfer.submitted`: \(written) does not fit its field"),
+                    "\(refused.stderr)")
+        }
+        let notJSON = again + "/not-json.json"
+        try text.replacingOccurrences(of: "\"many\"", with: "many").write(toFile: notJSON, atomically: true, encoding: .utf8)
+        let garbled = try CLI.run(["report", notJSON])
+        #expect(garbled.status == 2)
+        #expect(garbled.stderr.contains("not-json.json:\(line):"), "\(garbled.stderr)")
+        #expect(garbled.stderr.contains(": error: report: not a report.json: not JSON: "), "\(garbled.stderr)")
     }
 
     @Test func aBadBucketIsBadInputAndWritesNothing() throws {
