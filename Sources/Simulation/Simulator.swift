@@ -1413,9 +1413,7 @@ public final class Simulator {
         for transaction in block.transactions {
             let record = tracker.finalized(transaction.id, height: block.height, at: time)
             if record?.first == false {
-                violations.append(InvariantViolation(
-                    kind: .safety, invariant: "exactly-once", height: block.height, nodes: [node], time: time,
-                    detail: "transaction \(transaction.id.hex.prefix(16)) finalized a second time, on \(shard)"))
+                broken("exactly-once", nodes: [node], "transaction \(transaction.id.hex.prefix(16)) finalized a second time")
             }
             if let submitted = record?.submitted, sharding.enabled {
                 let latency = (time - submitted).nanoseconds
@@ -1425,9 +1423,8 @@ public final class Simulator {
             pending[transaction.id] = nil
             completed(transaction.id, at: time)
             for input in transaction.inputs where unspentOutPoints.remove(input) == nil {
-                violations.append(InvariantViolation(
-                    kind: .safety, invariant: "no-double-spend", height: block.height, nodes: [node], time: time,
-                    detail: "output \(input) spent by \(transaction.id.hex.prefix(16)) was spent before or never created"))
+                broken("no-double-spend", nodes: [node],
+                       "output \(input) spent by \(transaction.id.hex.prefix(16)) was spent before or never created")
             }
         }
         let sendsHome = workload.applyCommit(applied: receipt.applied, createdOutputs: receipt.createdOutputs,
