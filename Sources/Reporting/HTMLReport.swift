@@ -4,8 +4,9 @@ import Foundation
 /// verdicts first and the charts after: throughput over time, latency percentiles and CDF,
 /// per-shard load, grid frequency, price and volume over the run.
 public enum HTMLReport {
-    /// The ids of the charts the page draws, in page order (`price` only when something traded:
-    /// without trades the page says so instead of drawing an empty chart).
+    /// The ids of the charts the page draws, in page order (`price` and `volume` only when
+    /// something traded: without trades the page says so instead of drawing an empty chart and
+    /// a flat line at zero).
     public static let chartIDs = ["tps", "latency-percentiles", "latency-cdf", "shard-load", "frequency", "price",
                                   "volume"]
 
@@ -106,17 +107,17 @@ public enum HTMLReport {
                              xLabel: "simulated time (s)", yLabel: "Hz", zeroBased: false))
         let traded = series.startSeconds.indices.filter { series.tradedWh[$0] > 0 }
         if traded.isEmpty {
-            html += "<p>Average traded price: no energy was traded, so there is no price to chart.</p>"
+            html += "<p>Average traded price and traded energy: no energy was traded, so there is no price or volume to chart.</p>"
         } else {
             figure("Average traded price per bucket (tokens/kWh)",
                    SVGChart.line(id: "price", series: [ChartSeries(name: "tokens/kWh", points: traded.map {
                        (x: series.startSeconds[$0], y: Double(series.averagePriceMicroPerKwh[$0]) / 1e6)
                    })], xLabel: "simulated time (s)", yLabel: "tokens/kWh"))
+            figure("Traded energy per bucket (kWh)",
+                   SVGChart.line(id: "volume", series: [ChartSeries(name: "kWh", points: series.startSeconds.indices.map {
+                       (x: series.startSeconds[$0], y: Double(series.tradedWh[$0]) / 1000)
+                   })], xLabel: "simulated time (s)", yLabel: "kWh"))
         }
-        figure("Traded energy per bucket (kWh)",
-               SVGChart.line(id: "volume", series: [ChartSeries(name: "kWh", points: series.startSeconds.indices.map {
-                   (x: series.startSeconds[$0], y: Double(series.tradedWh[$0]) / 1000)
-               })], xLabel: "simulated time (s)", yLabel: "kWh"))
         if report.autoscaler != nil {
             html += (Report.autoscalerLines(report) + Report.crossShardLines(report)).map { "<p>\(inline($0))</p>" }.joined()
         } else {

@@ -174,18 +174,19 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         #expect(older.manifest.load == nil && !MarkdownReport.render(older).contains("Load:"))
     }
 
-    /// A run without trades (payments only) says there is no price rather than drawing an empty
-    /// chart, which the browser check (`scripts/report-check.sh`) refused on `shard-stress`.
-    @Test func aRunWithoutTradesHasNoEmptyPriceChart() throws {
+    /// A run without trades (payments only) says there is no price or volume rather than
+    /// drawing an empty chart, which the browser check (`scripts/report-check.sh`) refused on
+    /// `shard-stress`, and a flat line at zero.
+    @Test func aRunWithoutTradesHasNoEmptyPriceOrVolumeChart() throws {
         let scenario = try ScenarioLoader.load(path: scenarioPath("smoke.yaml"), overrides: [
             "run.duration=20 s", "participants=[{class: residential, count: 20, region: bangkok, tx_rate: 1 /s, coins: 4}]",
         ])
         let report = makeReport(Simulator(scenario: scenario, seed: 1, costProfile: .reference).run(), bucketSeconds: 5)
         #expect(report.market.trades == 0 && report.transactions.accepted > 0)
         let html = HTMLReport.render(report)
-        #expect(!html.contains("id=\"price\""))
-        #expect(html.contains("no energy was traded, so there is no price to chart"))
-        for id in HTMLReport.chartIDs where id != "price" {
+        #expect(!html.contains("id=\"price\"") && !html.contains("id=\"volume\""))
+        #expect(html.contains("no energy was traded, so there is no price or volume to chart"))
+        for id in HTMLReport.chartIDs where id != "price" && id != "volume" {
             #expect(try chartPoints(id, in: html) > 0, "chart \(id) has data")
         }
     }
