@@ -14,8 +14,9 @@ public enum ConsensusMutation: String, Sendable, CaseIterable {
     case noBlockCheck = "no-block-check"
     /// A validator executes a block at its own clock's reading instead of the block's
     /// timestamp: the replicated state machine depends on when each replica applies the block,
-    /// so replicas can differ after it (an order or a lock that lapsed at one and not at
-    /// another). The consensus rules are untouched; the validators' nodes read this.
+    /// so replicas can differ after it (a market slot cleared, or an order or a lock lapsed, at
+    /// one and not at another). The consensus rules are untouched; the validators' nodes read
+    /// this.
     case localClock = "local-clock"
 }
 
