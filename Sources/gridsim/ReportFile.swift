@@ -94,7 +94,7 @@ private func firstMisfitNumber(in bytes: [UInt8], stillFails: ([UInt8]) -> Bool)
 
 /// Every number in the JSON `bytes` (which `JSONSerialization` read), in order, with its path.
 ///
-/// Complexity: O(n) for n bytes, and the depth of the deepest number for each path.
+/// Complexity: O(n × d) for n bytes nested at most d deep.
 private func jsonNumbers(in bytes: [UInt8]) -> [JSONNumber] {
     /// An open object (the member being read, and whether a name comes next) or array (the
     /// element's index).
