@@ -138,9 +138,9 @@ public enum HTMLReport {
             html += row("\(region) · admission", stages.admission) + row("\(region) · finality", stages.finality)
         }
         html += "</table>"
-        html += "<h2>Shards</h2><table><tr><th>shard</th><th>regions</th><th>validators</th><th>tx/s</th><th>finality p99 (ms)</th><th>CPU</th><th>memory peak (model)</th></tr>"
+        html += "<h2>Shards</h2><table><tr><th>shard</th><th>regions</th><th>validators</th><th>tx/s</th><th>admission p99 (ms)</th><th>finality p99 (ms)</th><th>CPU</th><th>memory peak (model)</th><th>mempool peak</th></tr>"
         for shard in report.shards {
-            html += "<tr><td class=\"n\">\(shard.id)</td><td>\(escape(shard.regions.joined(separator: ", ")))</td><td class=\"n\">\(shard.validators)</td><td class=\"n\">\(format(shard.tps))</td><td class=\"n\">\(shard.finality.count > 0 ? format(shard.finality.p99Ms) : "–")</td><td class=\"n\">\(format(Double(shard.cpuUtilisationBp) / 100)) %</td><td class=\"n\">\(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB</td></tr>"
+            html += "<tr><td class=\"n\">\(shard.id)</td><td>\(escape(shard.regions.joined(separator: ", ")))</td><td class=\"n\">\(shard.validators)</td><td class=\"n\">\(format(shard.tps))</td><td class=\"n\">\(shard.admission.count > 0 ? format(shard.admission.p99Ms) : "–")</td><td class=\"n\">\(shard.finality.count > 0 ? format(shard.finality.p99Ms) : "–")</td><td class=\"n\">\(format(Double(shard.cpuUtilisationBp) / 100)) %</td><td class=\"n\">\(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB</td><td class=\"n\">\(shard.mempoolPeak.map(String.init) ?? "–")</td></tr>"
         }
         html += "</table>"
         html += "<h2>Against the seed's dashboard</h2><table><tr><th>seed figure</th><th>seed</th><th>this run</th><th>compared to</th></tr>"

@@ -204,6 +204,13 @@ import Testing
         #expect(transactions.pending < 2 * 4 * 30, "at most a full pool on each member of the two committees waits (2,796 without a limit)")
         #expect(MarkdownReport.render(report).contains("\(refused) submissions were refused because their validator's mempool was full"))
         #expect(HTMLReport.render(report).contains("(\(refused) refused by full mempools)"))
+        // Each shard's deepest mempool, which the limit holds at 30, is in both pages' shard tables.
+        let peaks = report.shards.map(\.mempoolPeak)
+        #expect(peaks.count == 2 && peaks.allSatisfy { $0 == 30 }, "\(peaks)")
+        #expect(MarkdownReport.render(report).contains("| memory peak (model) | mempool peak |"))
+        #expect(MarkdownReport.render(report).contains(" MiB | 30 |"))
+        #expect(HTMLReport.render(report).contains("<th>mempool peak</th>"))
+        #expect(HTMLReport.render(report).contains(" MiB</td><td class=\"n\">30</td></tr>"))
     }
 
     /// Two shards that fill their blocks, with an autoscaler that has no validators to spare:
