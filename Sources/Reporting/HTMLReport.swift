@@ -97,9 +97,13 @@ public enum HTMLReport {
                SVGChart.line(id: "latency-cdf", series: stages.map { name, summary in
                    ChartSeries(name: name, points: (summary.cdf ?? []).map { (x: max($0.ms, 0.001), y: $0.percentile) })
                }, xLabel: "latency (ms)", yLabel: "percentile", logX: true))
+        // A shard the autoscaler created or merged away is drawn over the buckets of its life only.
         figure("Load per shard: transactions finalized per second",
                SVGChart.line(id: "shard-load", series: report.shards.map { shard in
                    ChartSeries(name: "shard \(shard.id)", points: zip(series.startSeconds, shard.finalizedPerBucket)
+                       .filter { start, _ in
+                           start + series.bucketSeconds > (shard.createdSeconds ?? 0) && start < (shard.removedSeconds ?? .infinity)
+                       }
                        .map { (x: $0.0, y: Double($0.1) / series.bucketSeconds) })
                }, xLabel: "simulated time (s)", yLabel: "tx/s"))
         figure("Grid frequency",

@@ -213,6 +213,25 @@ import Testing
         #expect(HTMLReport.render(report).contains(" MiB</td><td class=\"n\">30</td></tr>"))
     }
 
+    /// A shard the autoscaler created, or merged away, is drawn in the load-per-shard chart over
+    /// the buckets of its life only, not as zero throughput before or after it.
+    @Test func theShardLoadChartDrawsEachShardOverItsLifeOnly() throws {
+        var (_, _, report) = try run(Self.saturatedShards, as: "sharded-report-test.yaml", seed: 1)
+        func points(_ report: Report) throws -> Int {
+            let html = HTMLReport.render(report)
+            let start = try #require(html.range(of: "id=\"shard-load\" data-points=\""))
+            return try #require(Int(html[start.upperBound...].prefix { $0.isNumber }))
+        }
+        let buckets = report.series.startSeconds.count
+        let bucket = report.series.bucketSeconds
+        #expect(buckets > 10 && report.shards.count == 2)
+        #expect(try points(report) == 2 * buckets, "both shards lasted the whole run")
+        // As if shard 2 had been split off within the fourth bucket and merged away at the start of the eighth.
+        report.shards[1].createdSeconds = 3.5 * bucket
+        report.shards[1].removedSeconds = 7 * bucket
+        #expect(try points(report) == buckets + 4, "shard 2 drawn over buckets 4 to 7")
+    }
+
     /// Two shards that fill their blocks, with an autoscaler that has no validators to spare:
     /// the block time is each chain's own, the capacity names the limit that binds, and the
     /// report says how often a split was held back.
