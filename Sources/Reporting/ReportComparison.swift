@@ -52,6 +52,23 @@ public struct ReportComparison: Sendable {
                 }))
             }
         }
+        // Each shard both runs had, by id (a split or merge in one run only leaves the others out),
+        // and the cross-shard transfers' latency.
+        let shardIDs = Set(candidate.shards.map(\.id))
+        for id in baseline.shards.map(\.id) where shardIDs.contains(id) {
+            func shard(_ report: Report) -> Report.Shard? { report.shards.first { $0.id == id } }
+            metrics.append(("shards[\(id)].tps", .higherIsBetter, { shard($0)?.tps }))
+            metrics.append(("shards[\(id)].finality.p99_ms", .lowerIsBetter, { report in
+                guard let finality = shard(report)?.finality, finality.count > 0 else { return nil }
+                return finality.p99Ms
+            }))
+        }
+        for (name, summary) in [("credit", \Report.CrossShard.credit), ("settlement", \Report.CrossShard.settlement)] {
+            metrics.append(("cross_shard.\(name).p99_ms", .lowerIsBetter, { report in
+                guard let latency = report.crossShard?[keyPath: summary], latency.count > 0 else { return nil }
+                return latency.p99Ms
+            }))
+        }
         metrics += [
             ("market.trades", .informational, { Double($0.market.trades) }),
             ("market.energy_wh", .informational, { Double($0.market.energyWh) }),

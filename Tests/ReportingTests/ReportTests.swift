@@ -213,6 +213,28 @@ import Testing
         #expect(HTMLReport.render(report).contains(" MiB</td><td class=\"n\">30</td></tr>"))
     }
 
+    /// `compare` checks each shard both runs had, by id, and the cross-shard transfers'
+    /// latency: a shard that got slower is named where the run's totals may hide it.
+    @Test func aComparisonChecksEachShardBothRunsHadAndTheCrossShardLatency() throws {
+        let text = Self.saturatedShards.replacingOccurrences(of: "  committee: 4\n", with: "  committee: 4\n  cross_shard: 10 %\n")
+        let (_, _, report) = try run(text, as: "sharded-report-test.yaml", seed: 1)
+        let credit = try #require(report.crossShard?.credit)
+        #expect(credit.count > 0 && report.shards.count == 2)
+        let same = ReportComparison(baseline: report, candidate: report, threshold: 0.10)
+        #expect(same.regressions.isEmpty)
+        #expect(same.rows.map(\.metric).filter { $0.hasPrefix("shards[") || $0.hasPrefix("cross_shard.") } == [
+            "shards[1].tps", "shards[1].finality.p99_ms", "shards[2].tps", "shards[2].finality.p99_ms",
+            "cross_shard.credit.p99_ms", "cross_shard.settlement.p99_ms",
+        ])
+        var candidate = report
+        candidate.shards[0].tps *= 0.8
+        candidate.crossShard?.credit.p99Ms = credit.p99Ms * 1.5
+        candidate.shards.removeLast()
+        let comparison = ReportComparison(baseline: report, candidate: candidate, threshold: 0.10)
+        #expect(comparison.regressions.map(\.metric) == ["shards[1].tps", "cross_shard.credit.p99_ms"])
+        #expect(!comparison.rows.contains { $0.metric.hasPrefix("shards[2]") }, "a shard only one run had is left out")
+    }
+
     /// A shard the autoscaler created, or merged away, is drawn in the load-per-shard chart over
     /// the buckets of its life only, not as zero throughput before or after it.
     @Test func theShardLoadChartDrawsEachShardOverItsLifeOnly() throws {
