@@ -121,6 +121,27 @@ import Testing
         #expect(result.stdout.contains("\nload     closed loop, 30 in flight, think time 1.50 s\n"), "\(result.stdout)")
     }
 
+    /// A sharded run's summary shows what sharding did: each shard with its regions, throughput
+    /// and finality, the autoscaler's changes, and how every lock ended.
+    @Test func theSummaryOfAShardedRunShowsItsShardsReshardsAndLocks() throws {
+        let out = try ScratchFolder.make().path
+        let result = try CLI.run(["run", "Scenarios/shard-surge.yaml", "--set", "run.duration=90 s", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let shards = lines.filter { $0.hasPrefix("shard ") }
+        #expect(shards.count == 3, "\(result.stdout)")
+        #expect(shards.first?.hasPrefix("shard 1  bangkok · ") == true)
+        #expect(shards.last?.hasPrefix("shard 3  east · ") == true && shards.last?.hasSuffix(" · from 75.00 s") == true)
+        #expect(lines.contains("reshard  75.00 s split of shard 1 (east to shard 3)"), "\(result.stdout)")
+        let cross = try #require(lines.first { $0.hasPrefix("cross    locked ") })
+        let report = try CLI.json(out + "/report.json")
+        let section = try #require(report["cross_shard"] as? [String: Any])
+        let locked = try #require(section["locked"] as? Int), delivered = try #require(section["delivered"] as? Int)
+        #expect(locked > 0 && cross.hasPrefix("cross    locked \(locked) = delivered \(delivered) + refunded "), "\(cross)")
+        let plain = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--out", try ScratchFolder.make().path])
+        #expect(!plain.stdout.contains("\nshard ") && !plain.stdout.contains("\nreshard "), "nothing of shards without sharding")
+    }
+
     @Test func overridesAreListedInTheManifest() throws {
         let out = try ScratchFolder.make().path
         let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--out", out, "--quiet"])
