@@ -16,7 +16,7 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(file):\(line):\(column)" }
 
     /// The line and column of byte `offset` of the UTF-8 `bytes` of `file` (columns count
-    /// characters, as ``ofJSONKeys(_:in:file:)`` does).
+    /// characters).
     ///
     /// Complexity: O(offset).
     public init(ofByte offset: Int, in bytes: [UInt8], file: String) {
@@ -38,10 +38,8 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
             guard let found = text.range(of: "\"\(key)\"", range: position..<text.endIndex) else { return nil }
             position = found.lowerBound
         }
-        let before = text[..<position]
-        let lineStart = before.lastIndex(of: "\n").map(before.index(after:)) ?? before.startIndex
-        return SourceLocation(file: file, line: before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 },
-                              column: before.distance(from: lineStart, to: before.endIndex) + 1)
+        return SourceLocation(ofByte: text.utf8.distance(from: text.startIndex, to: position), in: Array(text.utf8),
+                              file: file)
     }
 }
 
