@@ -15,14 +15,14 @@ func readReport(_ path: String) throws -> (report: Report, file: String) {
     do {
         return (try Report.decode(data), file)
     } catch {
-        let text = String(decoding: data, as: UTF8.self)
-        if isUnplacedDataError(error), let (location, problem) = placeUnplacedDataError(in: text, file: file) {
+        if isUnplacedDataError(error), let (location, problem) = placeUnplacedDataError(in: data, file: file) {
             printError("\(location): error: report: not a report.json: \(problem)")
             throw ExitStatus.badInput.exitCode
         }
         let (problem, path) = describe(error)
         let keys = path.filter { $0.intValue == nil }.map { snakeCase($0.stringValue) }
-        let location = SourceLocation.ofJSONKeys(keys, in: text, file: file) ?? SourceLocation(file: file, line: 0, column: 0)
+        let location = SourceLocation.ofJSONKeys(keys, in: String(decoding: data, as: UTF8.self), file: file)
+            ?? SourceLocation(file: file, line: 0, column: 0)
         printError("\(location): error: report: not a report.json: \(problem)")
         throw ExitStatus.badInput.exitCode
     }
@@ -35,13 +35,13 @@ private func isUnplacedDataError(_ error: any Error) -> Bool {
     return context.codingPath.isEmpty
 }
 
-/// Where the report `text` goes wrong when the decoder could not say: the character
+/// Where the report `data` goes wrong when the decoder could not say: the character
 /// `JSONSerialization` stops at if it is not JSON; otherwise the first number that does not
 /// fit its field, found by ``firstMisfitNumber(in:stillFails:)``. `nil` if neither is found.
-private func placeUnplacedDataError(in text: String, file: String) -> (SourceLocation, String)? {
-    let bytes = Array(text.utf8)
+private func placeUnplacedDataError(in data: Data, file: String) -> (SourceLocation, String)? {
+    let bytes = Array(data)
     do {
-        _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
     } catch {
         let said = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
         guard let offset = said.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .punctuationCharacters)) }),
