@@ -102,6 +102,9 @@ let package = Package(
         .target(
             name: "Scenario",
             dependencies: ["GridCore", "Yams"],
+            // A link to Scenarios/data/thai-grid.yaml, compiled in: the grid a scenario with no
+            // grid data beside it runs on.
+            resources: [.embedInCode("Resources/thai-grid.yaml")],
             swiftSettings: strictSettings
         ),
         .target(

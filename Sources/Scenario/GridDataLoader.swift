@@ -2,15 +2,44 @@ import Foundation
 import GridCore
 import Yams
 
+/// A grid data file read: its topology and the BLAKE2b-256 of its bytes.
+public struct GridData: Sendable {
+    public var topology: GridTopology
+    public var hash: Digest32
+}
+
 /// Reads grid data files into a ``GridTopology``, with the same located errors as scenarios.
 public enum GridDataLoader {
+    /// Reads and validates the grid data file at `path`.
     public static func load(path: String) throws -> GridTopology {
+        try read(path: path).topology
+    }
+
+    /// Reads and validates the grid data file at `path`, and hashes its bytes.
+    public static func read(path: String) throws -> GridData {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ScenarioError(location: SourceLocation(file: path, line: 0, column: 0), field: "",
-                                message: "cannot read the grid data file")
+                                message: unreadableMessage)
         }
-        return try parse(text, path: path)
+        return GridData(topology: try parse(text, path: path), hash: data.withUnsafeBytes { Blake2b.hash($0) })
     }
+
+    /// The message of a grid data file that cannot be read.
+    static let unreadableMessage = "cannot read the grid data file"
+
+    /// The bytes of `Scenarios/data/thai-grid.yaml` as they were when the tool was built.
+    public static var builtInBytes: [UInt8] { PackageResources.thai_grid_yaml }
+
+    /// The Thai grid compiled into the tool: what a scenario with no grid data beside it runs on.
+    public static let builtIn: GridData = {
+        do {
+            return GridData(topology: try parse(String(decoding: builtInBytes, as: UTF8.self),
+                                                path: GridDataSource.builtIn.description),
+                            hash: Blake2b.hash(builtInBytes))
+        } catch {
+            preconditionFailure("the built-in grid data does not load: \(error)")
+        }
+    }()
 
     public static func parse(_ text: String, path: String) throws -> GridTopology {
         let document: Yams.Node?

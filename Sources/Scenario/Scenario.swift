@@ -335,10 +335,31 @@ public struct MarketSettings: Sendable {
     public var carbonAdder: MicroTokensPerKWh
 }
 
+/// Where a scenario's grid data comes from.
+public enum GridDataSource: Sendable, Equatable, CustomStringConvertible {
+    /// A grid data file, its path resolved against the scenario's folder.
+    case file(String)
+    /// The copy of `Scenarios/data/thai-grid.yaml` compiled into the tool (see
+    /// `GridDataLoader.builtIn`): `grid.data` is not written and no default file is beside the
+    /// scenario.
+    case builtIn
+
+    /// The file's path, or `nil` for the built-in copy.
+    public var path: String? {
+        if case .file(let path) = self { return path }
+        return nil
+    }
+
+    /// The path, or `built-in thai-grid.yaml`.
+    public var description: String { path ?? "built-in thai-grid.yaml" }
+}
+
 /// The grid model of a scenario.
 public struct GridSettings: Sendable {
-    /// The grid data file, resolved.
-    public var dataPath: String
+    /// The grid data the topology was read from.
+    public var dataSource: GridDataSource
+    /// BLAKE2b-256 of the grid data's bytes.
+    public var dataHash: Digest32
     public var topology: GridTopology
     public var sampleInterval: SimDuration
     public var loadNoise: BasisPoints

@@ -48,21 +48,9 @@ public enum ScenarioLoader {
         diagnostics += validator.diagnostics.map { relocate($0, overridden) }
         guard diagnostics.isEmpty else { throw ScenarioError(diagnostics) }
         let gridNode = tree["grid"]
-        let dataPath = resolve(gridNode["data"].string, relativeTo: path)
-        let topology: GridTopology
-        do {
-            topology = try GridDataLoader.load(path: dataPath)
-        } catch let error as ScenarioError {
-            var diagnostics = error.diagnostics
-            if diagnostics.count == 1, diagnostics[0].message == "cannot read the grid data file" {
-                let unwritten = gridNode["data"].isWritten ? "" : " (`grid.data` is not written: its default is read beside the "
-                    + "scenario file; set it to the path of the project's `Scenarios/data/thai-grid.yaml`)"
-                diagnostics = [ScenarioDiagnostic(location: gridNode["data"].location, field: "grid.data",
-                                                  message: "cannot read the grid data file \(dataPath)" + unwritten)]
-            }
-            throw ScenarioError(diagnostics.map { relocate($0, overridden) })
-        }
-        let grid = GridSettings(dataPath: dataPath, topology: topology, sampleInterval: gridNode["sample_interval"].duration,
+        let (dataSource, data) = try gridData(named: gridNode["data"], relativeTo: path, overridden: overridden)
+        let grid = GridSettings(dataSource: dataSource, dataHash: data.hash, topology: data.topology,
+                                sampleInterval: gridNode["sample_interval"].duration,
                                 loadNoise: gridNode["load_noise"].basisPoints)
         var crossChecks: [ScenarioDiagnostic] = []
         var scenario = Scenario(tree: tree, sourcePath: path,
@@ -79,6 +67,25 @@ public enum ScenarioLoader {
                                                      entryCounts: counts)
         }
         return scenario
+    }
+
+    /// The grid data file `node` (`grid.data`) names, read relative to the scenario at `path`.
+    /// When the field is not written and the default file is not beside the scenario, the copy
+    /// compiled into the tool stands for it, so a scenario can be written anywhere.
+    private static func gridData(named node: ScenarioNode, relativeTo path: String,
+                                 overridden: [(path: String, text: String)]) throws -> (GridDataSource, GridData) {
+        let dataPath = resolve(node.string, relativeTo: path)
+        do {
+            return (.file(dataPath), try GridDataLoader.read(path: dataPath))
+        } catch let error as ScenarioError {
+            guard error.diagnostics.count == 1, error.diagnostics[0].message == GridDataLoader.unreadableMessage else {
+                throw ScenarioError(error.diagnostics.map { relocate($0, overridden) })
+            }
+            guard node.isWritten else { return (.builtIn, GridDataLoader.builtIn) }
+            throw ScenarioError([relocate(ScenarioDiagnostic(location: node.location, field: "grid.data",
+                                                             message: "cannot read the grid data file \(dataPath)"),
+                                          overridden)])
+        }
     }
 
     /// `relative` resolved against the folder of the scenario file `scenarioPath`.

@@ -200,7 +200,8 @@ public enum ScenarioSchema {
 
     public static let grid: [Field] = [
         Field("data", .string, .defaultValue("data/thai-grid.yaml"),
-              "grid data file (topology, loads, figures with sources), relative to the scenario file"),
+              "grid data file (topology, loads, figures with sources), relative to the scenario file; "
+              + "unwritten and with none beside the scenario, the Thai grid compiled into the tool"),
         Field("sample_interval", .quantity(.duration, 1e8...1e13), .defaultValue("60 s"),
               "how often the physical grid (frequency, voltages, flows) is sampled"),
         Field("load_noise", .quantity(.percent, 0...5_000), .defaultValue("1 %"),

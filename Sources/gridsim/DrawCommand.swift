@@ -68,7 +68,7 @@ func plainDocument(of path: String, loaded: Scenario, seed: UInt64, overrides: [
 /// trace — named relative to `out`, where it is to be written. A `costProfile` given on the
 /// command line (relative to the working folder) takes the place of the scenario's.
 func relocatingPaths(of document: Yams.Node, loaded: Scenario, to out: String, costProfile: String? = nil) -> Yams.Node {
-    var files: [([String], String)] = [(["grid", "data"], loaded.grid.dataPath)]
+    var files: [([String], String)] = loaded.grid.dataSource.path.map { [(["grid", "data"], $0)] } ?? []
     if let profile = costProfile ?? loaded.costProfilePath.map({ ScenarioLoader.resolve($0, relativeTo: loaded.sourcePath) }) {
         files.append((["cost_profile"], profile))
     }

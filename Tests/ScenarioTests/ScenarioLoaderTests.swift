@@ -180,25 +180,33 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
         #expect(noItem.first?.message.contains("no item 4") == true)
     }
 
-    /// A scenario kept outside `Scenarios/` reads the default grid data beside itself and finds
-    /// none: the error says the field was not written and what to write. A path written and
-    /// missing is named at its own line, without the advice.
-    @Test func missingGridDataNamesTheFileAndWhetherItWasTheDefault() throws {
-        func diagnostics(of text: String) throws -> [ScenarioDiagnostic] {
-            do {
-                _ = try ScenarioLoader.parse(text, path: "/nonexistent/elsewhere/tiny.yaml")
-                Issue.record("expected the scenario to be rejected")
-                return []
-            } catch let error as ScenarioError { return error.diagnostics }
+    /// A scenario kept outside `Scenarios/` finds no default grid data beside itself and runs on
+    /// the Thai grid compiled into the tool, which is the file in `Scenarios/data/` byte for byte.
+    /// A path written and missing is an error at its own line. The data's hash is kept either way.
+    @Test func aScenarioWithoutGridDataBesideItRunsOnTheBuiltInGrid() throws {
+        let file = try #require(FileManager.default.contents(atPath: scenarioPath("data/thai-grid.yaml")))
+        #expect(GridDataLoader.builtInBytes == Array(file), "the built-in grid data is not Scenarios/data/thai-grid.yaml")
+
+        let elsewhere = try ScenarioLoader.parse(minimalScenario, path: "/nonexistent/elsewhere/tiny.yaml")
+        #expect(elsewhere.grid.dataSource == .builtIn)
+        #expect(elsewhere.grid.dataSource.description == "built-in thai-grid.yaml")
+        #expect(elsewhere.grid.dataHash == file.withUnsafeBytes { Blake2b.hash($0) })
+        #expect(elsewhere.grid.topology.name == "thai-grid-2024")
+
+        let beside = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"))
+        #expect(beside.grid.dataSource == .file(scenarioPath("data/thai-grid.yaml")))
+        #expect(beside.grid.dataHash == elsewhere.grid.dataHash)
+
+        do {
+            _ = try ScenarioLoader.parse(minimalScenario + "\ngrid:\n  data: my-grid.yaml\n", path: "/nonexistent/elsewhere/tiny.yaml")
+            Issue.record("expected a missing grid data file that is written to be refused")
+        } catch let error as ScenarioError {
+            let written = try #require(error.diagnostics.first)
+            #expect(error.diagnostics.count == 1)
+            #expect(written.field == "grid.data")
+            #expect(written.message == "cannot read the grid data file /nonexistent/elsewhere/my-grid.yaml")
+            #expect(written.location.line == 12)
         }
-        let unwritten = try #require(try diagnostics(of: minimalScenario).first)
-        #expect(unwritten.field == "grid.data")
-        #expect(unwritten.message.hasPrefix("cannot read the grid data file /nonexistent/elsewhere/data/thai-grid.yaml"))
-        #expect(unwritten.message.contains("`grid.data` is not written")
-                && unwritten.message.contains("`Scenarios/data/thai-grid.yaml`"), "\(unwritten.message)")
-        let written = try #require(try diagnostics(of: minimalScenario + "\ngrid:\n  data: my-grid.yaml\n").first)
-        #expect(written.message == "cannot read the grid data file /nonexistent/elsewhere/my-grid.yaml")
-        #expect(written.location.line == 12)
     }
 
     @Test func marketAndStartTime() throws {
