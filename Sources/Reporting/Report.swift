@@ -94,6 +94,11 @@ public struct Report: Codable, Sendable {
         /// How the load arrived, to read the throughput and latency against. Absent in reports
         /// written before it was recorded.
         public var load: LoadModel?
+        /// The grid data file (as resolved against the scenario's folder), or
+        /// `built-in thai-grid.yaml`; and the BLAKE2b-256 of its bytes. Absent in reports
+        /// written before they were recorded.
+        public var gridData: String?
+        public var gridDataHash: String?
     }
 
     /// The load controller and the fields it used (`load` in the scenario). An open loop's
@@ -463,7 +468,8 @@ public struct Report: Codable, Sendable {
             signatureScheme: scenario.consensus.signatureScheme.rawValue, stopReason: result.stopReason.rawValue,
             simulatedSeconds: result.endTime.seconds, warmupSeconds: scenario.run.warmup.seconds,
             swarm: Dictionary(uniqueKeysWithValues: swarm.map { ($0.name, $0.value) }),
-            warnings: scenario.warnings.map(\.description), load: LoadModel(scenario.load))
+            warnings: scenario.warnings.map(\.description), load: LoadModel(scenario.load),
+            gridData: scenario.grid.dataSource.description, gridDataHash: scenario.grid.dataHash.hex)
 
         let tracker = result.transactions
         var accepted = 0, pending = 0

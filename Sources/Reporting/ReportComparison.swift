@@ -90,8 +90,8 @@ public struct ReportComparison: Sendable {
         }
     }
 
-    /// What differs between the runs' manifests; a load model only one report recorded is not
-    /// counted (reports before it had none).
+    /// What differs between the runs' manifests; a load model or grid data hash only one report
+    /// recorded is not counted (reports before them had none).
     private static func setupDifferences(_ baseline: Report, _ candidate: Report) -> [String] {
         let old = baseline.manifest, new = candidate.manifest
         func overrides(_ manifest: Report.Manifest) -> String {
@@ -108,6 +108,9 @@ public struct ReportComparison: Sendable {
             ("mutation", baseline.consensus.mutation ?? "none", candidate.consensus.mutation ?? "none"),
         ]
         if let oldLoad = old.load, let newLoad = new.load { pairs.append(("load", oldLoad.sentence, newLoad.sentence)) }
+        if let oldGrid = old.gridDataHash, let newGrid = new.gridDataHash {
+            pairs.append(("grid data", "hash " + oldGrid.prefix(12), "hash " + newGrid.prefix(12)))
+        }
         return pairs.filter { $0.1 != $0.2 }.map { "\($0.0): \($0.1) → \($0.2)" }
     }
 

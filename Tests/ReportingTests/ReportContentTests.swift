@@ -250,5 +250,16 @@ private func chartPoints(_ id: String, in html: String) throws -> Int {
         let againstOlder = ReportComparison(baseline: report, candidate: older, threshold: 0.10)
         #expect(!againstOlder.setupDifferences.contains { $0.hasPrefix("load:") },
                 "a report from before the load model was recorded is not counted as another load")
+
+        #expect(candidate.manifest.gridData == scenarioPath("data/thai-grid.yaml"))
+        #expect(candidate.manifest.gridDataHash == other.grid.dataHash.hex && report.manifest.gridDataHash == other.grid.dataHash.hex)
+        var otherGrid = candidate
+        otherGrid.manifest.gridDataHash = String(repeating: "ab", count: 32)
+        #expect(ReportComparison(baseline: report, candidate: otherGrid, threshold: 0.10).setupDifferences.last
+                == "grid data: hash \(other.grid.dataHash.hex.prefix(12)) → hash abababababab")
+        otherGrid.manifest.gridDataHash = nil
+        #expect(!ReportComparison(baseline: report, candidate: otherGrid, threshold: 0.10).setupDifferences
+                    .contains { $0.hasPrefix("grid data:") },
+                "a report from before the grid data was recorded is not counted as other grid data")
     }
 }

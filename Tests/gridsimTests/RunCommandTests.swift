@@ -151,6 +151,29 @@ import Testing
         #expect(manifest["simulated_seconds"] as? Double == 10)
     }
 
+    /// A scenario written outside the project, with no grid data beside it, runs on the Thai grid
+    /// compiled into the tool: the same outcome as the project's data file named explicitly, and
+    /// the manifest says which it read.
+    @Test func aScenarioWrittenAnywhereRunsOnTheBuiltInGrid() throws {
+        let smoke = try String(contentsOfFile: CLI.packageRoot.appendingPathComponent("Scenarios/smoke.yaml").path,
+                               encoding: .utf8)
+        let elsewhere = try CLI.scenarioFile(smoke)
+        let builtIn = try ScratchFolder.make().path, named = try ScratchFolder.make().path
+        let dataFile = CLI.packageRoot.appendingPathComponent("Scenarios/data/thai-grid.yaml").path
+        let first = try CLI.run(["run", elsewhere, "--set", "run.duration=10 s", "--out", builtIn, "--quiet"])
+        let second = try CLI.run(["run", elsewhere, "--set", "run.duration=10 s", "--set", "grid.data=\(dataFile)",
+                                  "--out", named, "--quiet"])
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
+        let builtInManifest = try #require(try CLI.json(builtIn + "/report.json")["manifest"] as? [String: Any])
+        let namedManifest = try #require(try CLI.json(named + "/report.json")["manifest"] as? [String: Any])
+        #expect(builtInManifest["grid_data"] as? String == "built-in thai-grid.yaml")
+        #expect(namedManifest["grid_data"] as? String == dataFile)
+        #expect(builtInManifest["grid_data_hash"] as? String == namedManifest["grid_data_hash"] as? String)
+        #expect(builtInManifest["digest"] as? String == namedManifest["digest"] as? String)
+        let missing = try CLI.run(["run", elsewhere, "--set", "grid.data=nowhere.yaml", "--out", try ScratchFolder.make().path])
+        #expect(missing.status == 2 && missing.stderr.contains("grid.data: cannot read the grid data file"), "\(missing.stderr)")
+    }
+
     @Test func validateAcceptsTheSmokeScenario() throws {
         let result = try CLI.run(["validate", "Scenarios/smoke.yaml"])
         #expect(result.status == 0)
