@@ -34,8 +34,33 @@ public struct Scenario: Sendable {
     /// located: the scenario runs, but not as written.
     public var warnings: [ScenarioDiagnostic] = []
 
+    /// Where the `participants` section is, for problems of the participants as a whole.
+    public var participantsLocation: SourceLocation
+
     /// Participants over every class. Complexity: O(classes).
     public var participantCount: Int { participants.reduce(0) { $0 + $1.count } }
+
+    /// Coins the genesis creates: count × coins over every class. Complexity: O(classes).
+    public var genesisCoinCount: Int { participants.reduce(0) { $0 + $1.count * $1.genesisCoins } }
+
+    /// Bytes a run holds for each genesis coin: the ledger's output, the wallet's, the checker's
+    /// and the handover copy (12 million coins took 4.2 GB in all).
+    public static let bytesPerGenesisCoin = 350
+
+    /// An error when the genesis coins alone would take more memory than `physicalMemoryBytes`
+    /// (the machine's): such a run could only be killed by the kernel part way, with no report,
+    /// so it is refused before it starts. `nil` when they fit.
+    public func genesisMemoryProblem(physicalMemoryBytes: UInt64) -> ScenarioDiagnostic? {
+        let coins = genesisCoinCount
+        let bytes = coins * Self.bytesPerGenesisCoin
+        guard UInt64(bytes) > physicalMemoryBytes else { return nil }
+        let gigabytes = { (bytes: Double) in String(format: "%.1f", bytes / 1e9) }
+        return ScenarioDiagnostic(
+            location: participantsLocation, field: "participants",
+            message: "the genesis holds \(coins) coins (count × coins over every class), about "
+                + "\(gigabytes(Double(bytes))) GB at \(Self.bytesPerGenesisCoin) bytes each, "
+                + "more than this machine's \(gigabytes(Double(physicalMemoryBytes))) GB: fewer coins or participants")
+    }
 }
 
 public struct RunSettings: Sendable {
@@ -575,12 +600,15 @@ extension Scenario {
                                                   message: "the trace controller needs a `trace` file"))
         }
         warnings = Scenario.ignoredLoadFields(of: loadNode, controller: load.controller)
+        participantsLocation = root["participants"].location
         let genesisOutputs = participants.reduce(0) { $0 + $1.count * $1.genesisCoins }
         if genesisOutputs > Scenario.largeGenesisOutputs {
             warnings.append(ScenarioDiagnostic(
-                location: root["participants"].location, field: "participants",
-                message: "the genesis holds \(genesisOutputs) coins (count × coins over every class); each takes about 350 bytes of memory in a run "
-                    + "(\(genesisOutputs * 350 / 1_000_000_000) GB in all): fewer coins or participants if that is more than this machine has",
+                location: participantsLocation, field: "participants",
+                message: "the genesis holds \(genesisOutputs) coins (count × coins over every class); each takes about "
+                    + "\(Scenario.bytesPerGenesisCoin) bytes of memory in a run "
+                    + "(\(genesisOutputs * Scenario.bytesPerGenesisCoin / 1_000_000_000) GB in all): fewer coins or participants "
+                    + "if that is more than this machine has (a run refuses to start when it is)",
                 severity: .warning))
         }
         Scenario.scaleRates(of: &participants, to: loadNode["tps"], controller: load.controller, diagnostics: &diagnostics)
@@ -677,9 +705,8 @@ extension Scenario {
             }
     }
 
-    /// Genesis coins above which a scenario warns of the memory they take (about 350 bytes each:
-    /// the ledger's output, the wallet's, the checker's and the handover copy; 12 million took
-    /// 4.2 GB in all).
+    /// Genesis coins above which a scenario warns of the memory they take
+    /// (``bytesPerGenesisCoin`` each).
     static let largeGenesisOutputs = 10_000_000
 
     /// A total stake beyond ``MicroTokens/maximumTotalStake``, which the quorum rules cannot

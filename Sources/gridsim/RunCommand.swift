@@ -58,6 +58,10 @@ struct RunCommand: ParsableCommand {
         let profile = try loadCostProfile(explicit: costProfile, scenario: loaded)
         let seed = self.seed ?? loaded.run.seed
         let (scenario, swarm) = SwarmDraw.apply(to: loaded, seed: seed)
+        if let problem = scenario.genesisMemoryProblem(physicalMemoryBytes: ProcessInfo.processInfo.physicalMemory) {
+            printError(problem.description)
+            throw ExitStatus.badInput.exitCode
+        }
         if verbose {
             printError("seed \(seed): scenario \(scenario.name), derived streams seeded from (\(seed), name)")
             for (name, value) in swarm { printError("swarm \(name) = \(value)") }

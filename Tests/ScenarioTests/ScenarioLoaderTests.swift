@@ -375,7 +375,7 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
                 "\(swarm)")
     }
 
-    @Test func aGenesisTooLargeForMemoryIsAWarning() throws {
+    @Test func aGenesisTooLargeForMemoryIsAWarningAndPastTheMachinesAnError() throws {
         let large = try ScenarioLoader.parse(minimalScenario, path: scenarioPath("tiny.yaml"),
                                              overrides: ["participants[0].count=2000000", "participants[0].coins=6"])
         #expect(large.participants[0].genesisCoins == 6)
@@ -387,6 +387,15 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
                                            overrides: ["participants[0].count=2000000", "participants[0].coins=6",
                                                        "participants[0].balance=0.000003 tokens"])
         #expect(few.participants[0].genesisCoins == 3 && few.warnings.isEmpty)
+
+        // Past the machine's memory the run refuses to start (`gridsim run`): 12 M coins take
+        // 4.2 GB, which 4 GB cannot hold and 5 GB can.
+        #expect(large.genesisCoinCount == 12_000_000)
+        #expect(large.genesisMemoryProblem(physicalMemoryBytes: 5_000_000_000) == nil)
+        let refusal = try #require(large.genesisMemoryProblem(physicalMemoryBytes: 4_000_000_000))
+        #expect(refusal.severity == .error && refusal.field == "participants" && refusal.location.line == 7)
+        #expect(refusal.message == "the genesis holds 12000000 coins (count × coins over every class), about 4.2 GB at "
+                + "350 bytes each, more than this machine's 4.0 GB: fewer coins or participants")
     }
 
     @Test func aLoadFieldAnotherControllerIgnoresIsAWarningWithItsLine() throws {

@@ -174,6 +174,18 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.contains("grid.data: cannot read the grid data file"), "\(missing.stderr)")
     }
 
+    /// A genesis no machine could hold (10¹¹ coins, 35 TB) is refused before the run starts, with
+    /// the participants' line and no report, rather than killed by the kernel part way.
+    @Test func aGenesisLargerThanTheMachinesMemoryIsRefusedBeforeTheRun() throws {
+        let out = try ScratchFolder.make().appendingPathComponent("huge").path
+        let result = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "participants[0].count=10000000",
+                                  "--set", "participants[0].coins=10000", "--out", out])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Scenarios/smoke.yaml:45:3: error: participants: the genesis holds 100000000106 coins"),
+                "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func validateAcceptsTheSmokeScenario() throws {
         let result = try CLI.run(["validate", "Scenarios/smoke.yaml"])
         #expect(result.status == 0)
