@@ -750,12 +750,20 @@ extension Scenario {
         func problem(_ field: ScenarioNode, _ message: String) {
             diagnostics.append(ScenarioDiagnostic(location: field.location, field: field.path, message: message))
         }
-        let listed = shards.flatMap { $0 }
+        let entries = node["shards"].list.map(\.list)
         for region in Region.allCases {
-            let count = listed.filter { $0 == region }.count
-            if count != 1 {
-                problem(node["shards"], count == 0 ? "\(region) is in no shard (every region needs exactly one)"
-                                                   : "\(region) is in \(count) shards (every region needs exactly one)")
+            // Where the region is listed: (shard position, entry position), in the file's order.
+            let places = shards.indices.flatMap { shard in
+                shards[shard].indices.filter { shards[shard][$0] == region }.map { (shard, $0) }
+            }
+            guard let first = places.first else {
+                problem(node["shards"], "\(region) is in no shard (every region needs exactly one)")
+                continue
+            }
+            for (shard, entry) in places.dropFirst() {
+                problem(entries[shard][entry], shard == first.0
+                        ? "\(region) is listed twice in shard \(shard + 1) (every region needs exactly one shard)"
+                        : "\(region) is in shard \(first.0 + 1) and again in shard \(shard + 1) (every region needs exactly one)")
             }
         }
         if validators.count < shards.count * fields.committee {

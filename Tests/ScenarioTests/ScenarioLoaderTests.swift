@@ -457,10 +457,14 @@ func diagnostics(of text: String, overrides: [String] = []) -> [ScenarioDiagnost
 
         let complete = sharded.replacingOccurrences(of: "[north, south]]", with: "[north, south, northeast, east, bangkok]]")
         let twice = diagnostics(of: complete)
-        #expect(twice.map(\.message) == ["bangkok is in 2 shards (every region needs exactly one)"])
+        #expect(twice.map(\.message) == ["bangkok is in shard 1 and again in shard 2 (every region needs exactly one)"])
+        #expect(twice.map(\.field) == ["sharding.shards[1][4]"], "the repeated entry")
 
         let valid = sharded.replacingOccurrences(of: "[north, south]]", with: "[north, south, northeast, east]]")
         #expect((try? ScenarioLoader.parse(valid, path: scenarioPath("test.yaml"))) != nil)
+        let repeated = diagnostics(of: valid.replacingOccurrences(of: "[[bangkok]", with: "[[bangkok, bangkok]"))
+        #expect(repeated.map(\.message) == ["bangkok is listed twice in shard 1 (every region needs exactly one shard)"])
+        #expect(repeated.map(\.field) == ["sharding.shards[0][1]"])
 
         let crowded = diagnostics(of: valid, overrides: ["sharding.committee=3"])
         #expect(crowded.map(\.field) == ["sharding.committee"])
