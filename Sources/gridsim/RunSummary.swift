@@ -11,7 +11,9 @@ enum RunSummary {
             "digest   \(report.manifest.digest)",
             "load     \(report.manifest.load?.brief ?? "not recorded")",
             "tx       submitted \(t.submitted) = accepted \(t.accepted) + rejected \(t.rejected) + pending \(t.pending)",
-            "tps      \(format(report.throughput.tps))   finality p50 \(format(f.p50Ms)) ms  p99 \(format(f.p99Ms)) ms   height \(report.consensus.height)",
+            "tps      \(format(report.throughput.tps))   finality p50 \(format(f.p50Ms)) ms  p99 \(format(f.p99Ms)) ms   "
+                // A sharded run's chains each count their own heights: its blocks add up instead.
+                + (report.autoscaler == nil ? "height \(report.consensus.height)" : "blocks \(report.consensus.blocks) (all shards)"),
         ]
         for target in report.targets {
             let measured = target.measured.isNaN ? "no samples" : "measured \(format(target.measured)) \(target.unit)"
@@ -24,13 +26,15 @@ enum RunSummary {
         return lines.joined(separator: "\n")
     }
 
-    /// A sharded run's shards (one line each), the autoscaler's changes and the cross-shard
+    /// A sharded run's shards (one line each, with the blocks of its chains), the autoscaler's
+    /// changes and the cross-shard
     /// transfers' outcomes; nothing for a run without sharding.
     private static func shardLines(_ report: Report) -> [String] {
         guard let autoscaler = report.autoscaler else { return [] }
         var lines = report.shards.map { shard in
             var line = "shard \(shard.id)  \(shard.regions.joined(separator: ", ")) · \(format(shard.tps)) tx/s"
             if shard.finality.count > 0 { line += " · finality p99 \(format(shard.finality.p99Ms)) ms" }
+            if let blocks = shard.blocks { line += " · \(blocks) blocks" }
             if let created = shard.createdSeconds, created > 0 { line += " · from \(format(created)) s" }
             if let removed = shard.removedSeconds { line += " · merged away at \(format(removed)) s" }
             return line

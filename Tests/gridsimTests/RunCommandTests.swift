@@ -135,11 +135,18 @@ import Testing
         #expect(lines.contains("reshard  75.00 s split of shard 1 (east to shard 3)"), "\(result.stdout)")
         let cross = try #require(lines.first { $0.hasPrefix("cross    locked ") })
         let report = try CLI.json(out + "/report.json")
+        let blocks = try #require(report["shards"] as? [[String: Any]]).compactMap { $0["blocks"] as? Int }
+        #expect(blocks.count == 3)
+        #expect(zip(shards, blocks).allSatisfy { $0.contains(" · \($1) blocks") }, "\(shards) \(blocks)")
+        let total = try #require((report["consensus"] as? [String: Any])?["blocks"] as? Int)
+        #expect(total == blocks.reduce(0, +))
+        #expect(lines.contains { $0.hasPrefix("tps ") && $0.hasSuffix("   blocks \(total) (all shards)") }, "\(result.stdout)")
         let section = try #require(report["cross_shard"] as? [String: Any])
         let locked = try #require(section["locked"] as? Int), delivered = try #require(section["delivered"] as? Int)
         #expect(locked > 0 && cross.hasPrefix("cross    locked \(locked) = delivered \(delivered) + refunded "), "\(cross)")
         let plain = try CLI.run(["run", "Scenarios/smoke.yaml", "--set", "run.duration=10 s", "--out", try ScratchFolder.make().path])
         #expect(!plain.stdout.contains("\nshard ") && !plain.stdout.contains("\nreshard "), "nothing of shards without sharding")
+        #expect(plain.stdout.split(separator: "\n").contains { $0.hasPrefix("tps ") && $0.contains("   height ") }, "\(plain.stdout)")
     }
 
     @Test func overridesAreListedInTheManifest() throws {
