@@ -838,7 +838,8 @@ public final class Simulator {
     }
 
     /// An order or transfer from the load, with the details a trace row gives; under the closed
-    /// loop, one that could not be funded is replaced at once so the number in flight stays the same.
+    /// loop, one that could not be funded is drawn again 100 ms later, so the number in flight
+    /// stays the same without a place redrawing at one instant while every participant is spent.
     private func submitFromLoad(ofClass index: Int, transfer: Bool, given: TraceRow? = nil) {
         let now = loop.now
         let (arrival, made) = transfer ? workload.makeTransfer(ofClass: index, at: now, given: given)
