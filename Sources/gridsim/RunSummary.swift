@@ -27,8 +27,7 @@ enum RunSummary {
     }
 
     /// A sharded run's shards (one line each, with the blocks of its chains), the autoscaler's
-    /// changes and the cross-shard
-    /// transfers' outcomes; nothing for a run without sharding.
+    /// changes and the cross-shard transfers' outcomes; nothing for a run without sharding.
     private static func shardLines(_ report: Report) -> [String] {
         guard let autoscaler = report.autoscaler else { return [] }
         var lines = report.shards.map { shard in
