@@ -15,6 +15,6 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let loaded = try loadScenario(scenario, overrides: overrides)
         print("\(scenario): ok (\(loaded.name): \(loaded.validators.count) validators, "
-            + "\(loaded.participantCount) participants, \(loaded.run.duration) simulated)")
+            + "\(loaded.participantCount) participants, \(loaded.run.duration) simulated; grid data \(loaded.grid.dataSource))")
     }
 }

@@ -177,6 +177,8 @@ import Testing
         #expect(namedManifest["grid_data"] as? String == dataFile)
         #expect(builtInManifest["grid_data_hash"] as? String == namedManifest["grid_data_hash"] as? String)
         #expect(builtInManifest["digest"] as? String == namedManifest["digest"] as? String)
+        let validate = try CLI.run(["validate", elsewhere])
+        #expect(validate.status == 0 && validate.stdout.hasSuffix("; grid data built-in thai-grid.yaml)\n"), "\(validate.stdout)")
         let missing = try CLI.run(["run", elsewhere, "--set", "grid.data=nowhere.yaml", "--out", try ScratchFolder.make().path])
         #expect(missing.status == 2 && missing.stderr.contains("grid.data: cannot read the grid data file"), "\(missing.stderr)")
     }
