@@ -11,8 +11,9 @@ public struct AutoscalerPolicy: Hashable, Sendable {
     /// …or it is offered at least this share of all transactions (only with another shard to
     /// share with, and at least `minimumOfferedPerSecond`).
     public var offeredShareHigh: BasisPoints
-    /// A shard is cold when its CPU is below this, its finality p99 below half the target, and
-    /// it is offered below half of `offeredShareHigh`.
+    /// A shard is quiet when its CPU is below this and its finality p99 below half the target,
+    /// and cold when it is also offered below half of `offeredShareHigh` (see
+    /// `Autoscaler.decide` for the merges they allow).
     public var cpuLow: BasisPoints
     /// Load below which a shard's share of the total does not count (a quiet network is not hot).
     public var minimumOfferedPerSecond: Double
@@ -85,6 +86,7 @@ public struct Autoscaler: Sendable {
     public let policy: AutoscalerPolicy
     private var hotWindows: [ShardID: Int] = [:]
     private var coldWindows: [ShardID: Int] = [:]
+    private var quietWindows: [ShardID: Int] = [:]
     private var lastChange: SimTime?
     /// The splits due so far that were not made.
     public private(set) var heldBack = HeldBackSplits()
@@ -106,7 +108,10 @@ public struct Autoscaler: Sendable {
             } else {
                 hotWindows[load.shard] = 0
             }
-            coldWindows[load.shard] = isCold(load, totalOffered: totalOffered) ? coldWindows[load.shard, default: 0] + 1 : 0
+            let quiet = isQuiet(load)
+            quietWindows[load.shard] = quiet ? quietWindows[load.shard, default: 0] + 1 : 0
+            coldWindows[load.shard] = quiet && hasSmallShare(load, totalOffered: totalOffered)
+                ? coldWindows[load.shard, default: 0] + 1 : 0
         }
         if let lastChange, now - lastChange < SimDuration(nanoseconds: policy.cooldownNanos) { return nil }
         let windows = policy.sustainWindows
@@ -131,11 +136,15 @@ public struct Autoscaler: Sendable {
             }
         }
         if map.count > policy.minShards {
-            let cold = loads.filter { (coldWindows[$0.shard] ?? 0) >= windows }.sorted {
+            // Two cold shards merge: each under half the share that makes a shard hot, so the
+            // shard they make stays under it while the load shifts. Of two shards, quiet ones
+            // merge whatever their shares: the one shard left has none to share with, so its
+            // share cannot make it hot.
+            let counts = loads.count == 2 ? quietWindows : coldWindows
+            let cold = loads.filter { (counts[$0.shard] ?? 0) >= windows }.sorted {
                 ($0.offeredTransactions, $0.shard) < ($1.offeredTransactions, $1.shard)
             }
-            if cold.count >= 2,
-               policy.capacityPerSecond.map({ cold[0].offeredPerSecond + cold[1].offeredPerSecond < $0 / 2 }) ?? true {
+            if cold.count >= 2, mergedStaysCool(cold[0], cold[1]) {
                 let (survivor, absorbed) = cold[0].shard < cold[1].shard ? (cold[0], cold[1]) : (cold[1], cold[0])
                 return change(.merge(absorbed.shard, into: survivor.shard, reason:
                     "both below \(policy.cpuLow.rawValue / 100) % CPU with little load for \(windows) windows"), at: now)
@@ -178,6 +187,7 @@ public struct Autoscaler: Sendable {
         lastChange = now
         hotWindows = [:]
         coldWindows = [:]
+        quietWindows = [:]
         return decision
     }
 
@@ -201,10 +211,21 @@ public struct Autoscaler: Sendable {
         return nil
     }
 
-    private func isCold(_ load: ShardLoad, totalOffered: Int) -> Bool {
-        load.cpuBasisPoints < policy.cpuLow.rawValue
-            && (load.finalityP99Nanos ?? 0) < policy.finalityTargetNanos / 2
-            && Int64(load.offeredTransactions) * 20_000 < policy.offeredShareHigh.rawValue * Int64(max(1, totalOffered))
+    private func isQuiet(_ load: ShardLoad) -> Bool {
+        load.cpuBasisPoints < policy.cpuLow.rawValue && (load.finalityP99Nanos ?? 0) < policy.finalityTargetNanos / 2
+    }
+
+    private func hasSmallShare(_ load: ShardLoad, totalOffered: Int) -> Bool {
+        Int64(load.offeredTransactions) * 20_000 < policy.offeredShareHigh.rawValue * Int64(max(1, totalOffered))
+    }
+
+    /// Whether the shard two shards make, one committee doing both's work, would not be hot at
+    /// once: their CPU and memory together under `cpuHigh` and `memoryHighBytes`, and their
+    /// offered load under half a shard's capacity.
+    private func mergedStaysCool(_ first: ShardLoad, _ second: ShardLoad) -> Bool {
+        guard first.cpuBasisPoints + second.cpuBasisPoints < policy.cpuHigh.rawValue,
+              first.memoryBytes + second.memoryBytes < policy.memoryHighBytes else { return false }
+        return policy.capacityPerSecond.map { first.offeredPerSecond + second.offeredPerSecond < $0 / 2 } ?? true
     }
 
     private static func seconds(_ nanos: Int64) -> String {

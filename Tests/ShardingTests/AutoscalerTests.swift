@@ -116,6 +116,45 @@ import Testing
         }
         #expect(absorbed == ShardID(3) && survivor == ShardID(1))
     }
+
+    /// Two quiet shards merge whatever their shares: the one shard left has none to share with,
+    /// so its share cannot make it hot. Of three, each must still be offered under half the
+    /// share that makes a shard hot; and no merge makes a shard hot by CPU at once.
+    @Test func twoQuietShardsMergeWhateverTheirSharesThreeOnlyWithSmallShares() {
+        func decisions(_ map: ShardMap, policy: AutoscalerPolicy, windows: Int64,
+                       _ loads: (Int64) -> [ShardLoad]) -> [ScalingDecision?] {
+            var scaler = Autoscaler(policy: policy)
+            return (1...windows).map { window in
+                scaler.decide(loads(window * 5), map: map, at: .zero + .seconds(window * 5)) { _ in true }
+            }
+        }
+        let policy = AutoscalerPolicy(sustainWindows: 2)
+        let two = decisions(map, policy: policy, windows: 2) { time in
+            [load(1, at: time, offered: [.bangkok: 30], cpu: 500, finalityMillis: 900),
+             load(2, at: time, offered: [.north: 40], cpu: 600, finalityMillis: 900)]
+        }
+        #expect(two[0] == nil, "quiet for one window of two")
+        guard case .merge(let absorbed, let survivor, _) = two[1] else {
+            Issue.record("expected a merge, got \(String(describing: two[1]))")
+            return
+        }
+        #expect(absorbed == ShardID(2) && survivor == ShardID(1))
+
+        var three = map
+        _ = three.split(ShardID(1), moving: [.east])
+        let balanced = decisions(three, policy: policy, windows: 4) { time in
+            [load(1, at: time, offered: [.bangkok: 30], cpu: 500, finalityMillis: 900),
+             load(2, at: time, offered: [.north: 30], cpu: 500, finalityMillis: 900),
+             load(3, at: time, offered: [.east: 30], cpu: 500, finalityMillis: 900)]
+        }
+        #expect(balanced.allSatisfy { $0 == nil }, "a third each: two merged would hold two thirds, over the 60 % share")
+
+        let busy = decisions(map, policy: AutoscalerPolicy(cpuLow: BasisPoints(5_000), sustainWindows: 2), windows: 3) { time in
+            [load(1, at: time, offered: [.bangkok: 30], cpu: 4_500, finalityMillis: 900),
+             load(2, at: time, offered: [.north: 40], cpu: 4_000, finalityMillis: 900)]
+        }
+        #expect(busy.allSatisfy { $0 == nil }, "85 % CPU for one committee is over the 80 % that splits")
+    }
 }
 
 @Suite struct ShardWindowTests {
