@@ -142,9 +142,9 @@ public enum HTMLReport {
             html += row("\(region) · admission", stages.admission) + row("\(region) · finality", stages.finality)
         }
         html += "</table>"
-        html += "<h2>Shards</h2><table><tr><th>shard</th><th>regions</th><th>validators</th><th>tx/s</th><th>admission p99 (ms)</th><th>finality p99 (ms)</th><th>CPU</th><th>memory peak (model)</th><th>mempool peak</th></tr>"
+        html += "<h2>Shards</h2><table><tr><th>shard</th><th>regions</th><th>validators</th><th>tx/s</th><th>admission p99 (ms)</th><th>finality p99 (ms)</th><th>CPU</th><th>memory peak (model)</th><th>mempool peak</th><th>blocks</th></tr>"
         for shard in report.shards {
-            html += "<tr><td class=\"n\">\(shard.id)</td><td>\(escape(shard.regions.joined(separator: ", ")))</td><td class=\"n\">\(shard.validators)</td><td class=\"n\">\(format(shard.tps))</td><td class=\"n\">\(shard.admission.count > 0 ? format(shard.admission.p99Ms) : "–")</td><td class=\"n\">\(shard.finality.count > 0 ? format(shard.finality.p99Ms) : "–")</td><td class=\"n\">\(format(Double(shard.cpuUtilisationBp) / 100)) %</td><td class=\"n\">\(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB</td><td class=\"n\">\(shard.mempoolPeak.map(String.init) ?? "–")</td></tr>"
+            html += "<tr><td class=\"n\">\(shard.id)</td><td>\(escape(shard.regions.joined(separator: ", ")))</td><td class=\"n\">\(shard.validators)</td><td class=\"n\">\(format(shard.tps))</td><td class=\"n\">\(shard.admission.count > 0 ? format(shard.admission.p99Ms) : "–")</td><td class=\"n\">\(shard.finality.count > 0 ? format(shard.finality.p99Ms) : "–")</td><td class=\"n\">\(format(Double(shard.cpuUtilisationBp) / 100)) %</td><td class=\"n\">\(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB</td><td class=\"n\">\(shard.mempoolPeak.map(String.init) ?? "–")</td><td class=\"n\">\(shard.blocks.map(String.init) ?? "–")</td></tr>"
         }
         html += "</table>"
         html += "<h2>Against the seed's dashboard</h2><table><tr><th>seed figure</th><th>seed</th><th>this run</th><th>compared to</th></tr>"
@@ -155,7 +155,7 @@ public enum HTMLReport {
         let market = report.market, grid = report.grid, consensus = report.consensus, harness = report.harness
         html += "<h2>Market, grid, consensus</h2><p>\(market.trades) trades · \(format(Double(market.energyWh) / 1000)) kWh · \(format(Double(market.valueMicro) / 1e6)) tokens · average \(format(Double(market.averagePriceMicroPerKwh) / 1e6)) tokens/kWh · renewable \(format(Double(market.renewableShareBp) / 100)) % · \(format(market.creditsIssued)) credits</p>"
         html += "<p>Carbon intensity \(format(grid.carbonIntensityGPerKwh)) g/kWh · \(format(grid.carbonSavedKg)) kg CO2 saved · stable \(format(Double(grid.stabilityBp) / 100)) % · frequency \(String(format: "%.3f", grid.frequencyMinHz))–\(String(format: "%.3f", grid.frequencyMaxHz)) Hz · grid approved \(grid.tradesApproved), conditional \(grid.tradesConditional), rejected \(grid.tradesRejected)</p>"
-        html += "<p>Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)) · missed votes \(consensus.missedVotes) · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %</p>"
+        html += "<p>\(report.chainProgress) · \(consensus.activeValidators)/\(consensus.validators) validators active · block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)) · missed votes \(consensus.missedVotes) · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %</p>"
         let governance = Report.governanceLines(report.governance)
         if !governance.isEmpty {
             html += "<h2>Governance</h2>" + governance.map { "<p>\(inline($0))</p>" }.joined()

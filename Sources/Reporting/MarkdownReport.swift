@@ -154,14 +154,14 @@ public enum MarkdownReport {
         lines.append("")
         lines.append("## Consensus")
         lines.append("")
-        lines.append("Height \(consensus.height) · \(consensus.activeValidators)/\(consensus.validators) validators active · mean block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)), max \(consensus.roundsMax) · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
+        lines.append("\(report.chainProgress) · \(consensus.activeValidators)/\(consensus.validators) validators active · mean block time \(format(consensus.blockTimeMsMean)) ms · rounds mean \(format(consensus.roundsMean)), max \(consensus.roundsMax) · \(format(consensus.transactionsPerBlockMean)) transactions per block · validator CPU \(format(Double(consensus.cpuUtilisationBp) / 100)) %")
         lines.append("")
         lines.append("Missed votes \(consensus.missedVotes) · equivocations seen \(consensus.evidenceDetected), committed \(consensus.equivocations), validators slashed \(consensus.slashed) · messages dropped \(consensus.messagesDropped), duplicated \(consensus.messagesDuplicated) · crashes \(consensus.crashes), restarts \(consensus.restarts)")
         lines.append("")
-        lines.append("| shard | regions | validators | tps | admission p99 | finality p99 | CPU | memory peak (model) | mempool peak |")
-        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append("| shard | regions | validators | tps | admission p99 | finality p99 | CPU | memory peak (model) | mempool peak | blocks |")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for shard in report.shards {
-            lines.append("| \(shard.id) | \(shard.regions.joined(separator: ", ")) | \(shard.validators) | \(format(shard.tps)) | \(shard.admission.count == 0 ? "–" : format(shard.admission.p99Ms)) ms | \(shard.finality.count == 0 ? "–" : format(shard.finality.p99Ms)) ms | \(format(Double(shard.cpuUtilisationBp) / 100)) % | \(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB | \(shard.mempoolPeak.map(String.init) ?? "–") |")
+            lines.append("| \(shard.id) | \(shard.regions.joined(separator: ", ")) | \(shard.validators) | \(format(shard.tps)) | \(shard.admission.count == 0 ? "–" : format(shard.admission.p99Ms)) ms | \(shard.finality.count == 0 ? "–" : format(shard.finality.p99Ms)) ms | \(format(Double(shard.cpuUtilisationBp) / 100)) % | \(format(Double(shard.memoryPeakBytes) / 1_048_576)) MiB | \(shard.mempoolPeak.map(String.init) ?? "–") | \(shard.blocks.map(String.init) ?? "–") |")
         }
         if let busiest = report.resources.max(by: { $0.cpuBusyBp < $1.cpuBusyBp }) {
             lines.append("")

@@ -3,6 +3,13 @@ import Sharding
 import Simulation
 
 extension Report {
+    /// How far the chain got, as both pages open their consensus figures: the height, or for a
+    /// sharded run, whose chains each count their own heights (and start again at a reshard),
+    /// the blocks of all of them.
+    public var chainProgress: String {
+        autoscaler == nil ? "Height \(consensus.height)" : "\(consensus.blocks) blocks over all shards"
+    }
+
     /// One monitor window of one shard, for the per-shard time series.
     public struct ShardWindowRow: Codable, Sendable {
         public var timeSeconds: Double

@@ -12,8 +12,7 @@ enum RunSummary {
             "load     \(report.manifest.load?.brief ?? "not recorded")",
             "tx       submitted \(t.submitted) = accepted \(t.accepted) + rejected \(t.rejected) + pending \(t.pending)",
             "tps      \(format(report.throughput.tps))   finality p50 \(format(f.p50Ms)) ms  p99 \(format(f.p99Ms)) ms   "
-                // A sharded run's chains each count their own heights: its blocks add up instead.
-                + (report.autoscaler == nil ? "height \(report.consensus.height)" : "blocks \(report.consensus.blocks) (all shards)"),
+                + report.chainProgress.lowercased(),
         ]
         for target in report.targets {
             let measured = target.measured.isNaN ? "no samples" : "measured \(format(target.measured)) \(target.unit)"

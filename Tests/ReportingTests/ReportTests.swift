@@ -207,10 +207,16 @@ import Testing
         // Each shard's deepest mempool, which the limit holds at 30, is in both pages' shard tables.
         let peaks = report.shards.map(\.mempoolPeak)
         #expect(peaks.count == 2 && peaks.allSatisfy { $0 == 30 }, "\(peaks)")
-        #expect(MarkdownReport.render(report).contains("| memory peak (model) | mempool peak |"))
+        #expect(MarkdownReport.render(report).contains("| memory peak (model) | mempool peak | blocks |"))
         #expect(MarkdownReport.render(report).contains(" MiB | 30 |"))
-        #expect(HTMLReport.render(report).contains("<th>mempool peak</th>"))
-        #expect(HTMLReport.render(report).contains(" MiB</td><td class=\"n\">30</td></tr>"))
+        #expect(HTMLReport.render(report).contains("<th>mempool peak</th><th>blocks</th>"))
+        let blocks = report.shards.compactMap(\.blocks)
+        #expect(blocks.count == 2 && blocks.reduce(0, +) == report.consensus.blocks, "\(blocks)")
+        #expect(HTMLReport.render(report).contains(" MiB</td><td class=\"n\">30</td><td class=\"n\">\(blocks[0])</td></tr>"))
+        #expect(MarkdownReport.render(report).contains(" MiB | 30 | \(blocks[1]) |"))
+        // Each shard's chain counts its own heights: the pages give the blocks of all of them.
+        #expect(MarkdownReport.render(report).contains("\n\(report.consensus.blocks) blocks over all shards · "))
+        #expect(HTMLReport.render(report).contains("<p>\(report.consensus.blocks) blocks over all shards · "))
     }
 
     /// `compare` checks each shard both runs had, by id, and the cross-shard transfers'

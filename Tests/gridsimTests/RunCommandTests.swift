@@ -140,7 +140,7 @@ import Testing
         #expect(zip(shards, blocks).allSatisfy { $0.contains(" · \($1) blocks") }, "\(shards) \(blocks)")
         let total = try #require((report["consensus"] as? [String: Any])?["blocks"] as? Int)
         #expect(total == blocks.reduce(0, +))
-        #expect(lines.contains { $0.hasPrefix("tps ") && $0.hasSuffix("   blocks \(total) (all shards)") }, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("tps ") && $0.hasSuffix("   \(total) blocks over all shards") }, "\(result.stdout)")
         let section = try #require(report["cross_shard"] as? [String: Any])
         let locked = try #require(section["locked"] as? Int), delivered = try #require(section["delivered"] as? Int)
         #expect(locked > 0 && cross.hasPrefix("cross    locked \(locked) = delivered \(delivered) + refunded "), "\(cross)")
