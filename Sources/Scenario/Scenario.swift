@@ -41,7 +41,13 @@ public struct Scenario: Sendable {
     public var participantCount: Int { participants.reduce(0) { $0 + $1.count } }
 
     /// Coins the genesis creates: count × coins over every class. Complexity: O(classes).
-    public var genesisCoinCount: Int { participants.reduce(0) { $0 + $1.count * $1.genesisCoins } }
+    public var genesisCoinCount: Int { Self.genesisCoinCount(of: participants) }
+
+    /// Coins the genesis of `participants` creates (the scenario check needs it before the
+    /// scenario is whole).
+    static func genesisCoinCount(of participants: [ParticipantClass]) -> Int {
+        participants.reduce(0) { $0 + $1.count * $1.genesisCoins }
+    }
 
     /// Bytes a run holds for each genesis coin: the ledger's output, the wallet's, the checker's
     /// and the handover copy (12 million coins took 4.2 GB in all).
@@ -601,7 +607,7 @@ extension Scenario {
         }
         warnings = Scenario.ignoredLoadFields(of: loadNode, controller: load.controller)
         participantsLocation = root["participants"].location
-        let genesisOutputs = participants.reduce(0) { $0 + $1.count * $1.genesisCoins }
+        let genesisOutputs = Scenario.genesisCoinCount(of: participants)
         if genesisOutputs > Scenario.largeGenesisOutputs {
             warnings.append(ScenarioDiagnostic(
                 location: participantsLocation, field: "participants",
